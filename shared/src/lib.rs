@@ -1,0 +1,22 @@
+//! Wire types of the Roost protocol (see `docs/protocol.md`), shared by `roostd`
+//! and every client. No I/O runtime, no Redis, no terminal code lives here, so
+//! both sides can depend on it.
+//!
+//! # Layout
+//! - [`wire`]: requests, responses, events, error codes, and the objects they carry.
+//! - [`time`]: the protocol's RFC 3339 timestamps with milliseconds.
+//! - [`validate`]: the protocol's rules for logins, names, texts and locations.
+//! - [`paths`]: where clients and the daemon look for the socket.
+
+pub mod paths;
+pub mod time;
+pub mod validate;
+pub mod wire;
+
+pub use wire::*;
+
+/// The protocol version `hello` reports.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Longest request line, in bytes, that the daemon reads by default.
+pub const MAX_LINE_BYTES: usize = 65_536;

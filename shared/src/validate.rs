@@ -1,0 +1,132 @@
+//! The protocol's rules for values a client sends. Each check returns a message
+//! for people; the daemon answers it as `bad_request`, and clients can check
+//! before they send.
+
+/// Longest login, in characters.
+pub const LOGIN_MAX: usize = 32;
+/// Longest display name, in Unicode scalar values.
+pub const NAME_MAX: usize = 64;
+/// Longest status text, in Unicode scalar values.
+pub const TEXT_MAX: usize = 1000;
+/// Largest page size of a timeline or follow list.
+pub const COUNT_MAX: u32 = 200;
+/// Default page size of a timeline or follow list.
+pub const COUNT_DEFAULT: u32 = 30;
+
+/// A login: 1 to 32 characters of `[A-Za-z0-9_]`.
+pub fn login(login: &str) -> Result<(), String> {
+    let ok = !login.is_empty()
+        && login.len() <= LOGIN_MAX
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "login {login:?} is not 1 to {LOGIN_MAX} characters of letters, digits and _"
+        ))
+    }
+}
+
+/// A display name: 1 to 64 characters, not only white space, no control characters.
+pub fn name(name: &str) -> Result<(), String> {
+    let len = name.chars().count();
+    if name.trim().is_empty() || len > NAME_MAX {
+        return Err(format!(
+            "name must be 1 to {NAME_MAX} characters and not blank"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("name must not contain control characters".into());
+    }
+    Ok(())
+}
+
+/// A status text: 1 to 1,000 Unicode scalar values, not only white space; line
+/// breaks and tabs are allowed, other control characters are not.
+pub fn text(text: &str) -> Result<(), String> {
+    let len = text.chars().count();
+    if text.trim().is_empty() {
+        return Err("text must not be empty".into());
+    }
+    if len > TEXT_MAX {
+        return Err(format!("text is {len} characters; the limit is {TEXT_MAX}"));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(format!(
+            "text must not contain the control character U+{:04X}",
+            c as u32
+        ));
+    }
+    Ok(())
+}
+
+/// A location: latitude -90 to 90, longitude -180 to 180.
+pub fn location(lat: f64, lon: f64) -> Result<(), String> {
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!(
+            "location ({lat}, {lon}) is outside lat -90..90, lon -180..180"
+        ));
+    }
+    Ok(())
+}
+
+/// A page size: 1 to 200.
+pub fn count(count: u32) -> Result<(), String> {
+    if (1..=COUNT_MAX).contains(&count) {
+        Ok(())
+    } else {
+        Err(format!("count must be 1 to {COUNT_MAX}, not {count}"))
+    }
+}
+
+/// A page number: from 1.
+pub fn page(page: u32) -> Result<(), String> {
+    if page >= 1 {
+        Ok(())
+    } else {
+        Err("page starts at 1".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logins() {
+        assert!(login("alice_42").is_ok());
+        assert!(login(&"a".repeat(32)).is_ok());
+        for bad in ["", "a b", "a-b", "ä", &"a".repeat(33), "bob\n"] {
+            assert!(login(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn texts() {
+        assert!(text("hello").is_ok());
+        assert!(text("two\nlines\tand tab").is_ok());
+        assert!(text("数据库 🦀").is_ok());
+        assert!(text(&"é".repeat(1000)).is_ok());
+        assert!(text(&"é".repeat(1001)).is_err());
+        for bad in ["", "  \n", "bell\u{7}", "esc\u{1b}[2J", "c1\u{85}"] {
+            assert!(text(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_locations_pages() {
+        assert!(name("Alice Liddell").is_ok());
+        assert!(name(" ").is_err());
+        assert!(name("a\u{0}").is_err());
+        assert!(location(90.0, -180.0).is_ok());
+        assert!(location(90.1, 0.0).is_err());
+        assert!(location(0.0, f64::NAN).is_err());
+        assert!(count(0).is_err() && count(201).is_err() && count(200).is_ok());
+        assert!(page(0).is_err() && page(1).is_ok());
+    }
+}

@@ -1,0 +1,695 @@
+//! Every message of protocol version 1: one JSON object per line.
+//!
+//! A client writes a [`RequestLine`] (an optional `id`, an optional `as`, and
+//! the [`Request`] with its `op`); the daemon answers with a [`Response`] and,
+//! on subscriptions, sends [`Event`]s in between. [`Incoming`] tells the two apart.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The protocol's error codes; each error a client can see has exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    UnknownOp,
+    TooLarge,
+    NotRegistered,
+    Forbidden,
+    NotFound,
+    Conflict,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::UnknownOp => "unknown_op",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::NotRegistered => "not_registered",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `error` object of a failed response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub login: String,
+    pub name: String,
+    pub followers: u64,
+    pub following: u64,
+    pub posts: u64,
+    /// RFC 3339 UTC with milliseconds.
+    pub signup: String,
+}
+
+/// Where a status was posted from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// A status (a post).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub id: u64,
+    /// The author's user id.
+    pub uid: u64,
+    /// The author's login, copied so a status renders without a user lookup.
+    pub login: String,
+    pub text: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub posted: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// Which timeline `timeline` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    /// The caller's own statuses and those of everyone they follow.
+    Home,
+    /// One user's own statuses.
+    Profile,
+}
+
+/// The parts of a `filter` stream; a status matches if it matches any part.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub track: Vec<String>,
+    /// Boxes as `[west, south, east, north]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<[f64; 4]>,
+}
+
+/// The parameter of a `sample` stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    pub percent: u8,
+}
+
+/// What a subscription delivers: exactly one of the four kinds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StreamRepr", into = "StreamRepr")]
+pub enum Stream {
+    Home,
+    Firehose,
+    Sample(Sample),
+    Filter(Filter),
+}
+
+/// The wire form of [`Stream`]: an object with one key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreamRepr {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    home: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    firehose: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sample: Option<Sample>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    filter: Option<Filter>,
+}
+
+impl TryFrom<StreamRepr> for Stream {
+    type Error = String;
+
+    fn try_from(r: StreamRepr) -> Result<Self, String> {
+        let set = [
+            r.home.is_some(),
+            r.firehose.is_some(),
+            r.sample.is_some(),
+            r.filter.is_some(),
+        ];
+        if set.iter().filter(|s| **s).count() != 1 {
+            return Err("stream must have exactly one of home, firehose, sample, filter".into());
+        }
+        match r {
+            StreamRepr {
+                home: Some(true), ..
+            } => Ok(Stream::Home),
+            StreamRepr {
+                firehose: Some(true),
+                ..
+            } => Ok(Stream::Firehose),
+            StreamRepr {
+                sample: Some(s), ..
+            } => Ok(Stream::Sample(s)),
+            StreamRepr {
+                filter: Some(f), ..
+            } => Ok(Stream::Filter(f)),
+            _ => Err("stream home and firehose take the value true".into()),
+        }
+    }
+}
+
+impl From<Stream> for StreamRepr {
+    fn from(s: Stream) -> Self {
+        let mut r = StreamRepr::default();
+        match s {
+            Stream::Home => r.home = Some(true),
+            Stream::Firehose => r.firehose = Some(true),
+            Stream::Sample(s) => r.sample = Some(s),
+            Stream::Filter(f) => r.filter = Some(f),
+        }
+        r
+    }
+}
+
+/// One operation and its parameters, tagged by `op`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    Hello,
+    Register {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        bot: bool,
+    },
+    User {
+        login: String,
+    },
+    Post {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<Location>,
+    },
+    Delete {
+        status: u64,
+    },
+    Timeline {
+        kind: TimelineKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    Follow {
+        login: String,
+    },
+    Unfollow {
+        login: String,
+    },
+    Followers {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    Following {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    Subscribe {
+        stream: Stream,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<String>,
+    },
+    Unsubscribe {
+        sub: u64,
+    },
+    Token,
+}
+
+impl Request {
+    /// Every op name of the protocol, so a daemon can tell `unknown_op` from a
+    /// known op with bad parameters.
+    pub const OPS: &'static [&'static str] = &[
+        "hello",
+        "register",
+        "user",
+        "post",
+        "delete",
+        "timeline",
+        "follow",
+        "unfollow",
+        "followers",
+        "following",
+        "subscribe",
+        "unsubscribe",
+        "token",
+    ];
+}
+
+/// A request as written on the wire: `id` and `as` beside the op's fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestLine {
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub id: Value,
+    /// Act as this account (operators only).
+    #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
+    pub as_login: Option<String>,
+    #[serde(flatten)]
+    pub request: Request,
+}
+
+/// The daemon's answer to one request, in request order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub id: Value,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+impl Response {
+    pub fn success(id: Value, result: Value) -> Self {
+        Response {
+            id,
+            ok: true,
+            result: Some(result),
+            error: None,
+        }
+    }
+
+    pub fn failure(id: Value, code: ErrorCode, message: impl Into<String>) -> Self {
+        let error = ErrorBody {
+            code,
+            message: message.into(),
+        };
+        Response {
+            id,
+            ok: false,
+            result: None,
+            error: Some(error),
+        }
+    }
+
+    /// The result, or the error, as a `Result`.
+    pub fn into_result(self) -> Result<Value, ErrorBody> {
+        match (self.ok, self.result, self.error) {
+            (true, result, _) => Ok(result.unwrap_or(Value::Null)),
+            (false, _, Some(e)) => Err(e),
+            (false, _, None) => Err(ErrorBody {
+                code: ErrorCode::Internal,
+                message: "failure without an error".into(),
+            }),
+        }
+    }
+}
+
+/// Result of `hello`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    pub server: String,
+    pub you: Option<User>,
+    pub operator: bool,
+}
+
+/// Result of `delete`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deleted {
+    pub deleted: u64,
+}
+
+/// Result of `timeline`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statuses {
+    pub statuses: Vec<Status>,
+}
+
+/// One entry of a followers or following list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowEntry {
+    pub user: User,
+    /// When the follow happened, RFC 3339 UTC with milliseconds.
+    pub since: String,
+}
+
+/// Result of `followers` and `following`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Users {
+    pub users: Vec<FollowEntry>,
+}
+
+/// Result of `subscribe` and `unsubscribe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscribed {
+    pub sub: u64,
+}
+
+/// Result of `token`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    pub token: String,
+}
+
+/// Something that happened on a subscription; `eid` sorts in delivery order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Status {
+        sub: u64,
+        eid: String,
+        status: Status,
+    },
+    Delete {
+        sub: u64,
+        eid: String,
+        status: u64,
+        uid: u64,
+    },
+    Follow {
+        sub: u64,
+        eid: String,
+        follower: User,
+        followed: User,
+    },
+    Unfollow {
+        sub: u64,
+        eid: String,
+        follower: User,
+        followed: User,
+    },
+    Lagged {
+        sub: u64,
+        dropped: u64,
+    },
+    Gap {
+        sub: u64,
+    },
+}
+
+/// A line from the daemon: an event (it has `event`) or a response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Incoming {
+    Event(Event),
+    Response(Response),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user(id: u64) -> User {
+        User {
+            id,
+            login: format!("u{id}"),
+            name: "Ünïcode 名前 🦀".into(),
+            followers: 1,
+            following: 2,
+            posts: 3,
+            signup: "2026-11-26T21:49:06.123Z".into(),
+        }
+    }
+
+    fn status() -> Status {
+        Status {
+            id: 7,
+            uid: 42,
+            login: "alice".into(),
+            text: "hello\n数据库 \"quoted\"".into(),
+            posted: "2026-11-26T21:50:00.001Z".into(),
+            location: Some(Location {
+                lat: 52.5,
+                lon: 13.4,
+            }),
+        }
+    }
+
+    fn round_trip<T>(value: &T)
+    where
+        T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        let text = serde_json::to_string(value).unwrap();
+        assert!(!text.contains('\n'), "one line: {text}");
+        let back: T = serde_json::from_str(&text).unwrap();
+        assert_eq!(&back, value, "{text}");
+    }
+
+    #[test]
+    fn every_request_round_trips() {
+        let page = |login: Option<&str>| (login.map(str::to_owned), Some(2), Some(50));
+        let (login, p, c) = page(Some("bob"));
+        let requests = vec![
+            Request::Hello,
+            Request::Register {
+                login: Some("bob".into()),
+                name: Some("Bob".into()),
+                bot: true,
+            },
+            Request::Register {
+                login: None,
+                name: None,
+                bot: false,
+            },
+            Request::User {
+                login: "bob".into(),
+            },
+            Request::Post {
+                text: "hi".into(),
+                location: Some(Location {
+                    lat: -1.5,
+                    lon: 2.0,
+                }),
+            },
+            Request::Post {
+                text: "hi".into(),
+                location: None,
+            },
+            Request::Delete { status: 9 },
+            Request::Timeline {
+                kind: TimelineKind::Home,
+                login: None,
+                page: p,
+                count: c,
+            },
+            Request::Timeline {
+                kind: TimelineKind::Profile,
+                login: login.clone(),
+                page: None,
+                count: None,
+            },
+            Request::Follow {
+                login: "bob".into(),
+            },
+            Request::Unfollow {
+                login: "bob".into(),
+            },
+            Request::Followers {
+                login: login.clone(),
+                page: p,
+                count: c,
+            },
+            Request::Following {
+                login: None,
+                page: None,
+                count: None,
+            },
+            Request::Subscribe {
+                stream: Stream::Home,
+                since: Some("1-0".into()),
+            },
+            Request::Subscribe {
+                stream: Stream::Firehose,
+                since: None,
+            },
+            Request::Subscribe {
+                stream: Stream::Sample(Sample { percent: 10 }),
+                since: None,
+            },
+            Request::Subscribe {
+                stream: Stream::Filter(Filter {
+                    follow: vec!["alice".into()],
+                    track: vec!["twitter api".into(), "数据库".into()],
+                    locations: vec![[-122.75, 36.8, -121.75, 37.8]],
+                }),
+                since: None,
+            },
+            Request::Unsubscribe { sub: 3 },
+            Request::Token,
+        ];
+        for request in requests {
+            round_trip(&request);
+            round_trip(&RequestLine {
+                id: json!(1),
+                as_login: Some("bob".into()),
+                request,
+            });
+        }
+        assert_eq!(Request::OPS.len(), 13);
+    }
+
+    #[test]
+    fn requests_read_as_the_protocol_writes_them() {
+        let line: RequestLine =
+            serde_json::from_str(r#"{"id":"x","op":"timeline","kind":"home","count":5}"#).unwrap();
+        assert_eq!(line.id, json!("x"));
+        assert_eq!(
+            line.request,
+            Request::Timeline {
+                kind: TimelineKind::Home,
+                login: None,
+                page: None,
+                count: Some(5)
+            }
+        );
+        let sub: Request =
+            serde_json::from_str(r#"{"op":"subscribe","stream":{"sample":{"percent":5}}}"#)
+                .unwrap();
+        assert_eq!(
+            sub,
+            Request::Subscribe {
+                stream: Stream::Sample(Sample { percent: 5 }),
+                since: None
+            }
+        );
+        for bad in [
+            r#"{"home":false}"#,
+            r#"{"home":true,"firehose":true}"#,
+            "{}",
+        ] {
+            assert!(serde_json::from_str::<Stream>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_response_and_result_round_trips() {
+        round_trip(&Response::success(json!(1), json!({"deleted": 7})));
+        round_trip(&Response::success(Value::Null, json!([])));
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::UnknownOp,
+            ErrorCode::TooLarge,
+            ErrorCode::NotRegistered,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::RateLimited,
+            ErrorCode::Unavailable,
+            ErrorCode::Internal,
+        ] {
+            let r = Response::failure(json!({"n": 1}), code, "why");
+            round_trip(&r);
+            let text = serde_json::to_string(&r).unwrap();
+            assert!(text.contains(&format!("\"{}\"", code.as_str())), "{text}");
+        }
+        round_trip(&Hello {
+            protocol: 1,
+            server: "roostd 0.1.0".into(),
+            you: Some(user(1)),
+            operator: false,
+        });
+        round_trip(&Hello {
+            protocol: 1,
+            server: "roostd".into(),
+            you: None,
+            operator: true,
+        });
+        round_trip(&user(42));
+        round_trip(&status());
+        round_trip(&Status {
+            location: None,
+            ..status()
+        });
+        round_trip(&Deleted { deleted: 7 });
+        round_trip(&Statuses {
+            statuses: vec![status()],
+        });
+        round_trip(&Users {
+            users: vec![FollowEntry {
+                user: user(2),
+                since: "x".into(),
+            }],
+        });
+        round_trip(&Subscribed { sub: 1 });
+        round_trip(&Token {
+            token: "secret".into(),
+        });
+    }
+
+    #[test]
+    fn every_event_round_trips_and_is_told_from_responses() {
+        let events = vec![
+            Event::Status {
+                sub: 1,
+                eid: "1-0".into(),
+                status: status(),
+            },
+            Event::Delete {
+                sub: 1,
+                eid: "1-1".into(),
+                status: 7,
+                uid: 42,
+            },
+            Event::Follow {
+                sub: 2,
+                eid: "2-0".into(),
+                follower: user(1),
+                followed: user(2),
+            },
+            Event::Unfollow {
+                sub: 2,
+                eid: "2-1".into(),
+                follower: user(1),
+                followed: user(2),
+            },
+            Event::Lagged {
+                sub: 3,
+                dropped: 10,
+            },
+            Event::Gap { sub: 3 },
+        ];
+        for event in events {
+            round_trip(&event);
+            round_trip(&Incoming::Event(event));
+        }
+        round_trip(&Incoming::Response(Response::success(
+            json!(1),
+            json!({"sub": 1}),
+        )));
+        let text = r#"{"id":1,"ok":false,"error":{"code":"conflict","message":"taken"}}"#;
+        let Incoming::Response(r) = serde_json::from_str(text).unwrap() else {
+            panic!("a response read as an event")
+        };
+        assert_eq!(r.into_result().unwrap_err().code, ErrorCode::Conflict);
+    }
+}
