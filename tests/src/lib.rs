@@ -1,1 +1,435 @@
+//! Real processes for end-to-end tests and benchmarks: a private `redis-server`
+//! on a temporary Unix socket, the real `roostd` binary on a temporary socket,
+//! and a client that speaks the wire protocol as a script would. A test never
+//! touches a Redis it did not start here.
 
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+/// How long a started process may take to become ready.
+const READY: Duration = Duration::from_secs(20);
+
+/// A file in the same target directory as the running test binary.
+fn target_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut dir = exe.parent().expect("exe dir").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join(name)
+}
+
+/// The `roostd` binary under test: `ROOSTD_BIN`, else the one cargo built beside
+/// the test binary (`cargo test --workspace` builds it).
+pub fn roostd_bin() -> PathBuf {
+    let path = std::env::var_os("ROOSTD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_binary("roostd"));
+    assert!(
+        path.exists(),
+        "roostd binary not found at {}: run the tests with `cargo test --workspace` \
+         (or set ROOSTD_BIN)",
+        path.display()
+    );
+    path
+}
+
+/// The `roost-wire` helper (a one-request-per-line socket client), for running a
+/// client as another Unix user.
+pub fn wire_bin() -> PathBuf {
+    target_binary("roost-wire")
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + READY;
+    while !ready() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} was not ready within {READY:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A redis-server of the test's own, on a Unix socket in a temporary directory,
+/// without persistence. Stopped on drop.
+pub struct Redis {
+    child: Child,
+    pub socket: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Redis {
+    pub fn start() -> Redis {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = dir.path().join("redis.sock");
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                "0",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--unixsocket",
+            ])
+            .arg(&socket)
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed for the tests (apt-get install redis-server)");
+        let redis = Redis {
+            child,
+            socket,
+            _dir: dir,
+        };
+        wait_for("redis-server", || redis.cli(&["PING"]).trim() == "PONG");
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis+unix://{}", self.socket.display())
+    }
+
+    /// Runs one command with redis-cli against this server and returns its output.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .arg("-s")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("redis-cli must be installed for the tests (apt-get install redis-tools)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Output lines of a redis-cli command, for list replies.
+    pub fn cli_lines(&self, args: &[&str]) -> Vec<String> {
+        self.cli(args)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running roostd on a socket in a temporary directory.
+pub struct Roostd {
+    child: Option<Child>,
+    pub socket: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    dir: tempfile::TempDir,
+}
+
+impl Roostd {
+    /// Starts roostd against `redis` with extra flags.
+    pub fn start(redis: &Redis, extra: &[&str]) -> Roostd {
+        let mut args = vec!["--redis".to_owned(), redis.url()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Roostd::start_with(args, Vec::new())
+    }
+
+    /// Starts roostd with exactly these flags and extra environment.
+    pub fn start_with(args: Vec<String>, env: Vec<(String, String)>) -> Roostd {
+        let mut roostd = Roostd::prepare(args, env);
+        roostd.spawn();
+        roostd
+    }
+
+    /// A roostd command line with a socket in a fresh directory, not started
+    /// (see [`Roostd::run_once`] and [`Roostd::restart`]).
+    pub fn prepare(args: Vec<String>, env: Vec<(String, String)>) -> Roostd {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = dir.path().join("roostd.sock");
+        Roostd {
+            child: None,
+            socket,
+            args,
+            env,
+            dir,
+        }
+    }
+
+    /// The directory holding the socket.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(roostd_bin());
+        cmd.arg("--socket").arg(&self.socket).args(&self.args);
+        cmd.env_remove("ROOST_SOCKET").env_remove("ROOST_REDIS_URL");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    fn spawn(&mut self) {
+        let child = self
+            .command()
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting roostd");
+        self.child = Some(child);
+        let socket = self.socket.clone();
+        let deadline = Instant::now() + READY;
+        loop {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!("roostd exited before it was ready: {status}");
+            }
+            if hello_answers(&socket) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "roostd was not ready within {READY:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Runs roostd's command line to completion with these flags (for start-up
+    /// errors), returning its exit status and standard error.
+    pub fn run_once(&self) -> (ExitStatus, String) {
+        let out = self
+            .command()
+            .stdin(Stdio::null())
+            .output()
+            .expect("running roostd");
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// SIGKILL, as a crash.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        child.wait().expect("waiting for roostd")
+    }
+
+    /// Starts roostd again with the same socket and flags.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "stop roostd before restarting it");
+        self.spawn();
+    }
+
+    pub async fn client(&self) -> Client {
+        Client::connect(&self.socket).await
+    }
+}
+
+impl Drop for Roostd {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn hello_answers(socket: &Path) -> bool {
+    use std::io::{BufRead, Write};
+    let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    if s.write_all(b"{\"op\":\"hello\"}\n").is_err() {
+        return false;
+    }
+    let mut line = String::new();
+    std::io::BufReader::new(s).read_line(&mut line).is_ok() && line.contains("\"ok\":true")
+}
+
+/// A wire-protocol client: JSON values in, JSON values out.
+pub struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    /// Events read while waiting for a response, oldest first.
+    pub events: Vec<Value>,
+}
+
+impl Client {
+    pub async fn connect(socket: &Path) -> Client {
+        let stream = UnixStream::connect(socket)
+            .await
+            .expect("connecting to roostd");
+        let (read, writer) = stream.into_split();
+        Client {
+            reader: BufReader::new(read),
+            writer,
+            events: Vec::new(),
+        }
+    }
+
+    /// Sends raw bytes (they should end with a newline to form a request).
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.writer.write_all(bytes).await
+    }
+
+    /// Sends one request without waiting for its answer.
+    pub async fn send(&mut self, request: &Value) {
+        let mut line = serde_json::to_vec(request).expect("json");
+        line.push(b'\n');
+        self.send_raw(&line).await.expect("writing a request");
+    }
+
+    /// The next line from the daemon, parsed; `None` when it closed the connection.
+    pub async fn read_line(&mut self) -> Option<Value> {
+        next_line(&mut self.reader).await
+    }
+
+    /// The next response, keeping events aside.
+    pub async fn response(&mut self) -> Value {
+        next_response(&mut self.reader, &mut self.events).await
+    }
+
+    /// Sends many requests at once and returns their responses in order. Writing
+    /// and reading run together, so neither side's socket buffer fills up.
+    pub async fn pipeline(&mut self, requests: &[Value]) -> Vec<Value> {
+        let mut bytes = Vec::new();
+        for r in requests {
+            serde_json::to_writer(&mut bytes, r).expect("json");
+            bytes.push(b'\n');
+        }
+        let writer = &mut self.writer;
+        let (reader, events) = (&mut self.reader, &mut self.events);
+        let write = async { writer.write_all(&bytes).await.expect("writing requests") };
+        let read = async {
+            let mut out = Vec::with_capacity(requests.len());
+            while out.len() < requests.len() {
+                out.push(next_response(reader, events).await);
+            }
+            out
+        };
+        tokio::join!(write, read).1
+    }
+
+    /// Sends a request and returns the whole response.
+    pub async fn call(&mut self, request: Value) -> Value {
+        self.send(&request).await;
+        self.response().await
+    }
+
+    /// Sends a request that must succeed and returns its result.
+    pub async fn ok(&mut self, request: Value) -> Value {
+        let response = self.call(request.clone()).await;
+        assert_eq!(response["ok"], json!(true), "{request} failed: {response}");
+        response["result"].clone()
+    }
+
+    /// Sends a request that must fail and returns its error code.
+    pub async fn err(&mut self, request: Value) -> String {
+        let response = self.call(request.clone()).await;
+        assert_eq!(
+            response["ok"],
+            json!(false),
+            "{request} should fail: {response}"
+        );
+        let message = response["error"]["message"].as_str().unwrap_or("");
+        assert!(
+            !message.is_empty(),
+            "an error without a message: {response}"
+        );
+        response["error"]["code"]
+            .as_str()
+            .expect("error code")
+            .to_owned()
+    }
+
+    /// Registers a bot account (the tests run as an operator) and returns it.
+    pub async fn bot(&mut self, login: &str) -> Value {
+        self.ok(json!({"op": "register", "login": login, "bot": true}))
+            .await
+    }
+
+    /// Statuses of `login`'s home timeline (acting as them).
+    pub async fn home(&mut self, login: &str, count: u32) -> Vec<Value> {
+        let r = self
+            .ok(json!({"op": "timeline", "kind": "home", "as": login, "count": count}))
+            .await;
+        r["statuses"].as_array().expect("statuses").clone()
+    }
+
+    /// Ids of `login`'s home timeline, newest first.
+    pub async fn home_ids(&mut self, login: &str, count: u32) -> Vec<u64> {
+        self.home(login, count)
+            .await
+            .iter()
+            .map(|s| s["id"].as_u64().expect("id"))
+            .collect()
+    }
+}
+
+async fn next_line(reader: &mut BufReader<OwnedReadHalf>) -> Option<Value> {
+    let mut line = String::new();
+    let n = tokio::time::timeout(Duration::from_secs(30), reader.read_line(&mut line))
+        .await
+        .expect("roostd answered within 30 s")
+        .ok()?;
+    if n == 0 {
+        return None;
+    }
+    Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}")))
+}
+
+async fn next_response(reader: &mut BufReader<OwnedReadHalf>, events: &mut Vec<Value>) -> Value {
+    loop {
+        let line = next_line(reader)
+            .await
+            .expect("roostd closed the connection");
+        if line.get("event").is_some() {
+            events.push(line);
+        } else {
+            return line;
+        }
+    }
+}
+
+/// Polls a condition (an expression, `.await` allowed) every 20 ms until it
+/// holds or `limit` passes; evaluates to whether it held.
+#[macro_export]
+macro_rules! eventually {
+    ($limit:expr, $check:expr) => {{
+        let deadline = std::time::Instant::now() + $limit;
+        loop {
+            if $check {
+                break true;
+            }
+            if std::time::Instant::now() > deadline {
+                break false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }};
+}

@@ -1,0 +1,111 @@
+//! Command-line flags of `roostd` (see "Running roostd" in the protocol docs).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// roostd: the Roost social network daemon. Owns all data in Redis and serves
+/// the JSON-lines protocol on a Unix socket.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "roostd", version, about, long_about = None)]
+pub struct Config {
+    /// The JSON-lines socket [default: $XDG_RUNTIME_DIR/roost/roostd.sock]
+    #[arg(long, env = "ROOST_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
+    /// Permissions of the socket: 0600 (one user) or 0666 (a shared host: every
+    /// local user connects, identity from peer credentials)
+    #[arg(long, default_value = "0600", value_parser = parse_mode, value_name = "MODE")]
+    pub socket_mode: u32,
+
+    /// Redis to use: redis://host:port/db or redis+unix:///path. Absent: roostd
+    /// starts a private redis-server (data in the user's data directory) and stops
+    /// it when it exits
+    #[arg(long, env = "ROOST_REDIS_URL", value_name = "URL")]
+    pub redis: Option<String>,
+
+    /// Prefix of every key, so several networks can share one Redis
+    #[arg(long, default_value = "roost", value_parser = parse_namespace, value_name = "PREFIX")]
+    pub namespace: String,
+
+    /// Newest N statuses kept in each home timeline
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub timeline_cap: u32,
+
+    /// Followers written per fan-out pass; the first pass runs before `post`
+    /// answers, the rest as durable jobs
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub fanout_batch: u32,
+
+    /// Background job workers (fan-out, delete cleanup, timeline refill)
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub workers: u16,
+
+    /// Pause between deferred fan-out passes, to spread the load of a huge
+    /// fan-out over time (0: none)
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub fanout_pace_ms: u64,
+
+    /// A job left unacknowledged this long by another worker (a dead roostd) is
+    /// taken over
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    pub job_claim_idle_ms: u64,
+
+    /// Most client connections served at once; more wait to be accepted
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub max_connections: usize,
+
+    /// Longest request line in bytes; a longer one gets `too_large` and the
+    /// connection is closed
+    #[arg(long, default_value_t = roost_shared::MAX_LINE_BYTES, value_name = "BYTES")]
+    pub max_line: usize,
+}
+
+fn parse_mode(text: &str) -> Result<u32, String> {
+    match text {
+        "0600" | "600" => Ok(0o600),
+        "0666" | "666" => Ok(0o666),
+        _ => Err("socket mode must be 0600 or 0666".into()),
+    }
+}
+
+fn parse_namespace(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err("namespace must be 1 to 64 characters of letters, digits and _-.:".into())
+    }
+}
+
+impl Config {
+    /// The socket path: `--socket`, `ROOST_SOCKET`, or the per-user default.
+    pub fn socket_path(&self) -> PathBuf {
+        self.socket
+            .clone()
+            .unwrap_or_else(roost_shared::paths::user_socket)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_and_validate() {
+        let c =
+            Config::try_parse_from(["roostd", "--socket", "/tmp/x.sock", "--socket-mode", "0666"])
+                .unwrap();
+        assert_eq!(c.socket_mode, 0o666);
+        assert_eq!(c.timeline_cap, 1000);
+        assert_eq!(c.fanout_batch, 1000);
+        assert_eq!(c.namespace, "roost");
+        assert!(Config::try_parse_from(["roostd", "--socket-mode", "0777"]).is_err());
+        assert!(Config::try_parse_from(["roostd", "--namespace", "a{b}"]).is_err());
+        assert!(Config::try_parse_from(["roostd", "--timeline-cap", "0"]).is_err());
+    }
+}

@@ -1,0 +1,70 @@
+//! Who is calling: the Unix uid from the socket's peer credentials (never what
+//! the client claims), whether that uid is an operator, and its user name.
+
+use std::ffi::CStr;
+
+/// The caller of one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub uid: u32,
+    /// Root or the uid roostd runs as: may act `as` any account and register bots.
+    pub operator: bool,
+}
+
+impl Peer {
+    pub fn new(uid: u32) -> Peer {
+        Peer {
+            uid,
+            operator: uid == 0 || uid == daemon_uid(),
+        }
+    }
+}
+
+/// The effective uid roostd runs as.
+pub fn daemon_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// The login name of a Unix uid, from the system's user database.
+pub fn unix_user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        // SAFETY: an all-zero passwd is a valid value for getpwuid_r to fill in.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the duration of the call and buf's
+        // length is passed along with it.
+        let rc = unsafe {
+            libc::getpwuid_r(
+                uid,
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success pw_name points to a NUL-terminated string inside buf.
+        let name = unsafe { CStr::from_ptr(pwd.pw_name) };
+        return name.to_str().ok().map(str::to_owned);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_is_named_and_an_operator() {
+        assert_eq!(unix_user_name(0).as_deref(), Some("root"));
+        assert!(Peer::new(0).operator);
+        assert!(Peer::new(daemon_uid()).operator);
+    }
+}

@@ -1,0 +1,147 @@
+//! A private `redis-server` for one user, started when roostd is given no Redis:
+//! on a Unix socket in the runtime directory, with its data (append-only file
+//! on) in the user's data directory, so what one run wrote is there in the next.
+//! It is stopped when roostd exits, and dies with roostd even on SIGKILL.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::process::{Child, Command};
+
+/// How long redis-server may take to load its data and accept connections.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct PrivateRedis {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl PrivateRedis {
+    /// Starts redis-server with its socket in `runtime_dir` and data in `data_dir`.
+    pub async fn start(runtime_dir: &Path, data_dir: &Path) -> anyhow::Result<PrivateRedis> {
+        for dir in [runtime_dir, data_dir] {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let socket = runtime_dir.join("redis.sock");
+        let pidfile = runtime_dir.join("redis.pid");
+        stop_orphan(&pidfile).await;
+        let _ = std::fs::remove_file(&socket);
+        let mut cmd = Command::new("redis-server");
+        cmd.arg("--port")
+            .arg("0")
+            .arg("--unixsocket")
+            .arg(&socket)
+            .arg("--unixsocketperm")
+            .arg("700")
+            .arg("--dir")
+            .arg(data_dir)
+            .arg("--appendonly")
+            .arg("yes")
+            .arg("--save")
+            .arg("")
+            .arg("--pidfile")
+            .arg(&pidfile)
+            .arg("--logfile")
+            .arg(data_dir.join("redis.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+                "redis-server is not installed. Install it (Debian/Ubuntu: \
+                 `sudo apt-get install redis-server`) or point roostd at a Redis with \
+                 --redis URL or ROOST_REDIS_URL"
+            ),
+            Err(e) => return Err(e).context("starting redis-server"),
+        };
+        let mut redis = PrivateRedis { child, socket };
+        redis.wait_ready(data_dir).await?;
+        tracing::info!(socket = %redis.socket.display(), data = %data_dir.display(), "private redis-server started");
+        Ok(redis)
+    }
+
+    /// The URL roostd connects to.
+    pub fn url(&self) -> String {
+        format!("redis+unix://{}", self.socket.display())
+    }
+
+    async fn wait_ready(&mut self, data_dir: &Path) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "redis-server exited ({status}) before accepting connections; see {}",
+                    data_dir.join("redis.log").display()
+                );
+            }
+            if ping(&self.socket).await {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("redis-server did not accept connections within {READY_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops redis-server (SIGTERM: it flushes the append-only file) and waits.
+    pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: signalling our own child process.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+        }
+        if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = self.child.kill().await;
+        }
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+async fn ping(socket: &Path) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::UnixStream::connect(socket).await else {
+        return false;
+    };
+    if stream.write_all(b"PING\r\n").await.is_err() {
+        return false;
+    }
+    let mut reply = [0u8; 7];
+    stream.read_exact(&mut reply).await.is_ok() && &reply == b"+PONG\r\n"
+}
+
+/// Stops a redis-server left over from an earlier roostd on these files.
+async fn stop_orphan(pidfile: &Path) {
+    let Some(pid) = std::fs::read_to_string(pidfile)
+        .ok()
+        .and_then(|p| p.trim().parse::<i32>().ok())
+    else {
+        return;
+    };
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    if !String::from_utf8_lossy(&cmdline).contains("redis-server") {
+        return;
+    }
+    tracing::info!(pid, "stopping a redis-server left by an earlier roostd");
+    // SAFETY: signalling a process by pid; we checked it is a redis-server.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    for _ in 0..250 {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,154 @@
+//! The listener: binds the socket (refusing when another live roostd holds it,
+//! replacing a stale one), accepts connections up to a limit, and on shutdown
+//! stops accepting and lets every connection finish its request in flight.
+
+use std::fs::{File, OpenOptions};
+use std::future::Future;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use roost_shared::{ErrorCode, Response};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{Semaphore, mpsc, watch};
+
+use crate::Daemon;
+use crate::connection::{Connection, Line};
+use crate::identity::Peer;
+use crate::ops::{self, Session};
+
+/// A bound socket and the lock that says this roostd owns it. Dropping it
+/// removes the socket file.
+pub struct Listener {
+    listener: UnixListener,
+    path: PathBuf,
+    _lock: File,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Binds the socket at `path` with permissions `mode`.
+pub fn bind(path: &Path, mode: u32) -> anyhow::Result<Listener> {
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        // A shared host's users must reach the socket inside.
+        let dir_mode = if mode & 0o006 != 0 { 0o755 } else { 0o700 };
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(dir_mode))?;
+    }
+    let lock_path = path.with_extension("lock");
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&lock_path)
+        .with_context(|| format!("opening {}", lock_path.display()))?;
+    // SAFETY: flock on a file descriptor we own; no memory is involved.
+    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        bail!(
+            "another roostd is running on {} (it holds {})",
+            path.display(),
+            lock_path.display()
+        );
+    }
+    if path.exists() {
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            bail!(
+                "another process is serving {}; not replacing it",
+                path.display()
+            );
+        }
+        std::fs::remove_file(path)
+            .with_context(|| format!("removing the stale socket {}", path.display()))?;
+        tracing::info!(socket = %path.display(), "replaced a stale socket");
+    }
+    let listener =
+        UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    Ok(Listener {
+        listener,
+        path: path.to_owned(),
+        _lock: lock,
+    })
+}
+
+/// Serves connections until `shutdown` completes, then waits for every
+/// connection to finish the request it is handling.
+pub async fn serve(daemon: Daemon, listener: &Listener, shutdown: impl Future<Output = ()>) {
+    let limit = Arc::new(Semaphore::new(daemon.config().max_connections));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = limit.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let (daemon, stop, done) = (daemon.clone(), stop_rx.clone(), done_tx.clone());
+        tokio::spawn(async move {
+            if let Err(e) = handle(daemon, stream, stop).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop((permit, done));
+        });
+    }
+    let _ = stop_tx.send(true);
+    drop(done_tx);
+    let _ = done_rx.recv().await;
+}
+
+/// Serves one connection: requests in order, each answered before the next.
+async fn handle(
+    daemon: Daemon,
+    stream: UnixStream,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let peer = Peer::new(stream.peer_cred()?.uid());
+    let mut session = Session::new(peer);
+    let mut conn = Connection::new(stream, daemon.config().max_line);
+    loop {
+        let line = tokio::select! {
+            line = conn.read_line() => line?,
+            _ = stop.wait_for(|stop| *stop) => break,
+        };
+        match line {
+            Line::Closed => break,
+            Line::TooLarge => {
+                let max = daemon.config().max_line;
+                let message = format!("request line longer than {max} bytes; closing");
+                conn.write(&Response::failure(
+                    serde_json::Value::Null,
+                    ErrorCode::TooLarge,
+                    message,
+                ))
+                .await?;
+                break;
+            }
+            Line::Request(bytes) => {
+                let response = ops::apply(&daemon, &mut session, &bytes).await;
+                conn.write(&response).await?;
+            }
+        }
+    }
+    conn.flush().await
+}

@@ -1,0 +1,183 @@
+//! The follow graph: follow, unfollow (with a home refill) and the lists.
+//!
+//! Each side of an edge lives in its own user's slot, so a follow is two atomic
+//! steps: the followed user's side first (followers set, counter, and the
+//! newest statuses to copy, read in that same step so no post slips between),
+//! then the follower's side. A per-edge generation from the first step orders
+//! the second, so concurrent follows and unfollows of one pair leave both sides
+//! agreeing, and every counter always equals its set.
+
+use redis::{AsyncCommands, Value};
+use roost_shared::FollowEntry;
+use roost_shared::time::format_millis;
+
+use super::jobs::{Cursor, Job, JobKind};
+use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET};
+use super::{Entry, Store, as_array, as_int, scored_pairs};
+use crate::error::{Error, Result};
+
+/// Followed users whose profiles a refill reads per round trip.
+const REFILL_USERS_PER_PASS: usize = 50;
+
+#[derive(Clone, Copy)]
+enum Change {
+    Follow,
+    Unfollow,
+}
+
+impl Change {
+    fn as_str(self) -> &'static str {
+        match self {
+            Change::Follow => "follow",
+            Change::Unfollow => "unfollow",
+        }
+    }
+}
+
+impl Store {
+    /// `follower` follows `followed`: both sets and counters, and the followed
+    /// user's newest statuses copied into the follower's home timeline.
+    pub async fn follow(&self, follower: u64, followed: u64, now: i64) -> Result<()> {
+        let reply = self
+            .change_target(Change::Follow, follower, followed, now)
+            .await?;
+        let (generation, recent) = match as_array(&reply, "follow")? {
+            [generation, recent] if as_int(generation, "follow")? > 0 => (
+                as_int(generation, "follow")?,
+                scored_pairs(recent, "follow")?,
+            ),
+            _ => return Err(Error::Conflict("already following".into())),
+        };
+        self.change_source(Change::Follow, follower, followed, generation, now, &recent)
+            .await
+    }
+
+    /// `follower` stops following `followed`: both sets and counters, the
+    /// followed user's statuses leave the follower's home at once, and a durable
+    /// job refills the home from the remaining followed users.
+    pub async fn unfollow(&self, follower: u64, followed: u64, now: i64) -> Result<()> {
+        let reply = self
+            .change_target(Change::Unfollow, follower, followed, now)
+            .await?;
+        let generation = match as_array(&reply, "unfollow")? {
+            [generation] if as_int(generation, "unfollow")? > 0 => as_int(generation, "unfollow")?,
+            _ => return Err(Error::NotFound("not following".into())),
+        };
+        self.change_source(Change::Unfollow, follower, followed, generation, now, &[])
+            .await?;
+        let job = Job {
+            kind: JobKind::Refill,
+            uid: follower,
+            sid: 0,
+            cursor: Cursor::Start,
+        };
+        self.enqueue(&job).await
+    }
+
+    async fn change_target(
+        &self,
+        change: Change,
+        follower: u64,
+        followed: u64,
+        now: i64,
+    ) -> Result<Value> {
+        let k = self.keys();
+        Ok(FOLLOW_TARGET
+            .key(k.followers(followed))
+            .key(k.counts(followed))
+            .key(k.edge_gen(followed))
+            .key(k.profile(followed))
+            .arg(follower)
+            .arg(now)
+            .arg(self.limits.timeline_cap)
+            .arg(change.as_str())
+            .invoke_async(&mut self.conn())
+            .await?)
+    }
+
+    async fn change_source(
+        &self,
+        change: Change,
+        follower: u64,
+        followed: u64,
+        generation: i64,
+        now: i64,
+        copy: &[(String, f64)],
+    ) -> Result<()> {
+        let k = self.keys();
+        let mut call = FOLLOW_SOURCE.prepare_invoke();
+        call.key(k.following(follower))
+            .key(k.counts(follower))
+            .key(k.seen_gen(follower))
+            .key(k.home(follower))
+            .arg(followed)
+            .arg(generation)
+            .arg(now)
+            .arg(self.limits.timeline_cap)
+            .arg(change.as_str())
+            .arg(Entry::author_prefix(followed));
+        for (member, score) in copy {
+            call.arg(member).arg(*score);
+        }
+        let _: i64 = call.invoke_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    /// A page of a user's followers, newest first.
+    pub async fn followers(&self, uid: u64, page: u32, count: u32) -> Result<Vec<FollowEntry>> {
+        self.follow_list(&self.keys().followers(uid), page, count)
+            .await
+    }
+
+    /// A page of the users a user follows, newest first.
+    pub async fn following(&self, uid: u64, page: u32, count: u32) -> Result<Vec<FollowEntry>> {
+        self.follow_list(&self.keys().following(uid), page, count)
+            .await
+    }
+
+    async fn follow_list(&self, key: &str, page: u32, count: u32) -> Result<Vec<FollowEntry>> {
+        let start = (i64::from(page) - 1) * i64::from(count);
+        let stop = start + i64::from(count) - 1;
+        let page: Vec<(u64, f64)> = self
+            .conn()
+            .zrevrange_withscores(key, start as isize, stop as isize)
+            .await?;
+        let ids: Vec<u64> = page.iter().map(|(id, _)| *id).collect();
+        let users = self.users(&ids).await?;
+        Ok(page
+            .iter()
+            .zip(users)
+            .filter_map(|((_, since), user)| {
+                Some(FollowEntry {
+                    user: user?,
+                    since: format_millis(*since as i64),
+                })
+            })
+            .collect())
+    }
+
+    /// Merges the newest statuses of the user and everyone they follow back into
+    /// their home timeline, capped, after an unfollow left it short.
+    pub(crate) async fn refill(&self, uid: u64) -> Result<()> {
+        let k = self.keys();
+        let mut sources: Vec<u64> = self.conn().zrange(k.following(uid), 0, -1).await?;
+        sources.push(uid);
+        let cap = self.limits.timeline_cap as isize;
+        for chunk in sources.chunks(REFILL_USERS_PER_PASS) {
+            let mut read = redis::pipe();
+            for &source in chunk {
+                read.zrevrange_withscores(k.profile(source), 0, cap - 1);
+            }
+            let profiles: Vec<Vec<(String, f64)>> = read.query_async(&mut self.conn()).await?;
+            let mut write = redis::pipe();
+            for profile in profiles.iter().filter(|p| !p.is_empty()) {
+                let items: Vec<(f64, &str)> =
+                    profile.iter().map(|(m, s)| (*s, m.as_str())).collect();
+                write.zadd_multiple(k.home(uid), &items).ignore();
+            }
+            write.zremrangebyrank(k.home(uid), 0, -(cap + 1)).ignore();
+            let () = write.query_async(&mut self.conn()).await?;
+        }
+        Ok(())
+    }
+}

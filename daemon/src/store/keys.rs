@@ -1,0 +1,227 @@
+//! Every Redis key roostd uses, built in one place.
+//!
+//! Keys are laid out for Redis Cluster: each atomic step (one Lua script) touches
+//! keys of one hash slot, chosen by the `{...}` hash tag.
+//!
+//! | key | type | slot | contents |
+//! |---|---|---|---|
+//! | `{ns}:logins` | hash | global | lowercased login → user id |
+//! | `{ns}:uids` | hash | global | Unix uid → user id (bots have none) |
+//! | `{ns}:next_user` | string | global | last user id issued |
+//! | `{ns}:user:<id>` | hash | global | id, login, name, signup (ms), unix_uid |
+//! | `{ns}:next_status` | string | global | last status id issued |
+//! | `{ns}:status_author` | hash | global | status id → author's user id |
+//! | `{ns}:jobs` | stream | global | durable background jobs (consumer group `workers`) |
+//! | `{ns:u<id>}:counts` | hash | user | followers, following, posts |
+//! | `{ns:u<id>}:s:<sid>` | hash | user | one status: id, uid, login, text, posted (ms), lat, lon |
+//! | `{ns:u<id>}:profile` | zset | user | the user's statuses: member `<uid>:<sid>`, score sid |
+//! | `{ns:u<id>}:home` | zset | user | home timeline, same members, newest `--timeline-cap` |
+//! | `{ns:u<id>}:followers` | zset | user | follower ids, score follow time (ms) |
+//! | `{ns:u<id>}:following` | zset | user | followed ids, score follow time (ms) |
+//! | `{ns:u<id>}:edge_gen` | hash | user | follower id → generation of the last follow/unfollow |
+//! | `{ns:u<id>}:seen_gen` | hash | user | followed id → generation last applied to this side |
+//!
+//! A status lives in its author's slot, so posting and deleting change the
+//! status, the profile, the author's home and the `posts` counter in one step.
+//! Timelines are scored by status id: ids are handed out in post order, so
+//! statuses posted in the same millisecond still keep a strict order.
+
+/// Builds the keys of one namespace.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    ns: String,
+}
+
+impl Keys {
+    pub fn new(namespace: &str) -> Self {
+        Keys {
+            ns: namespace.to_owned(),
+        }
+    }
+
+    fn global(&self, name: &str) -> String {
+        format!("{{{}}}:{name}", self.ns)
+    }
+
+    fn of_user(&self, uid: u64, name: &str) -> String {
+        format!("{{{}:u{uid}}}:{name}", self.ns)
+    }
+
+    pub fn logins(&self) -> String {
+        self.global("logins")
+    }
+
+    pub fn uids(&self) -> String {
+        self.global("uids")
+    }
+
+    pub fn next_user(&self) -> String {
+        self.global("next_user")
+    }
+
+    /// Prefix of the user hashes; the register script appends the new id.
+    pub fn user_prefix(&self) -> String {
+        self.global("user:")
+    }
+
+    pub fn user(&self, uid: u64) -> String {
+        format!("{}{uid}", self.user_prefix())
+    }
+
+    pub fn next_status(&self) -> String {
+        self.global("next_status")
+    }
+
+    pub fn status_author(&self) -> String {
+        self.global("status_author")
+    }
+
+    pub fn jobs(&self) -> String {
+        self.global("jobs")
+    }
+
+    pub fn counts(&self, uid: u64) -> String {
+        self.of_user(uid, "counts")
+    }
+
+    pub fn status(&self, uid: u64, sid: u64) -> String {
+        self.of_user(uid, &format!("s:{sid}"))
+    }
+
+    pub fn profile(&self, uid: u64) -> String {
+        self.of_user(uid, "profile")
+    }
+
+    pub fn home(&self, uid: u64) -> String {
+        self.of_user(uid, "home")
+    }
+
+    pub fn followers(&self, uid: u64) -> String {
+        self.of_user(uid, "followers")
+    }
+
+    pub fn following(&self, uid: u64) -> String {
+        self.of_user(uid, "following")
+    }
+
+    pub fn edge_gen(&self, uid: u64) -> String {
+        self.of_user(uid, "edge_gen")
+    }
+
+    pub fn seen_gen(&self, uid: u64) -> String {
+        self.of_user(uid, "seen_gen")
+    }
+}
+
+/// A timeline member: the author's id and the status id, so a reader finds the
+/// status hash (which lives in the author's slot) without another lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub uid: u64,
+    pub sid: u64,
+}
+
+impl Entry {
+    pub fn member(self) -> String {
+        format!("{}:{}", self.uid, self.sid)
+    }
+
+    pub fn parse(member: &str) -> Option<Entry> {
+        let (uid, sid) = member.split_once(':')?;
+        Some(Entry {
+            uid: uid.parse().ok()?,
+            sid: sid.parse().ok()?,
+        })
+    }
+
+    /// The prefix shared by every member of one author, used to drop an
+    /// unfollowed author's statuses from a home timeline.
+    pub fn author_prefix(uid: u64) -> String {
+        format!("{uid}:")
+    }
+}
+
+/// Cluster hash slot of a key (CRC16 of the hash tag, mod 16384), so tests can
+/// check that every script's keys share one slot.
+pub fn slot(key: &str) -> u16 {
+    let bytes = key.as_bytes();
+    let tagged = match key.find('{') {
+        Some(open) => match key[open + 1..].find('}') {
+            Some(len) if len > 0 => &bytes[open + 1..open + 1 + len],
+            _ => bytes,
+        },
+        None => bytes,
+    };
+    let mut crc: u16 = 0;
+    for &b in tagged {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc % 16384
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_follow_redis() {
+        // Values from the Redis Cluster specification and `CLUSTER KEYSLOT`.
+        assert_eq!(slot("123456789"), 12739);
+        assert_eq!(slot("{user1000}.following"), slot("{user1000}.followers"));
+        assert_eq!(slot("foo{bar}{zap}"), slot("bar"));
+        assert_ne!(
+            slot("foo{}{bar}"),
+            slot("bar"),
+            "an empty first tag hashes the whole key"
+        );
+        assert_eq!(slot("foo"), 12182);
+    }
+
+    #[test]
+    fn per_user_keys_share_a_slot_and_global_keys_share_another() {
+        let k = Keys::new("roost");
+        let user = [
+            k.counts(42),
+            k.status(42, 7),
+            k.profile(42),
+            k.home(42),
+            k.followers(42),
+            k.following(42),
+            k.edge_gen(42),
+            k.seen_gen(42),
+        ];
+        assert!(
+            user.iter().all(|key| slot(key) == slot(&k.counts(42))),
+            "{user:?}"
+        );
+        let global = [
+            k.logins(),
+            k.uids(),
+            k.next_user(),
+            k.user(42),
+            k.next_status(),
+            k.status_author(),
+            k.jobs(),
+        ];
+        assert!(
+            global.iter().all(|key| slot(key) == slot(&k.logins())),
+            "{global:?}"
+        );
+        assert_ne!(slot(&k.home(42)), slot(&k.home(43)));
+    }
+
+    #[test]
+    fn entries_round_trip() {
+        let e = Entry { uid: 42, sid: 7 };
+        assert_eq!(Entry::parse(&e.member()), Some(e));
+        assert!(e.member().starts_with(&Entry::author_prefix(42)));
+        assert_eq!(Entry::parse("x:1"), None);
+    }
+}

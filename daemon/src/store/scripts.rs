@@ -1,0 +1,174 @@
+//! The Lua scripts that make each multi-key step atomic. Every script's keys
+//! share one hash slot (see `keys.rs`), so they also run on Redis Cluster.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// Registers an account. Refusals use up no id.
+/// KEYS: logins, uids, next_user. ARGV: lowercased login, login, name, signup
+/// (ms), Unix uid (empty for a bot), user hash prefix (global slot).
+/// Returns the new id, -1 when the login is taken, -2 when the uid has an account.
+pub static REGISTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
+if ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return -2 end
+local id = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], id)
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], ARGV[5], id) end
+redis.call('HSET', ARGV[6] .. id, 'id', id, 'login', ARGV[2], 'name', ARGV[3],
+           'signup', ARGV[4], 'unix_uid', ARGV[5])
+return id
+",
+    )
+});
+
+/// Takes a status id and records its author.
+/// KEYS: next_status, status_author. ARGV: author id. Returns the id.
+pub static ALLOCATE_STATUS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local id = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], id, ARGV[1])
+return id
+",
+    )
+});
+
+/// Writes a status with its profile entry, `posts` counter and the author's own
+/// home timeline, then returns the first page of followers for the inline fan-out.
+/// KEYS: status, profile, home, counts, followers (all the author's slot).
+/// ARGV: sid, uid, login, text, posted, lat, lon (empty: none), member, cap, batch.
+/// Returns the followers page as [member, score, ...].
+pub static POST: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'uid', ARGV[2], 'login', ARGV[3],
+           'text', ARGV[4], 'posted', ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'lat', ARGV[6], 'lon', ARGV[7]) end
+if redis.call('ZADD', KEYS[2], ARGV[1], ARGV[8]) == 1 then
+  redis.call('HINCRBY', KEYS[4], 'posts', 1)
+end
+redis.call('ZADD', KEYS[3], ARGV[1], ARGV[8])
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[9]) + 1))
+return redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[10]) - 1, 'WITHSCORES')
+",
+    )
+});
+
+/// Removes a status, its profile and own-home entries, and decrements `posts`
+/// only if the profile entry was really there. Safe to run twice.
+/// KEYS: status, profile, home, counts. ARGV: member. Returns 1 if the status existed.
+pub static DELETE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local existed = redis.call('DEL', KEYS[1])
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[4], 'posts', -1)
+end
+redis.call('ZREM', KEYS[3], ARGV[1])
+return existed
+",
+    )
+});
+
+/// The followed user's side of follow/unfollow: the followers set and counter,
+/// and a generation that orders this edge's changes for the other side.
+/// KEYS: followers, counts, edge_gen, profile (the followed user's slot).
+/// ARGV: follower id, now (ms), cap, 'follow' or 'unfollow'.
+/// Returns {-1} when already following (follow) or not following (unfollow);
+/// else {generation} plus, for follow, the newest `cap` profile entries
+/// [member, score, ...], read in the same step so no post falls between.
+pub static FOLLOW_TARGET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if ARGV[4] == 'follow' then
+  if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {-1} end
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+  redis.call('HINCRBY', KEYS[2], 'followers', 1)
+  local gen = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+  return {gen, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')}
+end
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {-1} end
+redis.call('HINCRBY', KEYS[2], 'followers', -1)
+return {redis.call('HINCRBY', KEYS[3], ARGV[1], 1)}
+",
+    )
+});
+
+/// The follower's side: the following set and counter and the home timeline.
+/// Applies only a generation newer than the last one applied, so concurrent
+/// follow/unfollow of one pair end with both sides agreeing.
+/// KEYS: following, counts, seen_gen, home (the follower's slot).
+/// ARGV: followed id, generation, now (ms), cap, 'follow' or 'unfollow',
+/// the followed user's member prefix, then [member, score, ...] to copy home.
+/// Returns 1 if applied, 0 if a newer change was already applied.
+pub static FOLLOW_SOURCE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local last = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+if tonumber(ARGV[2]) <= last then return 0 end
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+if ARGV[5] == 'follow' then
+  if redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) == 1 then
+    redis.call('HINCRBY', KEYS[2], 'following', 1)
+  end
+  for i = 7, #ARGV, 2 do redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i]) end
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[4]) + 1))
+else
+  if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
+    redis.call('HINCRBY', KEYS[2], 'following', -1)
+  end
+  local prefix = ARGV[6]
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+    if string.sub(m, 1, #prefix) == prefix then redis.call('ZREM', KEYS[4], m) end
+  end
+end
+return 1
+",
+    )
+});
+
+/// One page of a sorted set after an exclusive (score, member) cursor, in set
+/// order. Many members may share a score (followers who followed in the same
+/// millisecond): the cursor is the position after the last member seen, found
+/// by its rank, or by counting when that member has left the set since.
+/// KEYS: the set. ARGV: cursor score ('' = from the start), cursor member, count.
+/// Returns [member, score, ...].
+pub static PAGE_AFTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local n = tonumber(ARGV[3])
+local start = 0
+if ARGV[1] ~= '' then
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[2])
+  if score and tonumber(score) == tonumber(ARGV[1]) then
+    start = redis.call('ZRANK', KEYS[1], ARGV[2]) + 1
+  else
+    start = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. ARGV[1])
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])) do
+      if m <= ARGV[2] then start = start + 1 end
+    end
+  end
+end
+return redis.call('ZRANGE', KEYS[1], start, start + n - 1, 'WITHSCORES')
+",
+    )
+});
+
+/// Acknowledges a job and, only if this worker's acknowledgement was the one
+/// that counted, queues the job's next pass: a job taken over from a worker that
+/// was thought dead can never fork into two chains.
+/// KEYS: jobs. ARGV: group, job id, then the next job's [field, value, ...] (none: last pass).
+/// Returns 1 if acknowledged.
+pub static ACK_AND_CONTINUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XDEL', KEYS[1], ARGV[2])
+if #ARGV > 2 then redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3)) end
+return 1
+",
+    )
+});

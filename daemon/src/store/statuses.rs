@@ -1,0 +1,254 @@
+//! Statuses and timelines: post with fan-out, delete with cleanup, read a page.
+
+use redis::{AsyncCommands, Value};
+use roost_shared::time::format_millis;
+use roost_shared::{Location, Status, User};
+
+use super::jobs::{Cursor, Job, JobKind};
+use super::scripts::{ALLOCATE_STATUS, DELETE, PAGE_AFTER, POST};
+use super::{Entry, Fields, Store, field, int_field, scored_pairs};
+use crate::error::{Error, Result};
+
+impl Store {
+    /// Posts a status: writes it with the author's profile, home and `posts`
+    /// counter in one step, queues a durable job for followers past the first
+    /// batch, then writes the first batch's home timelines before answering.
+    pub async fn post(
+        &self,
+        author: &User,
+        text: &str,
+        location: Option<Location>,
+        now: i64,
+    ) -> Result<Status> {
+        let k = self.keys();
+        let sid: u64 = ALLOCATE_STATUS
+            .key(k.next_status())
+            .key(k.status_author())
+            .arg(author.id)
+            .invoke_async(&mut self.conn())
+            .await?;
+        let entry = Entry {
+            uid: author.id,
+            sid,
+        };
+        let (lat, lon) = match location {
+            Some(l) => (l.lat.to_string(), l.lon.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let first_page: Value = POST
+            .key(k.status(author.id, sid))
+            .key(k.profile(author.id))
+            .key(k.home(author.id))
+            .key(k.counts(author.id))
+            .key(k.followers(author.id))
+            .arg(sid)
+            .arg(author.id)
+            .arg(&author.login)
+            .arg(text)
+            .arg(now)
+            .arg(lat)
+            .arg(lon)
+            .arg(entry.member())
+            .arg(self.limits.timeline_cap)
+            .arg(self.limits.fanout_batch)
+            .invoke_async(&mut self.conn())
+            .await?;
+        let page = scored_pairs(&first_page, "post")?;
+        if page.len() as u32 == self.limits.fanout_batch {
+            let job = Job {
+                kind: JobKind::Fanout,
+                uid: author.id,
+                sid,
+                cursor: Cursor::after(&page),
+            };
+            self.enqueue(&job).await?;
+        }
+        self.add_to_homes(entry, &page).await?;
+        Ok(Status {
+            id: sid,
+            uid: author.id,
+            login: author.login.clone(),
+            text: text.to_owned(),
+            posted: format_millis(now),
+            location,
+        })
+    }
+
+    /// Deletes a status of `caller`: it leaves the author's timelines and every
+    /// read at once; a durable job then removes it from followers' homes.
+    pub async fn delete(&self, caller: u64, sid: u64) -> Result<()> {
+        let author: Option<u64> = self.conn().hget(self.keys().status_author(), sid).await?;
+        let not_found = || Error::NotFound(format!("no status {sid}"));
+        let author = author.ok_or_else(not_found)?;
+        if author != caller {
+            return Err(Error::Forbidden(format!(
+                "status {sid} is not yours to delete"
+            )));
+        }
+        if !self.delete_own(Entry { uid: author, sid }).await? {
+            return Err(not_found());
+        }
+        let job = Job {
+            kind: JobKind::Delete,
+            uid: author,
+            sid,
+            cursor: Cursor::Start,
+        };
+        self.enqueue(&job).await
+    }
+
+    /// The atomic part of a delete, in the author's slot; true if the status was there.
+    async fn delete_own(&self, entry: Entry) -> Result<bool> {
+        let k = self.keys();
+        let existed: i64 = DELETE
+            .key(k.status(entry.uid, entry.sid))
+            .key(k.profile(entry.uid))
+            .key(k.home(entry.uid))
+            .key(k.counts(entry.uid))
+            .arg(entry.member())
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(existed == 1)
+    }
+
+    /// One deferred pass of a fan-out or delete job over the author's followers;
+    /// returns the job's next pass, if the page was full.
+    pub(crate) async fn follower_pass(&self, job: &Job) -> Result<Option<Job>> {
+        let k = self.keys();
+        let entry = Entry {
+            uid: job.uid,
+            sid: job.sid,
+        };
+        if job.kind == JobKind::Delete && job.cursor == Cursor::Start {
+            self.delete_own(entry).await?;
+        }
+        if job.kind == JobKind::Fanout {
+            let exists: bool = self.conn().exists(k.status(job.uid, job.sid)).await?;
+            if !exists {
+                return Ok(None);
+            }
+        }
+        let (score, member) = match &job.cursor {
+            Cursor::Start => (String::new(), String::new()),
+            Cursor::After { score, member } => (score.clone(), member.clone()),
+        };
+        let reply: Value = PAGE_AFTER
+            .key(k.followers(job.uid))
+            .arg(score)
+            .arg(member)
+            .arg(self.limits.fanout_batch)
+            .invoke_async(&mut self.conn())
+            .await?;
+        let page = scored_pairs(&reply, "followers page")?;
+        match job.kind {
+            JobKind::Fanout => self.add_to_homes(entry, &page).await?,
+            JobKind::Delete => self.remove_from_homes(entry, &page).await?,
+            JobKind::Refill => return Err(Error::Internal("refill is not a follower pass".into())),
+        }
+        let full = page.len() as u32 == self.limits.fanout_batch;
+        if !full && job.kind == JobKind::Delete {
+            let _: i64 = self.conn().hdel(k.status_author(), job.sid).await?;
+        }
+        Ok(full.then(|| Job {
+            cursor: Cursor::after(&page),
+            ..job.clone()
+        }))
+    }
+
+    /// Adds a status to each follower's home timeline, trimmed to the cap.
+    async fn add_to_homes(&self, entry: Entry, followers: &[(String, f64)]) -> Result<()> {
+        if followers.is_empty() {
+            return Ok(());
+        }
+        let member = entry.member();
+        let trim_to = -(i64::from(self.limits.timeline_cap) + 1);
+        let mut pipe = redis::pipe();
+        for (follower, _) in followers {
+            let Ok(fid) = follower.parse::<u64>() else {
+                continue;
+            };
+            let home = self.keys().home(fid);
+            pipe.zadd(&home, &member, entry.sid).ignore();
+            pipe.zremrangebyrank(&home, 0, trim_to as isize).ignore();
+        }
+        let () = pipe.query_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    async fn remove_from_homes(&self, entry: Entry, followers: &[(String, f64)]) -> Result<()> {
+        if followers.is_empty() {
+            return Ok(());
+        }
+        let member = entry.member();
+        let mut pipe = redis::pipe();
+        for (follower, _) in followers {
+            let Ok(fid) = follower.parse::<u64>() else {
+                continue;
+            };
+            pipe.zrem(self.keys().home(fid), &member).ignore();
+        }
+        let () = pipe.query_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    /// A page of a user's home timeline, newest first.
+    pub async fn home(&self, uid: u64, page: u32, count: u32) -> Result<Vec<Status>> {
+        self.timeline(&self.keys().home(uid), page, count).await
+    }
+
+    /// A page of a user's own statuses, newest first.
+    pub async fn profile(&self, uid: u64, page: u32, count: u32) -> Result<Vec<Status>> {
+        self.timeline(&self.keys().profile(uid), page, count).await
+    }
+
+    /// Reads one page of a timeline: the ids, then every status in one round
+    /// trip. An id whose status is gone (deleted while its cleanup job runs) is
+    /// skipped and removed from the timeline.
+    async fn timeline(&self, key: &str, page: u32, count: u32) -> Result<Vec<Status>> {
+        let start = (i64::from(page) - 1) * i64::from(count);
+        let stop = start + i64::from(count) - 1;
+        let members: Vec<String> = self
+            .conn()
+            .zrevrange(key, start as isize, stop as isize)
+            .await?;
+        let entries: Vec<Entry> = members.iter().filter_map(|m| Entry::parse(m)).collect();
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for e in &entries {
+            pipe.hgetall(self.keys().status(e.uid, e.sid));
+        }
+        let hashes: Vec<Fields> = pipe.query_async(&mut self.conn()).await?;
+        let mut statuses = Vec::with_capacity(entries.len());
+        let mut gone = Vec::new();
+        for (entry, fields) in entries.iter().zip(&hashes) {
+            match status_from(fields) {
+                Some(status) => statuses.push(status),
+                None => gone.push(entry.member()),
+            }
+        }
+        if !gone.is_empty() {
+            let _: i64 = self.conn().zrem(key, gone).await?;
+        }
+        Ok(statuses)
+    }
+}
+
+fn status_from(fields: &Fields) -> Option<Status> {
+    if fields.is_empty() {
+        return None;
+    }
+    let location = match (field(fields, "lat").parse(), field(fields, "lon").parse()) {
+        (Ok(lat), Ok(lon)) => Some(Location { lat, lon }),
+        _ => None,
+    };
+    Some(Status {
+        id: int_field(fields, "id"),
+        uid: int_field(fields, "uid"),
+        login: field(fields, "login").to_owned(),
+        text: field(fields, "text").to_owned(),
+        posted: format_millis(int_field(fields, "posted") as i64),
+        location,
+    })
+}

@@ -1,0 +1,119 @@
+//! Accounts: register, look up by id, login or Unix uid.
+
+use redis::AsyncCommands;
+use roost_shared::User;
+use roost_shared::time::format_millis;
+
+use super::scripts::REGISTER;
+use super::{Fields, Store, field, int_field};
+use crate::error::{Error, Result};
+
+/// Who an account belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A local Unix user, by uid.
+    Unix(u32),
+    /// Nobody: an operator's bot, used through `as`.
+    Bot,
+}
+
+impl Store {
+    /// Creates an account. Safe under races: one of many concurrent registrations
+    /// of a login wins, the rest get `conflict`, and refusals use up no id.
+    pub async fn register(&self, login: &str, name: &str, owner: Owner, now: i64) -> Result<User> {
+        let k = self.keys();
+        let unix_uid = match owner {
+            Owner::Unix(uid) => uid.to_string(),
+            Owner::Bot => String::new(),
+        };
+        let id: i64 = REGISTER
+            .key(k.logins())
+            .key(k.uids())
+            .key(k.next_user())
+            .arg(login.to_lowercase())
+            .arg(login)
+            .arg(name)
+            .arg(now)
+            .arg(&unix_uid)
+            .arg(k.user_prefix())
+            .invoke_async(&mut self.conn())
+            .await?;
+        match id {
+            -1 => Err(Error::Conflict(format!("login {login:?} is taken"))),
+            -2 => Err(Error::Conflict(format!(
+                "Unix uid {unix_uid} already has an account"
+            ))),
+            id => Ok(User {
+                id: id as u64,
+                login: login.to_owned(),
+                name: name.to_owned(),
+                followers: 0,
+                following: 0,
+                posts: 0,
+                signup: format_millis(now),
+            }),
+        }
+    }
+
+    /// The account id of a login (case-insensitive), if any.
+    pub async fn id_of_login(&self, login: &str) -> Result<Option<u64>> {
+        Ok(self
+            .conn()
+            .hget(self.keys().logins(), login.to_lowercase())
+            .await?)
+    }
+
+    /// The account id bound to a Unix uid, if any.
+    pub async fn id_of_unix_uid(&self, uid: u32) -> Result<Option<u64>> {
+        Ok(self.conn().hget(self.keys().uids(), uid).await?)
+    }
+
+    /// The account of a login, or `not_found`.
+    pub async fn user_by_login(&self, login: &str) -> Result<User> {
+        let id = self
+            .id_of_login(login)
+            .await?
+            .ok_or_else(|| Error::unknown_user(login))?;
+        self.user(id)
+            .await?
+            .ok_or_else(|| Error::unknown_user(login))
+    }
+
+    /// One account with its counters.
+    pub async fn user(&self, id: u64) -> Result<Option<User>> {
+        Ok(self.users(&[id]).await?.pop().flatten())
+    }
+
+    /// Several accounts in one round trip, in the order asked; `None` where an id
+    /// has no account.
+    pub async fn users(&self, ids: &[u64]) -> Result<Vec<Option<User>>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let k = self.keys();
+        let mut pipe = redis::pipe();
+        for &id in ids {
+            pipe.hgetall(k.user(id)).hgetall(k.counts(id));
+        }
+        let replies: Vec<Fields> = pipe.query_async(&mut self.conn()).await?;
+        Ok(replies
+            .chunks(2)
+            .map(|pair| user_from(&pair[0], &pair[1]))
+            .collect())
+    }
+}
+
+fn user_from(user: &Fields, counts: &Fields) -> Option<User> {
+    if user.is_empty() {
+        return None;
+    }
+    Some(User {
+        id: int_field(user, "id"),
+        login: field(user, "login").to_owned(),
+        name: field(user, "name").to_owned(),
+        followers: int_field(counts, "followers"),
+        following: int_field(counts, "following"),
+        posts: int_field(counts, "posts"),
+        signup: format_millis(int_field(user, "signup") as i64),
+    })
+}

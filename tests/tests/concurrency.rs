@@ -1,0 +1,186 @@
+//! Races: concurrent registration of one login, and counters that always equal
+//! the sets they count under concurrent follows, unfollows, posts and deletes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use roost_tests::{Client, Roostd};
+use serde_json::{Value, json};
+
+use crate::setup;
+
+#[tokio::test]
+async fn fifty_racing_registrations_make_one_account() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    let first = c.bot("before").await["id"].as_u64().unwrap();
+    let mut clients = Vec::new();
+    for _ in 0..50 {
+        clients.push(roostd.client().await);
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
+    let tasks: Vec<_> = clients
+        .into_iter()
+        .map(|mut client| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                client
+                    .call(json!({"op": "register", "login": "Racer", "bot": true}))
+                    .await
+            })
+        })
+        .collect();
+    let mut wins = Vec::new();
+    let mut conflicts = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r["ok"] == true {
+            wins.push(r["result"].clone());
+        } else {
+            assert_eq!(r["error"]["code"], "conflict", "{r}");
+            conflicts += 1;
+        }
+    }
+    assert_eq!((wins.len(), conflicts), (1, 49));
+    assert_eq!(wins[0]["id"].as_u64().unwrap(), first + 1);
+    let after = c.bot("after").await["id"].as_u64().unwrap();
+    assert_eq!(after, first + 2, "no id was used up by the 49 refusals");
+}
+
+/// Checks every user's counters against the real sets, and that both sides of
+/// every follow edge agree.
+async fn assert_consistent(c: &mut Client, logins: &[String]) {
+    let mut followers_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut following_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for login in logins {
+        let user = c.ok(json!({"op": "user", "login": login})).await;
+        let list = |r: Value| -> BTreeSet<String> {
+            r["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["user"]["login"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let followers = list(
+            c.ok(json!({"op": "followers", "login": login, "count": 200}))
+                .await,
+        );
+        let following = list(
+            c.ok(json!({"op": "following", "login": login, "count": 200}))
+                .await,
+        );
+        let profile = c
+            .ok(json!({"op": "timeline", "kind": "profile", "login": login, "count": 200}))
+            .await;
+        assert_eq!(
+            user["followers"].as_u64().unwrap() as usize,
+            followers.len(),
+            "{login} followers"
+        );
+        assert_eq!(
+            user["following"].as_u64().unwrap() as usize,
+            following.len(),
+            "{login} following"
+        );
+        assert_eq!(
+            user["posts"].as_u64().unwrap() as usize,
+            profile["statuses"].as_array().unwrap().len(),
+            "{login} posts"
+        );
+        followers_of.insert(login.clone(), followers);
+        following_of.insert(login.clone(), following);
+    }
+    for (login, following) in &following_of {
+        for followed in following {
+            assert!(
+                followers_of[followed].contains(login),
+                "{login} follows {followed} but is not among its followers"
+            );
+        }
+    }
+    for (login, followers) in &followers_of {
+        for follower in followers {
+            assert!(
+                following_of[follower].contains(login),
+                "{follower} is a follower of {login} but does not follow it"
+            );
+        }
+    }
+}
+
+async fn churn(roostd: &Roostd, logins: &[String], tasks: usize, rounds: usize) {
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let mut c = roostd.client().await;
+        let logins = logins.to_vec();
+        handles.push(tokio::spawn(async move {
+            let mut own: Vec<u64> = Vec::new();
+            for r in 0..rounds {
+                // A fixed pseudo-random walk per task: every task touches every pair.
+                let me = &logins[(t + r) % logins.len()];
+                let them = &logins[(t * 7 + r * 3 + 1) % logins.len()];
+                let request = match (t + r) % 5 {
+                    0 | 1 => json!({"op": "follow", "as": me, "login": them}),
+                    2 | 3 => json!({"op": "unfollow", "as": me, "login": them}),
+                    _ if r % 2 == 0 || own.is_empty() => json!({"op": "post", "as": me, "text": format!("t{t} r{r}")}),
+                    _ => json!({"op": "delete", "as": &logins[t % logins.len()], "status": own.remove(0)}),
+                };
+                let response = c.call(request.clone()).await;
+                if response["ok"] == true && request["op"] == "post" && me == &logins[t % logins.len()] {
+                    own.push(response["result"]["id"].as_u64().unwrap());
+                }
+                if response["ok"] == false {
+                    let code = response["error"]["code"].as_str().unwrap();
+                    assert!(["conflict", "not_found", "bad_request", "forbidden"].contains(&code), "{request}: {response}");
+                }
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn counters_equal_sets_under_concurrent_changes() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    let logins: Vec<String> = (0..8).map(|i| format!("u{i}")).collect();
+    for login in &logins {
+        c.bot(login).await;
+    }
+    churn(&roostd, &logins, 8, 150).await;
+    assert_consistent(&mut c, &logins).await;
+}
+
+#[tokio::test]
+async fn one_pair_followed_and_unfollowed_at_once_ends_agreeing() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    let logins = vec!["a".to_owned(), "b".to_owned()];
+    for login in &logins {
+        c.bot(login).await;
+    }
+    let mut handles = Vec::new();
+    for t in 0..8 {
+        let mut client = roostd.client().await;
+        handles.push(tokio::spawn(async move {
+            for r in 0..60 {
+                let op = if (t + r) % 2 == 0 {
+                    "follow"
+                } else {
+                    "unfollow"
+                };
+                let response = client
+                    .call(json!({"op": op, "as": "a", "login": "b"}))
+                    .await;
+                if response["ok"] == false {
+                    let code = response["error"]["code"].as_str().unwrap();
+                    assert!(code == "conflict" || code == "not_found", "{response}");
+                }
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_consistent(&mut c, &logins).await;
+}

@@ -1,0 +1,165 @@
+//! Identity from peer credentials: a client run as another Unix user (with
+//! `setpriv`) is not an operator, cannot act `as` others or register bots, and
+//! cannot delete what is not theirs.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+use roost_tests::{Redis, Roostd, wire_bin};
+use serde_json::{Value, json};
+
+const NOBODY: &str = "65534";
+
+/// Runs the requests through `roost-wire` as uid/gid 65534 and returns the answers.
+fn as_nobody(socket: &std::path::Path, requests: &[Value]) -> Vec<Value> {
+    assert!(
+        roostd_runs_as_root(),
+        "the identity tests start a client as another uid with setpriv and need root"
+    );
+    let mut child = Command::new("setpriv")
+        .args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"])
+        .arg(wire_bin())
+        .arg(socket)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("setpriv (util-linux) must be installed");
+    let mut input = String::new();
+    for r in requests {
+        input.push_str(&r.to_string());
+        input.push('\n');
+    }
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "roost-wire as nobody failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn roostd_runs_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn code(answer: &Value) -> &str {
+    answer["error"]["code"].as_str().unwrap_or("ok")
+}
+
+/// Makes the socket's directory and the helper reachable by another user.
+fn open_to_others(roostd: &Roostd) {
+    std::fs::set_permissions(roostd.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[tokio::test]
+async fn another_unix_user_is_not_an_operator() {
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &["--socket-mode", "0666"]);
+    open_to_others(&roostd);
+    let mut op = roostd.client().await;
+    op.bot("alice").await;
+    let alices = op
+        .ok(json!({"op": "post", "as": "alice", "text": "mine"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+
+    let answers = as_nobody(
+        &roostd.socket,
+        &[
+            json!({"op": "hello"}),
+            json!({"op": "post", "text": "before register"}),
+            json!({"op": "timeline", "kind": "home"}),
+            json!({"op": "register", "login": "mallory", "bot": true}),
+            json!({"op": "register", "name": "Nobody"}),
+            json!({"op": "hello"}),
+            json!({"op": "register", "login": "again"}),
+            json!({"op": "post", "as": "alice", "text": "impersonating"}),
+            json!({"op": "timeline", "kind": "home", "as": "alice"}),
+            json!({"op": "follow", "as": "alice", "login": "nobody"}),
+            json!({"op": "delete", "status": alices}),
+            json!({"op": "post", "text": "my own"}),
+            json!({"op": "post", "as": "nobody", "text": "as myself is fine"}),
+            json!({"op": "user", "login": "alice"}),
+        ],
+    );
+    assert_eq!(answers.len(), 14, "{answers:?}");
+    assert_eq!(answers[0]["result"]["operator"], false);
+    assert_eq!(answers[0]["result"]["you"], Value::Null);
+    assert_eq!(code(&answers[1]), "not_registered");
+    assert_eq!(code(&answers[2]), "not_registered");
+    assert_eq!(code(&answers[3]), "forbidden");
+    assert_eq!(code(&answers[4]), "ok");
+    assert_eq!(
+        answers[4]["result"]["login"], "nobody",
+        "login defaults to the Unix user name"
+    );
+    assert_eq!(answers[4]["result"]["name"], "Nobody");
+    assert_eq!(answers[5]["result"]["you"]["login"], "nobody");
+    assert_eq!(code(&answers[6]), "conflict", "one account per uid");
+    assert_eq!(code(&answers[7]), "forbidden");
+    assert_eq!(code(&answers[8]), "forbidden");
+    assert_eq!(code(&answers[9]), "forbidden");
+    assert_eq!(code(&answers[10]), "forbidden");
+    assert_eq!(code(&answers[11]), "ok");
+    assert_eq!(code(&answers[12]), "ok");
+    assert_eq!(
+        answers[13]["result"]["posts"], 1,
+        "alice's status is still there"
+    );
+
+    let profile = op
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "alice"}))
+        .await;
+    assert_eq!(profile["statuses"][0]["text"], "mine");
+    let nobody = op.ok(json!({"op": "user", "login": "nobody"})).await;
+    assert_eq!(nobody["posts"], 2);
+    let alice = op.ok(json!({"op": "user", "login": "alice"})).await;
+    assert_eq!(alice["following"], 0, "the forbidden follow did nothing");
+    // The bot was not created.
+    assert_eq!(
+        op.err(json!({"op": "user", "login": "mallory"})).await,
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn a_private_socket_refuses_other_users() {
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &[]);
+    open_to_others(&roostd);
+    let mode = std::fs::metadata(&roostd.socket)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let out = Command::new("setpriv")
+        .args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"])
+        .arg(wire_bin())
+        .arg(&roostd.socket)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "another user connected to a 0600 socket"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ermission denied"),
+        "{out:?}"
+    );
+}

@@ -1,0 +1,189 @@
+//! Starting and stopping roostd: the socket (live daemon refused, stale socket
+//! replaced), SIGTERM, queued jobs across a restart, and the private
+//! redis-server started when no Redis is configured.
+
+use std::time::Duration;
+
+use roost_tests::{Redis, Roostd, eventually};
+use serde_json::json;
+
+use crate::setup;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn sigterm_exits_cleanly_and_leaves_queued_fanout_for_the_next_start() {
+    let redis = Redis::start();
+    let mut roostd = Roostd::start(&redis, &["--fanout-batch", "2", "--fanout-pace-ms", "300"]);
+    let mut c = roostd.client().await;
+    c.bot("star").await;
+    let fans: Vec<String> = (0..10).map(|i| format!("f{i}")).collect();
+    for fan in &fans {
+        c.bot(fan).await;
+        c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
+            .await;
+    }
+    let status = c
+        .ok(json!({"op": "post", "as": "star", "text": "later"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    drop(c);
+    let exit = roostd.terminate();
+    assert!(exit.success(), "SIGTERM exit: {exit}");
+    assert!(
+        !roostd.socket.exists(),
+        "the socket is removed on a clean exit"
+    );
+    let queued: u64 = redis.cli(&["XLEN", "{roost}:jobs"]).trim().parse().unwrap();
+    assert!(queued > 0, "the unfinished fan-out stays queued in Redis");
+
+    roostd.restart();
+    let mut c = roostd.client().await;
+    let all = eventually!(WAIT, {
+        let mut every = true;
+        for fan in &fans {
+            every &= c.home_ids(fan, 5).await.contains(&status);
+        }
+        every
+    });
+    assert!(all, "the queued fan-out resumed after the restart");
+}
+
+#[tokio::test]
+async fn a_live_roostd_keeps_its_socket() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    let second = roostd.run_once();
+    assert!(!second.0.success());
+    assert!(
+        second.1.contains("another roostd is running"),
+        "{}",
+        second.1
+    );
+    // The first one is unharmed.
+    c.ok(json!({"op": "hello"})).await;
+    assert!(roostd.socket.exists());
+}
+
+#[tokio::test]
+async fn a_stale_socket_is_replaced() {
+    let redis = Redis::start();
+    let mut roostd = Roostd::prepare(vec!["--redis".into(), redis.url()], Vec::new());
+    // A socket file left by a roostd that died: nothing listens behind it.
+    drop(std::os::unix::net::UnixListener::bind(&roostd.socket).unwrap());
+    assert!(roostd.socket.exists());
+    assert!(std::os::unix::net::UnixStream::connect(&roostd.socket).is_err());
+    roostd.restart();
+    let mut c = roostd.client().await;
+    c.ok(json!({"op": "hello"})).await;
+    drop(c);
+    assert!(roostd.terminate().success());
+}
+
+#[tokio::test]
+async fn without_redis_a_private_server_keeps_data_between_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("HOME".to_owned(), home.path().display().to_string()),
+        (
+            "XDG_RUNTIME_DIR".to_owned(),
+            home.path().join("run").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME".to_owned(),
+            home.path().join("data").display().to_string(),
+        ),
+    ];
+    std::fs::create_dir_all(home.path().join("run")).unwrap();
+    let mut roostd = Roostd::start_with(Vec::new(), env);
+    let redis_socket = home.path().join("run/roost/redis.sock");
+    assert!(
+        redis_socket.exists(),
+        "the private redis-server listens in the runtime directory"
+    );
+    let mut c = roostd.client().await;
+    c.bot("keeper").await;
+    let status = c
+        .ok(json!({"op": "post", "as": "keeper", "text": "still here"}))
+        .await;
+    drop(c);
+    let pid: i32 = std::fs::read_to_string(home.path().join("run/roost/redis.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(roostd.terminate().success());
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "redis-server stopped with roostd"
+    );
+    assert!(
+        home.path().join("data/roost/appendonlydir").exists(),
+        "append-only data in the data directory"
+    );
+
+    roostd.restart();
+    let mut c = roostd.client().await;
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "keeper"}))
+        .await;
+    assert_eq!(
+        profile["statuses"][0], status,
+        "data written in one run is there in the next"
+    );
+
+    // Killed outright, roostd takes its redis-server with it.
+    let pid: i32 = std::fs::read_to_string(home.path().join("run/roost/redis.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    roostd.kill9();
+    let gone = eventually!(
+        Duration::from_secs(10),
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    );
+    assert!(gone, "redis-server outlived a killed roostd");
+}
+
+#[tokio::test]
+async fn missing_redis_server_is_explained() {
+    let home = tempfile::tempdir().unwrap();
+    let roostd = Roostd::prepare(
+        vec![],
+        vec![
+            ("PATH".to_owned(), "/nonexistent".to_owned()),
+            ("HOME".to_owned(), home.path().display().to_string()),
+            (
+                "XDG_RUNTIME_DIR".to_owned(),
+                home.path().display().to_string(),
+            ),
+        ],
+    );
+    let (status, stderr) = roostd.run_once();
+    assert!(!status.success());
+    assert!(stderr.contains("redis-server is not installed"), "{stderr}");
+    assert!(stderr.contains("apt-get install redis-server"), "{stderr}");
+}
+
+#[tokio::test]
+async fn namespaces_keep_networks_apart_on_one_redis() {
+    let redis = Redis::start();
+    let a = Roostd::start(&redis, &["--namespace", "one"]);
+    let b = Roostd::start(&redis, &["--namespace", "two"]);
+    let (mut ca, mut cb) = (a.client().await, b.client().await);
+    ca.bot("same").await;
+    cb.bot("same").await;
+    ca.ok(json!({"op": "post", "as": "same", "text": "in one"}))
+        .await;
+    assert_eq!(
+        cb.ok(json!({"op": "user", "login": "same"})).await["posts"],
+        0
+    );
+    let keys = redis.cli_lines(&["KEYS", "*"]);
+    assert!(
+        keys.iter()
+            .all(|k| k.starts_with("{one") || k.starts_with("{two")),
+        "{keys:?}"
+    );
+}

@@ -1,0 +1,20 @@
+//! End-to-end tests: a redis-server of each test's own, the real roostd binary
+//! on a temporary socket, and the wire protocol, as scripts use it.
+
+mod bad_input;
+mod concurrency;
+mod fanout;
+mod identity;
+mod lifecycle;
+mod protocol;
+
+use roost_tests::{Client, Redis, Roostd};
+
+/// A fresh Redis, a roostd on it with `flags`, and a client (an operator: the
+/// tests run as root or as the daemon's own user).
+pub async fn setup(flags: &[&str]) -> (Redis, Roostd, Client) {
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, flags);
+    let client = roostd.client().await;
+    (redis, roostd, client)
+}

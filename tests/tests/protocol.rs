@@ -1,0 +1,488 @@
+//! Every op and rule of the protocol, over the socket.
+
+use serde_json::{Value, json};
+
+use crate::setup;
+
+fn ids(statuses: &Value) -> Vec<u64> {
+    statuses["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect()
+}
+
+fn logins(users: &Value) -> Vec<String> {
+    users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["user"]["login"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn hello_then_register_as_the_unix_user() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    let hello = c.ok(json!({"op": "hello"})).await;
+    assert_eq!(hello["protocol"], 1);
+    assert!(
+        hello["server"].as_str().unwrap().starts_with("roostd "),
+        "{hello}"
+    );
+    assert_eq!(hello["you"], Value::Null);
+    assert_eq!(hello["operator"], true, "the tests run as an operator");
+    assert_eq!(
+        c.err(json!({"op": "post", "text": "too soon"})).await,
+        "not_registered"
+    );
+    assert_eq!(
+        c.err(json!({"op": "timeline", "kind": "home"})).await,
+        "not_registered"
+    );
+
+    let me = c
+        .ok(json!({"op": "register", "name": "The Operator"}))
+        .await;
+    let unix_name = roost_tests_unix_name();
+    assert_eq!(me["login"], json!(unix_name));
+    assert_eq!(me["name"], "The Operator");
+    assert_eq!(
+        (
+            me["followers"].as_u64(),
+            me["following"].as_u64(),
+            me["posts"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+    let signup = me["signup"].as_str().unwrap();
+    assert!(
+        signup.len() == 24 && signup.ends_with('Z') && signup.as_bytes()[19] == b'.',
+        "{signup}"
+    );
+    let hello = c.ok(json!({"op": "hello"})).await;
+    assert_eq!(hello["you"], me);
+    assert_eq!(
+        c.err(json!({"op": "register", "login": "second"})).await,
+        "conflict"
+    );
+}
+
+fn roost_tests_unix_name() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[tokio::test]
+async fn register_rules_and_ids() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    let alice = c.bot("Alice").await;
+    assert_eq!(alice["login"], "Alice", "login kept as typed");
+    assert_eq!(alice["name"], "Alice", "name defaults to the login");
+    for taken in ["alice", "ALICE", "Alice"] {
+        assert_eq!(
+            c.err(json!({"op": "register", "login": taken, "bot": true}))
+                .await,
+            "conflict"
+        );
+    }
+    for bad in ["", "no spaces", "dash-es", "ünïcode", &"x".repeat(33)] {
+        assert_eq!(
+            c.err(json!({"op": "register", "login": bad, "bot": true}))
+                .await,
+            "bad_request",
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        c.err(json!({"op": "register", "bot": true})).await,
+        "bad_request"
+    );
+    assert_eq!(
+        c.err(json!({"op": "register", "login": "nm", "name": " ", "bot": true}))
+            .await,
+        "bad_request"
+    );
+    let bob = c
+        .ok(json!({"op": "register", "login": "bob", "name": "Bob 🦀 ボブ", "bot": true}))
+        .await;
+    assert_eq!(bob["name"], "Bob 🦀 ボブ");
+    assert_eq!(
+        bob["id"].as_u64().unwrap(),
+        alice["id"].as_u64().unwrap() + 1,
+        "refusals used up no id"
+    );
+    assert_eq!(c.ok(json!({"op": "user", "login": "BOB"})).await, bob);
+    assert_eq!(
+        c.err(json!({"op": "user", "login": "nobody_here"})).await,
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn ids_are_echoed_unchanged() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    for id in [
+        json!(7),
+        json!("abc"),
+        json!({"nested": [1, 2]}),
+        json!(1.5),
+    ] {
+        let r = c.call(json!({"id": id.clone(), "op": "hello"})).await;
+        assert_eq!(r["id"], id);
+        let r = c.call(json!({"id": id.clone(), "op": "nope"})).await;
+        assert_eq!(r["id"], id);
+        assert_eq!(r["error"]["code"], "unknown_op");
+    }
+    let r = c.call(json!({"op": "hello"})).await;
+    assert_eq!(r["id"], Value::Null);
+    // Pipelined requests come back in order.
+    for i in 0..50 {
+        c.send(&json!({"id": i, "op": "hello"})).await;
+    }
+    for i in 0..50 {
+        assert_eq!(c.response().await["id"], i);
+    }
+}
+
+#[tokio::test]
+async fn post_and_read_timelines() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    c.bot("alice").await;
+    let s = c
+        .ok(json!({"op": "post", "as": "alice", "text": "hello 数据库 🦀\nline two", "location": {"lat": 52.5, "lon": 13.4}}))
+        .await;
+    assert_eq!(s["text"], "hello 数据库 🦀\nline two");
+    assert_eq!(s["login"], "alice");
+    assert_eq!(s["location"], json!({"lat": 52.5, "lon": 13.4}));
+    let plain = c
+        .ok(json!({"op": "post", "as": "alice", "text": "no location"}))
+        .await;
+    assert!(
+        plain.get("location").is_none(),
+        "location only where posted with one: {plain}"
+    );
+    let mut posted = vec![s["id"].as_u64().unwrap(), plain["id"].as_u64().unwrap()];
+    for i in 0..5 {
+        let s = c
+            .ok(json!({"op": "post", "as": "alice", "text": format!("n{i}")}))
+            .await;
+        posted.push(s["id"].as_u64().unwrap());
+    }
+    posted.reverse();
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "alice"}))
+        .await;
+    assert_eq!(ids(&profile), posted, "newest first");
+    assert_eq!(
+        profile["statuses"][6], s,
+        "a read gives the status as posted"
+    );
+    let home = c
+        .ok(json!({"op": "timeline", "kind": "home", "as": "alice"}))
+        .await;
+    assert_eq!(ids(&home), posted, "own statuses are in the home timeline");
+    let own = c
+        .ok(json!({"op": "timeline", "kind": "profile", "as": "alice"}))
+        .await;
+    assert_eq!(ids(&own), posted, "profile defaults to the caller");
+    let page2 = c
+        .ok(json!({"op": "timeline", "kind": "home", "as": "alice", "page": 2, "count": 3}))
+        .await;
+    assert_eq!(ids(&page2), posted[3..6]);
+    let past = c
+        .ok(json!({"op": "timeline", "kind": "home", "as": "alice", "page": 9, "count": 200}))
+        .await;
+    assert!(ids(&past).is_empty());
+    assert_eq!(
+        c.ok(json!({"op": "user", "login": "alice"})).await["posts"],
+        7
+    );
+    assert_eq!(
+        c.err(json!({"op": "timeline", "kind": "profile", "login": "ghost"}))
+            .await,
+        "not_found"
+    );
+    assert_eq!(
+        c.err(json!({"op": "timeline", "kind": "home", "login": "alice"}))
+            .await,
+        "bad_request"
+    );
+}
+
+#[tokio::test]
+async fn follow_rules_and_home_timelines() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    for login in ["alice", "bob", "carol"] {
+        c.bot(login).await;
+    }
+    let mut bobs = Vec::new();
+    for i in 0..3 {
+        bobs.push(
+            c.ok(json!({"op": "post", "as": "bob", "text": format!("bob {i}")}))
+                .await["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    bobs.reverse();
+    assert_eq!(
+        c.err(json!({"op": "follow", "as": "alice", "login": "alice"}))
+            .await,
+        "bad_request"
+    );
+    assert_eq!(
+        c.err(json!({"op": "follow", "as": "alice", "login": "ghost"}))
+            .await,
+        "not_found"
+    );
+    assert_eq!(
+        c.err(json!({"op": "unfollow", "as": "alice", "login": "bob"}))
+            .await,
+        "not_found"
+    );
+    let followed = c
+        .ok(json!({"op": "follow", "as": "alice", "login": "BOB"}))
+        .await;
+    assert_eq!(followed["login"], "bob");
+    assert_eq!(followed["followers"], 1, "counts updated in the answer");
+    assert_eq!(
+        c.err(json!({"op": "follow", "as": "alice", "login": "bob"}))
+            .await,
+        "conflict"
+    );
+    assert_eq!(
+        c.home_ids("alice", 30).await,
+        bobs,
+        "follow copies recent statuses"
+    );
+    assert_eq!(
+        c.ok(json!({"op": "user", "login": "alice"})).await["following"],
+        1
+    );
+
+    let mine = c
+        .ok(json!({"op": "post", "as": "alice", "text": "mine"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let new = c
+        .ok(json!({"op": "post", "as": "bob", "text": "new"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let carols = c
+        .ok(json!({"op": "post", "as": "carol", "text": "not followed"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let home = c.home_ids("alice", 30).await;
+    assert_eq!(home[..2], [new, mine]);
+    assert!(!home.contains(&carols));
+
+    let unfollowed = c
+        .ok(json!({"op": "unfollow", "as": "alice", "login": "bob"}))
+        .await;
+    assert_eq!(unfollowed["followers"], 0);
+    assert_eq!(
+        c.home_ids("alice", 30).await,
+        vec![mine],
+        "unfollow removes their statuses"
+    );
+    let alice = c.ok(json!({"op": "user", "login": "alice"})).await;
+    assert_eq!(
+        (alice["following"].as_u64(), alice["followers"].as_u64()),
+        (Some(0), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn followers_and_following_lists() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    c.bot("star").await;
+    let fans: Vec<String> = (0..5).map(|i| format!("fan{i}")).collect();
+    for fan in &fans {
+        c.bot(fan).await;
+        c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
+            .await;
+    }
+    c.ok(json!({"op": "follow", "as": "star", "login": "fan0"}))
+        .await;
+    let all = c.ok(json!({"op": "followers", "login": "star"})).await;
+    let newest_first: Vec<String> = fans.iter().rev().cloned().collect();
+    assert_eq!(logins(&all), newest_first);
+    let fan0 = &all["users"][4];
+    assert_eq!(fan0["user"]["login"], "fan0");
+    assert_eq!(
+        (
+            fan0["user"]["followers"].as_u64(),
+            fan0["user"]["following"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "full User objects with counts"
+    );
+    let since: Vec<&str> = all["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["since"].as_str().unwrap())
+        .collect();
+    assert!(since.iter().all(|s| s.ends_with('Z')));
+    assert!(
+        since.windows(2).all(|w| w[0] >= w[1]),
+        "newest follow first: {since:?}"
+    );
+    let page = c
+        .ok(json!({"op": "followers", "login": "star", "page": 2, "count": 2}))
+        .await;
+    assert_eq!(logins(&page), newest_first[2..4]);
+    let mine = c.ok(json!({"op": "followers", "as": "star"})).await;
+    assert_eq!(logins(&mine), newest_first, "login defaults to the caller");
+    let following = c.ok(json!({"op": "following", "login": "fan3"})).await;
+    assert_eq!(logins(&following), ["star"]);
+    let star_follows = c.ok(json!({"op": "following", "as": "star"})).await;
+    assert_eq!(logins(&star_follows), ["fan0"]);
+    assert_eq!(
+        c.err(json!({"op": "followers", "login": "ghost"})).await,
+        "not_found"
+    );
+    assert_eq!(c.err(json!({"op": "following"})).await, "not_registered");
+}
+
+#[tokio::test]
+async fn delete_rules() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    c.bot("alice").await;
+    c.bot("bob").await;
+    c.ok(json!({"op": "follow", "as": "bob", "login": "alice"}))
+        .await;
+    let keep = c
+        .ok(json!({"op": "post", "as": "alice", "text": "keep"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let gone = c
+        .ok(json!({"op": "post", "as": "alice", "text": "gone"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(c.home_ids("bob", 30).await, [gone, keep]);
+    assert_eq!(
+        c.err(json!({"op": "delete", "as": "bob", "status": gone}))
+            .await,
+        "forbidden"
+    );
+    assert_eq!(
+        c.err(json!({"op": "delete", "as": "alice", "status": 999_999}))
+            .await,
+        "not_found"
+    );
+    assert_eq!(
+        c.ok(json!({"op": "delete", "as": "alice", "status": gone}))
+            .await,
+        json!({"deleted": gone})
+    );
+    assert_eq!(
+        c.err(json!({"op": "delete", "as": "alice", "status": gone}))
+            .await,
+        "not_found"
+    );
+    assert_eq!(
+        c.home_ids("bob", 30).await,
+        [keep],
+        "gone from followers at once"
+    );
+    assert_eq!(c.home_ids("alice", 30).await, [keep]);
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "alice"}))
+        .await;
+    assert_eq!(ids(&profile), [keep]);
+    assert_eq!(
+        c.ok(json!({"op": "user", "login": "alice"})).await["posts"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn home_timeline_is_capped() {
+    let (redis, _roostd, mut c) = setup(&["--timeline-cap", "5"]).await;
+    c.bot("alice").await;
+    c.bot("bob").await;
+    c.ok(json!({"op": "follow", "as": "bob", "login": "alice"}))
+        .await;
+    let mut posted = Vec::new();
+    for i in 0..8 {
+        posted.push(
+            c.ok(json!({"op": "post", "as": "alice", "text": format!("s{i}")}))
+                .await["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    posted.reverse();
+    assert_eq!(c.home_ids("bob", 200).await, posted[..5]);
+    assert_eq!(c.home_ids("alice", 200).await, posted[..5]);
+    let bob = c.ok(json!({"op": "user", "login": "bob"})).await["id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        redis
+            .cli(&["ZCARD", &format!("{{roost:u{bob}}}:home")])
+            .trim(),
+        "5"
+    );
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "alice", "count": 200}))
+        .await;
+    assert_eq!(ids(&profile), posted, "profiles are not capped");
+}
+
+#[tokio::test]
+async fn unfollow_refills_the_home_timeline() {
+    let (_redis, _roostd, mut c) = setup(&["--timeline-cap", "4"]).await;
+    for login in ["reader", "old", "new"] {
+        c.bot(login).await;
+    }
+    let mut olds = Vec::new();
+    for i in 0..4 {
+        olds.push(
+            c.ok(json!({"op": "post", "as": "old", "text": format!("old {i}")}))
+                .await["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    let mut news = Vec::new();
+    for i in 0..4 {
+        news.push(
+            c.ok(json!({"op": "post", "as": "new", "text": format!("new {i}")}))
+                .await["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    olds.reverse();
+    news.reverse();
+    c.ok(json!({"op": "follow", "as": "reader", "login": "old"}))
+        .await;
+    c.ok(json!({"op": "follow", "as": "reader", "login": "new"}))
+        .await;
+    assert_eq!(c.home_ids("reader", 30).await, news, "capped to the newest");
+    c.ok(json!({"op": "unfollow", "as": "reader", "login": "new"}))
+        .await;
+    let home = c.home_ids("reader", 30).await;
+    assert!(home.iter().all(|id| !news.contains(id)), "{home:?}");
+    let refilled = roost_tests::eventually!(
+        std::time::Duration::from_secs(10),
+        c.home_ids("reader", 30).await == olds
+    );
+    assert!(
+        refilled,
+        "home refilled from the remaining followed users: {:?}",
+        c.home_ids("reader", 30).await
+    );
+}
