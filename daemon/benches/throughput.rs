@@ -81,7 +81,9 @@ async fn fanout(redis: &Redis, roostd: &Roostd, followers: usize) {
     for round in 1..=3 {
         let cpu_before = redis_cpu(redis);
         let start = Instant::now();
-        let status = c.ok(json!({"op": "post", "as": "star", "text": format!("to everyone #{round}")})).await;
+        let status = c
+            .ok(json!({"op": "post", "as": "star", "text": format!("to everyone #{round}")}))
+            .await;
         let answered = start.elapsed();
         let id = status["id"].as_u64().unwrap();
         // Fan-out pages followers oldest first: the newest follower is reached last.
@@ -148,7 +150,9 @@ async fn home_reads(redis: &Redis, roostd: &Roostd) {
     );
 
     // The floor: the same page as one pipeline straight from Redis.
-    let reader = c.ok(json!({"op": "user", "login": "reader"})).await["id"].as_u64().unwrap();
+    let reader = c.ok(json!({"op": "user", "login": "reader"})).await["id"]
+        .as_u64()
+        .unwrap();
     let client = redis::Client::open(redis.url()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let home = format!("{{roost:u{reader}}}:home");
@@ -161,7 +165,8 @@ async fn home_reads(redis: &Redis, roostd: &Roostd) {
             let (uid, sid) = m.split_once(':').unwrap();
             pipe.hgetall(format!("{{roost:u{uid}}}:s:{sid}"));
         }
-        let _: Vec<std::collections::HashMap<String, String>> = pipe.query_async(&mut conn).await.unwrap();
+        let _: Vec<std::collections::HashMap<String, String>> =
+            pipe.query_async(&mut conn).await.unwrap();
         raw.push(start.elapsed());
     }
     raw.sort();
@@ -181,16 +186,22 @@ async fn small_ops(roostd: &Roostd) {
         times.push(start.elapsed());
     }
     times.sort();
-    println!("register a user: median {}, p99 {}", micros(percentile(&times, 0.5)), micros(percentile(&times, 0.99)));
+    println!(
+        "register a user: median {}, p99 {}",
+        micros(percentile(&times, 0.5)),
+        micros(percentile(&times, 0.99))
+    );
 
     c.bot("prolific").await;
-    let posts: Vec<Value> =
-        (0..1000).map(|i| json!({"op": "post", "as": "prolific", "text": format!("post {i}")})).collect();
+    let posts: Vec<Value> = (0..1000)
+        .map(|i| json!({"op": "post", "as": "prolific", "text": format!("post {i}")}))
+        .collect();
     pipeline_ok(&mut c, &posts).await;
     let mut times = Vec::new();
     for i in 0..200 {
         let start = Instant::now();
-        c.ok(json!({"op": "follow", "as": format!("new{i}"), "login": "prolific"})).await;
+        c.ok(json!({"op": "follow", "as": format!("new{i}"), "login": "prolific"}))
+            .await;
         times.push(start.elapsed());
     }
     times.sort();
@@ -223,12 +234,16 @@ fn redis_limit(redis: &Redis) {
 fn main() {
     // SAFETY: no other thread exists yet.
     unsafe { std::env::set_var("ROOSTD_BIN", env!("CARGO_BIN_EXE_roostd")) };
-    tokio::runtime::Runtime::new().expect("runtime").block_on(run());
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(run());
 }
 
 async fn run() {
-    let followers: usize =
-        std::env::var("ROOST_BENCH_FOLLOWERS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let followers: usize = std::env::var("ROOST_BENCH_FOLLOWERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
     println!("roostd benchmarks (release build, private redis-server on a Unix socket)");
 
     let redis = Redis::start();

@@ -184,3 +184,35 @@ async fn one_pair_followed_and_unfollowed_at_once_ends_agreeing() {
     }
     assert_consistent(&mut c, &logins).await;
 }
+
+#[tokio::test]
+async fn a_follow_half_done_by_a_crash_is_completed_by_the_next_try() {
+    let (redis, _roostd, mut c) = setup(&[]).await;
+    let a = c.bot("a").await["id"].as_u64().unwrap();
+    let b = c.bot("b").await["id"].as_u64().unwrap();
+    c.ok(json!({"op": "follow", "as": "a", "login": "b"})).await;
+    // Undo the follower's side, as if roostd died between the two steps.
+    let tag = format!("{{roost:u{a}}}");
+    redis.cli(&["ZREM", &format!("{tag}:following"), &b.to_string()]);
+    redis.cli(&["HINCRBY", &format!("{tag}:counts"), "following", "-1"]);
+    redis.cli(&["HDEL", &format!("{tag}:seen_gen"), &b.to_string()]);
+    assert_eq!(
+        c.ok(json!({"op": "user", "login": "a"})).await["following"],
+        0
+    );
+
+    assert_eq!(
+        c.err(json!({"op": "follow", "as": "a", "login": "b"}))
+            .await,
+        "conflict"
+    );
+    let logins = ["a".to_owned(), "b".to_owned()];
+    assert_consistent(&mut c, &logins).await;
+    assert_eq!(
+        c.ok(json!({"op": "user", "login": "a"})).await["following"],
+        1
+    );
+    c.ok(json!({"op": "unfollow", "as": "a", "login": "b"}))
+        .await;
+    assert_consistent(&mut c, &logins).await;
+}

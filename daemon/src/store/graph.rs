@@ -13,7 +13,7 @@ use roost_shared::time::format_millis;
 
 use super::jobs::{Cursor, Job, JobKind};
 use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET};
-use super::{Entry, Store, as_array, as_int, scored_pairs};
+use super::{Entry, Store, as_array, as_int, scored_pairs, unexpected};
 use crate::error::{Error, Result};
 
 /// Followed users whose profiles a refill reads per round trip.
@@ -38,33 +38,22 @@ impl Store {
     /// `follower` follows `followed`: both sets and counters, and the followed
     /// user's newest statuses copied into the follower's home timeline.
     pub async fn follow(&self, follower: u64, followed: u64, now: i64) -> Result<()> {
-        let reply = self
-            .change_target(Change::Follow, follower, followed, now)
-            .await?;
-        let (generation, recent) = match as_array(&reply, "follow")? {
-            [generation, recent] if as_int(generation, "follow")? > 0 => (
-                as_int(generation, "follow")?,
-                scored_pairs(recent, "follow")?,
-            ),
-            _ => return Err(Error::Conflict("already following".into())),
-        };
-        self.change_source(Change::Follow, follower, followed, generation, now, &recent)
-            .await
+        if !self.change(Change::Follow, follower, followed, now).await? {
+            return Err(Error::Conflict("already following".into()));
+        }
+        Ok(())
     }
 
     /// `follower` stops following `followed`: both sets and counters, the
     /// followed user's statuses leave the follower's home at once, and a durable
     /// job refills the home from the remaining followed users.
     pub async fn unfollow(&self, follower: u64, followed: u64, now: i64) -> Result<()> {
-        let reply = self
-            .change_target(Change::Unfollow, follower, followed, now)
-            .await?;
-        let generation = match as_array(&reply, "unfollow")? {
-            [generation] if as_int(generation, "unfollow")? > 0 => as_int(generation, "unfollow")?,
-            _ => return Err(Error::NotFound("not following".into())),
-        };
-        self.change_source(Change::Unfollow, follower, followed, generation, now, &[])
-            .await?;
+        if !self
+            .change(Change::Unfollow, follower, followed, now)
+            .await?
+        {
+            return Err(Error::NotFound("not following".into()));
+        }
         let job = Job {
             kind: JobKind::Refill,
             uid: follower,
@@ -72,6 +61,31 @@ impl Store {
             cursor: Cursor::Start,
         };
         self.enqueue(&job).await
+    }
+
+    /// Both steps of a change; returns whether it changed anything. When the followed side is already as asked (a repeated
+    /// follow, or a follower side left behind by a crash between the steps),
+    /// the follower side is still brought to that side's generation.
+    async fn change(&self, change: Change, follower: u64, followed: u64, now: i64) -> Result<bool> {
+        let reply = self.change_target(change, follower, followed, now).await?;
+        let (applied, generation, copy) = match as_array(&reply, change.as_str())? {
+            [applied, generation] => (
+                as_int(applied, "applied")? == 1,
+                as_int(generation, "generation")?,
+                Vec::new(),
+            ),
+            [applied, generation, copy] => (
+                as_int(applied, "applied")? == 1,
+                as_int(generation, "generation")?,
+                scored_pairs(copy, "profile")?,
+            ),
+            _ => return Err(unexpected(change.as_str(), &reply)),
+        };
+        if generation > 0 {
+            self.change_source(change, follower, followed, generation, now, &copy)
+                .await?;
+        }
+        Ok(applied)
     }
 
     async fn change_target(

@@ -77,22 +77,26 @@ return existed
 /// and a generation that orders this edge's changes for the other side.
 /// KEYS: followers, counts, edge_gen, profile (the followed user's slot).
 /// ARGV: follower id, now (ms), cap, 'follow' or 'unfollow'.
-/// Returns {-1} when already following (follow) or not following (unfollow);
-/// else {generation} plus, for follow, the newest `cap` profile entries
-/// [member, score, ...], read in the same step so no post falls between.
+/// Returns {applied (1 or 0), generation} plus, for an applied follow, the newest
+/// `cap` profile entries [member, score, ...], read in the same step so no post
+/// falls between. Not applied (already following, or not following) returns the
+/// current generation, so the caller can bring the other side in line with it.
 pub static FOLLOW_TARGET: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+local following = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (ARGV[4] == 'follow') == (following ~= false) then
+  return {0, tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')}
+end
+local generation = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 if ARGV[4] == 'follow' then
-  if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {-1} end
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
   redis.call('HINCRBY', KEYS[2], 'followers', 1)
-  local gen = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-  return {gen, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')}
+  return {1, generation, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')}
 end
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {-1} end
+redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[2], 'followers', -1)
-return {redis.call('HINCRBY', KEYS[3], ARGV[1], 1)}
+return {1, generation}
 ",
     )
 });
