@@ -18,6 +18,15 @@ pub struct Config {
     #[arg(long, default_value = "0600", value_parser = parse_mode, value_name = "MODE")]
     pub socket_mode: u32,
 
+    /// The HTTP streaming socket [default: beside --socket, `<name>-http.sock`]
+    #[arg(long, value_name = "PATH")]
+    pub http_socket: Option<PathBuf>,
+
+    /// Also serve the HTTP streaming API on TCP at this address (bearer tokens
+    /// from the `token` op required), e.g. 127.0.0.1:8080
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
+
     /// Redis to use: redis://host:port/db or redis+unix:///path. Absent: roostd
     /// starts a private redis-server (data in the user's data directory) and stops
     /// it when it exits
@@ -50,6 +59,31 @@ pub struct Config {
     /// taken over
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     pub job_claim_idle_ms: u64,
+
+    /// Events the event log keeps at least (streams resume from within it)
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1000..), value_name = "N")]
+    pub event_log_len: u64,
+
+    /// Events queued per connection (or HTTP stream) before its subscriptions
+    /// get `lagged`
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "N")]
+    pub sub_buffer: u64,
+
+    /// A subscriber whose queue stays full this long is disconnected
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    pub stall_timeout_ms: u64,
+
+    /// Most subscriptions on one connection
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub max_subs_per_connection: usize,
+
+    /// Most subscriptions of one account (or unregistered Unix user) at once
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub max_subs_per_account: usize,
+
+    /// Interval of the blank-line keep-alive on HTTP streams
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    pub http_keepalive_ms: u64,
 
     /// Most client connections served at once; more wait to be accepted
     #[arg(long, default_value_t = 1024, value_name = "N")]
@@ -88,6 +122,28 @@ impl Config {
         self.socket
             .clone()
             .unwrap_or_else(roost_shared::paths::user_socket)
+    }
+
+    /// The HTTP socket path: `--http-socket`, or `<name>-http.sock` beside the socket.
+    pub fn http_socket_path(&self) -> PathBuf {
+        if let Some(path) = &self.http_socket {
+            return path.clone();
+        }
+        let socket = self.socket_path();
+        let stem = socket
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "roostd".into());
+        socket.with_file_name(format!("{stem}-http.sock"))
+    }
+
+    pub fn http_keepalive(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.http_keepalive_ms)
+    }
+
+    /// Queue length per connection, as a channel capacity.
+    pub fn sub_buffer(&self) -> usize {
+        self.sub_buffer as usize
     }
 }
 

@@ -1,13 +1,22 @@
-//! One client connection's framing: JSON lines in with a length limit, JSON
-//! lines out. Responses are flushed when no further request is already waiting,
-//! so a client that pipelines many requests gets them back in few writes.
+//! One client connection's framing: JSON lines in with a length limit, and one
+//! writer task that sends responses and events out in order. Buffers are small
+//! so that thousands of idle subscribers cost little memory.
 
+use std::collections::HashMap;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
+use roost_shared::Event;
 use serde::Serialize;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
-use tokio::net::UnixStream;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+
+use crate::stream::Outgoing;
+
+/// Read buffer per connection; longer lines are read in several pieces.
+const READ_BUFFER: usize = 1024;
 
 /// What the next read produced.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,18 +29,15 @@ pub enum Line {
     Closed,
 }
 
-pub struct Connection {
+pub struct LineReader {
     reader: BufReader<OwnedReadHalf>,
-    writer: BufWriter<OwnedWriteHalf>,
     max_line: usize,
 }
 
-impl Connection {
-    pub fn new(stream: UnixStream, max_line: usize) -> Connection {
-        let (read, write) = stream.into_split();
-        Connection {
-            reader: BufReader::new(read),
-            writer: BufWriter::new(write),
+impl LineReader {
+    pub fn new(read: OwnedReadHalf, max_line: usize) -> LineReader {
+        LineReader {
+            reader: BufReader::with_capacity(READ_BUFFER, read),
             max_line,
         }
     }
@@ -62,21 +68,109 @@ impl Connection {
             return Ok(Line::Request(buf));
         }
     }
+}
 
-    /// Writes one message as a JSON line; flushes unless another request is
-    /// already buffered (it will be answered right after).
-    pub async fn write<T: Serialize>(&mut self, message: &T) -> io::Result<()> {
-        let mut line = serde_json::to_vec(message).map_err(io::Error::other)?;
-        line.push(b'\n');
-        self.writer.write_all(&line).await?;
-        if self.reader.buffer().is_empty() {
-            self.writer.flush().await?;
+/// The subscriptions of one connection, each with the count of events the hub
+/// dropped for it since the client last heard.
+pub type SubTable = Arc<Mutex<HashMap<u64, Arc<AtomicU64>>>>;
+
+/// Writes everything for one connection, in order, until the queue closes.
+/// Live events of a subscription that is replaying are held until its replay
+/// ends, then sent without the ones replay already covered; a subscription that
+/// lost events gets `lagged` first.
+pub async fn write_loop(
+    mut write: OwnedWriteHalf,
+    mut rx: mpsc::Receiver<Outgoing>,
+    subs: SubTable,
+) -> io::Result<()> {
+    let mut held: HashMap<u64, Vec<Event>> = HashMap::new();
+    let mut line = Vec::with_capacity(256);
+    while let Some(item) = rx.recv().await {
+        match item {
+            Outgoing::Response(r) => put(&mut line, &r)?,
+            Outgoing::Begin(sub) => {
+                held.insert(sub, Vec::new());
+            }
+            Outgoing::Replayed(e) => put(&mut line, &e)?,
+            Outgoing::Live(e) => {
+                let sub = event_sub(&e);
+                if let Some(buffer) = held.get_mut(&sub) {
+                    buffer.push(e);
+                } else if let Some(dropped) = live_sub(&subs, sub) {
+                    put_lagged(&mut line, sub, &dropped)?;
+                    put(&mut line, &e)?;
+                }
+            }
+            Outgoing::End { sub, last } => {
+                for e in held.remove(&sub).unwrap_or_default() {
+                    let newer = match (&last, event_eid(&e)) {
+                        (Some(last), Some(eid)) => eid > last.as_str(),
+                        _ => true,
+                    };
+                    if newer && live_sub(&subs, sub).is_some() {
+                        put(&mut line, &e)?;
+                    }
+                }
+            }
         }
-        Ok(())
+        if rx.is_empty() {
+            let table: Vec<(u64, Arc<AtomicU64>)> = {
+                let subs = subs.lock().unwrap_or_else(|p| p.into_inner());
+                subs.iter().map(|(s, d)| (*s, d.clone())).collect()
+            };
+            for (sub, dropped) in table {
+                put_lagged(&mut line, sub, &dropped)?;
+            }
+        }
+        if !line.is_empty() && (rx.is_empty() || line.len() > 16 * 1024) {
+            write.write_all(&line).await?;
+            line.clear();
+        }
     }
+    if !line.is_empty() {
+        write.write_all(&line).await?;
+    }
+    write.shutdown().await
+}
 
-    /// Flushes whatever is written.
-    pub async fn flush(&mut self) -> io::Result<()> {
-        self.writer.flush().await
+fn live_sub(subs: &SubTable, sub: u64) -> Option<Arc<AtomicU64>> {
+    subs.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&sub)
+        .cloned()
+}
+
+fn put<T: Serialize>(line: &mut Vec<u8>, message: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *line, message).map_err(io::Error::other)?;
+    line.push(b'\n');
+    Ok(())
+}
+
+fn put_lagged(line: &mut Vec<u8>, sub: u64, dropped: &AtomicU64) -> io::Result<()> {
+    let n = dropped.swap(0, Ordering::Relaxed);
+    if n > 0 {
+        put(line, &Event::Lagged { sub, dropped: n })?;
+    }
+    Ok(())
+}
+
+fn event_sub(e: &Event) -> u64 {
+    match e {
+        Event::Status { sub, .. }
+        | Event::Delete { sub, .. }
+        | Event::Follow { sub, .. }
+        | Event::Unfollow { sub, .. }
+        | Event::Lagged { sub, .. }
+        | Event::Gap { sub } => *sub,
+    }
+}
+
+fn event_eid(e: &Event) -> Option<&str> {
+    match e {
+        Event::Status { eid, .. }
+        | Event::Delete { eid, .. }
+        | Event::Follow { eid, .. }
+        | Event::Unfollow { eid, .. } => Some(eid),
+        Event::Lagged { .. } | Event::Gap { .. } => None,
     }
 }

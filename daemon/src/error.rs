@@ -17,6 +17,8 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    RateLimited(String),
     /// Redis answered with an error or could not be reached.
     #[error("storage: {0}")]
     Redis(#[from] redis::RedisError),
@@ -36,6 +38,7 @@ impl Error {
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
+            Error::RateLimited(_) => ErrorCode::RateLimited,
             Error::Redis(e) if is_unreachable(e) => ErrorCode::Unavailable,
             Error::Redis(_) | Error::Internal(_) => ErrorCode::Internal,
         }

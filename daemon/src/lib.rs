@@ -11,6 +11,8 @@
 //! - [`store`]: the only code that talks to Redis: keys, Lua scripts, users,
 //!   statuses, timelines, the follow graph and the job queue.
 //! - [`fanout`]: the durable workers for deferred fan-out, delete cleanup and refills.
+//! - [`stream`]: the event log's reader, the hub of subscriptions, matching and replay.
+//! - [`http`]: the chunked HTTP streaming API on a Unix socket and TCP.
 //! - [`redis_server`]: the private redis-server started when none is configured.
 //! - [`error`]: the error type, one protocol error code per variant.
 
@@ -18,11 +20,13 @@ pub mod config;
 pub mod connection;
 pub mod error;
 pub mod fanout;
+pub mod http;
 pub mod identity;
 pub mod ops;
 pub mod redis_server;
 pub mod server;
 pub mod store;
+pub mod stream;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,6 +40,7 @@ pub use config::Config;
 use crate::fanout::FanoutWorker;
 use crate::redis_server::PrivateRedis;
 use crate::store::{Limits, Store};
+use crate::stream::Hub;
 
 /// The one way into the daemon's shared state; cheap to clone.
 #[derive(Clone)]
@@ -44,11 +49,16 @@ pub struct Daemon(Arc<State>);
 struct State {
     store: Store,
     config: Config,
+    hub: Arc<Hub>,
 }
 
 impl Daemon {
     pub fn store(&self) -> &Store {
         &self.0.store
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.0.hub
     }
 
     pub fn config(&self) -> &Config {
@@ -62,7 +72,16 @@ impl Daemon {
 /// private redis-server. Queued jobs stay in Redis for the next start.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let socket = config.socket_path();
-    let listener = server::bind(&socket, config.socket_mode)?;
+    let (listener, guard) = server::bind(&socket, config.socket_mode)?;
+    let (http_listener, http_guard) = server::bind(&config.http_socket_path(), config.socket_mode)?;
+    let tcp = match config.http {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding HTTP on {addr}"))?,
+        ),
+        None => None,
+    };
     let private = match &config.redis {
         Some(_) => None,
         None => Some(
@@ -78,24 +97,37 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         (None, Some(private)) => private.url(),
         (None, None) => unreachable!("a private redis-server is started when no URL is given"),
     };
-    let result = serve(config, &socket, &listener, &url, shutdown).await;
-    drop(listener);
+    let listeners = Listeners {
+        socket: &socket,
+        main: &listener,
+        http: http_listener,
+        tcp,
+    };
+    let result = serve(config, listeners, &url, shutdown).await;
+    drop((listener, guard, http_guard));
     if let Some(private) = private {
         private.stop().await;
     }
     result
 }
 
+struct Listeners<'a> {
+    socket: &'a std::path::Path,
+    main: &'a tokio::net::UnixListener,
+    http: tokio::net::UnixListener,
+    tcp: Option<tokio::net::TcpListener>,
+}
+
 async fn serve(
     config: Config,
-    socket: &std::path::Path,
-    listener: &server::Listener,
+    listeners: Listeners<'_>,
     url: &str,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let limits = Limits {
         timeline_cap: config.timeline_cap,
         fanout_batch: config.fanout_batch,
+        event_log_len: config.event_log_len as usize,
     };
     let store = Store::connect(url, &config.namespace, limits)
         .await
@@ -110,21 +142,42 @@ async fn serve(
         .context("creating the job queue")?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut workers = tokio::task::JoinSet::new();
+    let mut tasks = tokio::task::JoinSet::new();
     for index in 0..config.workers {
         let worker = FanoutWorker {
             store: store.clone(),
-            consumer: FanoutWorker::consumer_name(socket, index),
+            consumer: FanoutWorker::consumer_name(listeners.socket, index),
             pace: Duration::from_millis(config.fanout_pace_ms),
             claim_idle_ms: config.job_claim_idle_ms,
         };
-        workers.spawn(worker.run(stop_rx.clone()));
+        tasks.spawn(worker.run(stop_rx.clone()));
     }
-    let daemon = Daemon(Arc::new(State { store, config }));
-    tracing::info!(socket = %socket.display(), "roostd ready");
-    server::serve(daemon, listener, shutdown).await;
+    let hub = Arc::new(Hub::new(Duration::from_millis(config.stall_timeout_ms)));
+    tasks.spawn(stream::hub::read_log(
+        store.clone(),
+        hub.clone(),
+        stop_rx.clone(),
+    ));
+    let daemon = Daemon(Arc::new(State { store, config, hub }));
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    tasks.spawn(http::serve_unix(
+        daemon.clone(),
+        listeners.http,
+        stopped(stop_rx.clone()),
+    ));
+    if let Some(tcp) = listeners.tcp {
+        tasks.spawn(http::serve_tcp(
+            daemon.clone(),
+            tcp,
+            stopped(stop_rx.clone()),
+        ));
+    }
+    tracing::info!(socket = %listeners.socket.display(), "roostd ready");
+    server::serve(daemon, listeners.main, shutdown).await;
     let _ = stop_tx.send(true);
-    while workers.join_next().await.is_some() {}
+    while tasks.join_next().await.is_some() {}
     tracing::info!("roostd stopped");
     Ok(())
 }

@@ -6,16 +6,22 @@
 //! `bad_request` with a message that names the field.
 
 use roost_shared::time::now_millis;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
 use roost_shared::{
-    Deleted, ErrorCode, Hello, PROTOCOL_VERSION, Request, Response, Statuses, TimelineKind, User,
-    Users, validate,
+    Deleted, ErrorCode, Hello, PROTOCOL_VERSION, Request, Response, Statuses, Subscribed,
+    TimelineKind, Token, User, Users, validate,
 };
 use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
 
 use crate::Daemon;
+use crate::connection::SubTable;
 use crate::error::{Error, Result};
 use crate::identity::{Peer, unix_user_name};
 use crate::store::Owner;
+use crate::stream::{Outgoing, Sink};
 
 /// What one connection knows about its caller.
 #[derive(Debug)]
@@ -23,32 +29,157 @@ pub struct Session {
     pub peer: Peer,
     /// The caller's own account, once known (accounts are never removed).
     account: Option<u64>,
+    wire: Wire,
+}
+
+/// A connection's way to send subscription events, and its subscriptions.
+#[derive(Debug, Clone)]
+pub struct Wire {
+    pub out: mpsc::Sender<Outgoing>,
+    pub subs: SubTable,
+    pub closer: Arc<Notify>,
 }
 
 impl Session {
-    pub fn new(peer: Peer) -> Session {
+    pub fn new(peer: Peer, wire: Wire) -> Session {
         Session {
             peer,
             account: None,
+            wire,
+        }
+    }
+
+    /// Ends every subscription of the connection.
+    pub fn close(&mut self, daemon: &Daemon) {
+        let subs: Vec<u64> = self
+            .wire
+            .subs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .map(|(s, _)| s)
+            .collect();
+        for sub in subs {
+            daemon.hub().unregister(sub);
         }
     }
 }
 
-/// Answers one request line.
-pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Response {
+/// Answers one request line. The answer is usually returned; a subscription's
+/// answer is sent ahead of its replayed events instead, and `None` returned.
+pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Option<Response> {
     let (id, as_login, request) = match parse(line) {
         Ok(parsed) => parsed,
-        Err((id, code, message)) => return Response::failure(id, code, message),
+        Err((id, code, message)) => return Some(Response::failure(id, code, message)),
     };
-    match execute(daemon, session, as_login.as_deref(), request).await {
-        Ok(result) => Response::success(id, result),
+    let result = match request {
+        Request::Subscribe { stream, since } => {
+            subscribe(
+                daemon,
+                session,
+                as_login.as_deref(),
+                &id,
+                &stream,
+                since.as_deref(),
+            )
+            .await
+        }
+        request => execute(daemon, session, as_login.as_deref(), request)
+            .await
+            .map(Some),
+    };
+    match result {
+        Ok(Some(result)) => Some(Response::success(id, result)),
+        Ok(None) => None,
         Err(e) => {
             if matches!(e.code(), ErrorCode::Internal | ErrorCode::Unavailable) {
                 tracing::warn!(error = %e, "request failed");
             }
-            Response::failure(id, e.code(), e.to_string())
+            Some(Response::failure(id, e.code(), e.to_string()))
         }
     }
+}
+
+/// Starts a subscription: its answer, then (with `since`) the replay, then live
+/// events. Live events that arrive meanwhile are held by the writer until the
+/// answer and the replay are out, and those the replay covered are dropped.
+async fn subscribe(
+    daemon: &Daemon,
+    session: &mut Session,
+    as_login: Option<&str>,
+    id: &Value,
+    stream: &roost_shared::Stream,
+    since: Option<&str>,
+) -> Result<Option<Value>> {
+    let account = acting(daemon, session, as_login).await?;
+    let identity = crate::stream::identity(account, session.peer.uid);
+    let matcher = crate::stream::compile(daemon, stream, account, identity).await?;
+    if let Some(since) = since {
+        crate::store::stream_id_of(since)
+            .ok_or_else(|| Error::BadRequest(format!("since {since:?} is not an eid")))?;
+    }
+    let config = daemon.config();
+    let wire = session.wire.clone();
+    let dropped = Arc::new(AtomicU64::new(0));
+    let sub = daemon.hub().next_id();
+    {
+        let mut subs = wire.subs.lock().unwrap_or_else(|p| p.into_inner());
+        if subs.len() >= config.max_subs_per_connection {
+            return Err(Error::RateLimited(format!(
+                "at most {} subscriptions per connection",
+                config.max_subs_per_connection
+            )));
+        }
+        subs.insert(sub, dropped.clone());
+    }
+    let gone = || Error::Internal("the connection is closing".into());
+    wire.out
+        .send(Outgoing::Begin(sub))
+        .await
+        .map_err(|_| gone())?;
+    let sink = Sink {
+        tx: wire.out.clone(),
+        dropped,
+        closer: wire.closer.clone(),
+    };
+    if !daemon.hub().register(
+        sub,
+        identity,
+        config.max_subs_per_account,
+        matcher.clone(),
+        sink,
+    ) {
+        wire.subs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&sub);
+        let _ = wire.out.send(Outgoing::End { sub, last: None }).await;
+        return Err(Error::RateLimited(format!(
+            "at most {} subscriptions per account",
+            config.max_subs_per_account
+        )));
+    }
+    let answer = Response::success(id.clone(), json(Subscribed { sub })?);
+    wire.out
+        .send(Outgoing::Response(answer))
+        .await
+        .map_err(|_| gone())?;
+    let last = match since {
+        None => None,
+        Some(since) => match crate::stream::replay(daemon, sub, since, matcher, &wire.out).await {
+            Ok(last) => last,
+            Err(e) => {
+                tracing::warn!(error = %e, sub, "replay failed; telling the client to re-read");
+                let _ = wire
+                    .out
+                    .send(Outgoing::Replayed(roost_shared::Event::Gap { sub }))
+                    .await;
+                None
+            }
+        },
+    };
+    let _ = wire.out.send(Outgoing::End { sub, last }).await;
+    Ok(None)
 }
 
 type ParseError = (Value, ErrorCode, String);
@@ -121,6 +252,7 @@ async fn execute(
                 server: format!("roostd {}", env!("CARGO_PKG_VERSION")),
                 you,
                 operator: session.peer.operator,
+                subscriptions: session.peer.operator.then(|| daemon.hub().len() as u64),
             })
         }
         Request::Register { login, name, bot } => {
@@ -185,13 +317,11 @@ async fn execute(
         }
         Request::Follow { login } => {
             let (me, them) = pair(daemon, session, as_login, &login).await?;
-            store.follow(me, them.id, now).await?;
-            json(store.user(them.id).await?.unwrap_or(them))
+            json(store.follow(me, them.id, now).await?)
         }
         Request::Unfollow { login } => {
             let (me, them) = pair(daemon, session, as_login, &login).await?;
-            store.unfollow(me, them.id, now).await?;
-            json(store.user(them.id).await?.unwrap_or(them))
+            json(store.unfollow(me, them.id, now).await?)
         }
         Request::Followers { login, page, count } => {
             let (page, count) = page_and_count(page, count)?;
@@ -207,9 +337,32 @@ async fn execute(
                 users: store.following(uid, page, count).await?,
             })
         }
-        Request::Subscribe { .. } | Request::Unsubscribe { .. } | Request::Token => Err(
-            Error::BadRequest("streams and tokens are not served by this roostd yet".into()),
-        ),
+        Request::Subscribe { .. } => Err(Error::Internal(
+            "subscribe is answered by `subscribe`".into(),
+        )),
+        Request::Unsubscribe { sub } => {
+            let removed = session
+                .wire
+                .subs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&sub);
+            if removed.is_none() {
+                return Err(Error::NotFound(format!(
+                    "no subscription {sub} on this connection"
+                )));
+            }
+            daemon.hub().unregister(sub);
+            json(Subscribed { sub })
+        }
+        Request::Token => {
+            let me = required(acting(daemon, session, as_login).await?)?;
+            let token = crate::http::new_token().map_err(|e| Error::Internal(e.to_string()))?;
+            store
+                .set_token(me, &crate::http::token_hash(&token))
+                .await?;
+            json(Token { token })
+        }
     }
 }
 

@@ -12,29 +12,29 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use roost_shared::{ErrorCode, Response};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 use crate::Daemon;
-use crate::connection::{Connection, Line};
+use crate::connection::{Line, LineReader, SubTable, write_loop};
 use crate::identity::Peer;
-use crate::ops::{self, Session};
+use crate::ops::{self, Session, Wire};
+use crate::stream::Outgoing;
 
-/// A bound socket and the lock that says this roostd owns it. Dropping it
-/// removes the socket file.
-pub struct Listener {
-    listener: UnixListener,
+/// The lock that says this roostd owns a socket path. Dropping it removes the
+/// socket file.
+pub struct SocketGuard {
     path: PathBuf,
     _lock: File,
 }
 
-impl Drop for Listener {
+impl Drop for SocketGuard {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
 }
 
 /// Binds the socket at `path` with permissions `mode`.
-pub fn bind(path: &Path, mode: u32) -> anyhow::Result<Listener> {
+pub fn bind(path: &Path, mode: u32) -> anyhow::Result<(UnixListener, SocketGuard)> {
     if let Some(dir) = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty() && !d.exists())
@@ -74,16 +74,18 @@ pub fn bind(path: &Path, mode: u32) -> anyhow::Result<Listener> {
     let listener =
         UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-    Ok(Listener {
+    Ok((
         listener,
-        path: path.to_owned(),
-        _lock: lock,
-    })
+        SocketGuard {
+            path: path.to_owned(),
+            _lock: lock,
+        },
+    ))
 }
 
 /// Serves connections until `shutdown` completes, then waits for every
 /// connection to finish the request it is handling.
-pub async fn serve(daemon: Daemon, listener: &Listener, shutdown: impl Future<Output = ()>) {
+pub async fn serve(daemon: Daemon, listener: &UnixListener, shutdown: impl Future<Output = ()>) {
     let limit = Arc::new(Semaphore::new(daemon.config().max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
@@ -94,7 +96,7 @@ pub async fn serve(daemon: Daemon, listener: &Listener, shutdown: impl Future<Ou
             () = &mut shutdown => break,
         };
         let stream = tokio::select! {
-            accepted = listener.listener.accept() => match accepted {
+            accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -117,38 +119,61 @@ pub async fn serve(daemon: Daemon, listener: &Listener, shutdown: impl Future<Ou
     let _ = done_rx.recv().await;
 }
 
-/// Serves one connection: requests in order, each answered before the next.
+/// Serves one connection: requests in order, each answered before the next;
+/// events of its subscriptions in between.
 async fn handle(
     daemon: Daemon,
     stream: UnixStream,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let peer = Peer::new(stream.peer_cred()?.uid());
-    let mut session = Session::new(peer);
-    let mut conn = Connection::new(stream, daemon.config().max_line);
+    let (read, write) = stream.into_split();
+    let mut reader = LineReader::new(read, daemon.config().max_line);
+    let (out, rx) = mpsc::channel(daemon.config().sub_buffer());
+    let subs = SubTable::default();
+    let closer = Arc::new(Notify::new());
+    let writer = tokio::spawn(write_loop(write, rx, subs.clone()));
+    let mut session = Session::new(
+        peer,
+        Wire {
+            out: out.clone(),
+            subs: subs.clone(),
+            closer: closer.clone(),
+        },
+    );
+    let mut stalled = false;
     loop {
         let line = tokio::select! {
-            line = conn.read_line() => line?,
+            line = reader.read_line() => line,
             _ = stop.wait_for(|stop| *stop) => break,
+            () = closer.notified() => { stalled = true; break }
         };
         match line {
-            Line::Closed => break,
-            Line::TooLarge => {
+            Ok(Line::Request(bytes)) => {
+                let response = ops::apply(&daemon, &mut session, &bytes).await;
+                if let Some(response) = response
+                    && out.send(Outgoing::Response(response)).await.is_err()
+                {
+                    break;
+                }
+            }
+            Ok(Line::TooLarge) => {
                 let max = daemon.config().max_line;
                 let message = format!("request line longer than {max} bytes; closing");
-                conn.write(&Response::failure(
-                    serde_json::Value::Null,
-                    ErrorCode::TooLarge,
-                    message,
-                ))
-                .await?;
+                let response =
+                    Response::failure(serde_json::Value::Null, ErrorCode::TooLarge, message);
+                let _ = out.send(Outgoing::Response(response)).await;
                 break;
             }
-            Line::Request(bytes) => {
-                let response = ops::apply(&daemon, &mut session, &bytes).await;
-                conn.write(&response).await?;
-            }
+            Ok(Line::Closed) | Err(_) => break,
         }
     }
-    conn.flush().await
+    session.close(&daemon);
+    drop(session);
+    drop(out);
+    if stalled {
+        writer.abort();
+        return Ok(());
+    }
+    writer.await.unwrap_or(Ok(()))
 }

@@ -9,6 +9,7 @@
 pub mod keys;
 pub mod scripts;
 
+mod events;
 mod graph;
 mod jobs;
 mod statuses;
@@ -20,8 +21,10 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::{AsyncConnectionConfig, Client, Value};
 
+pub use events::{Happening, LogEvent, eid_of, stream_id_of};
 pub use jobs::{Job, JobKind, QueuedJob};
 pub use keys::{Entry, Keys};
+use statuses::status_from;
 pub use users::Owner;
 
 use crate::error::{Error, Result};
@@ -36,6 +39,8 @@ pub struct Limits {
     pub timeline_cap: u32,
     /// Followers written per fan-out pass.
     pub fanout_batch: u32,
+    /// Events the log keeps at least.
+    pub event_log_len: usize,
 }
 
 /// A handle on the data in Redis; cheap to clone (one shared multiplexed connection).

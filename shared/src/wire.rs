@@ -340,6 +340,9 @@ pub struct Hello {
     pub server: String,
     pub you: Option<User>,
     pub operator: bool,
+    /// Live subscriptions on this roostd (socket and HTTP), told to operators only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscriptions: Option<u64>,
 }
 
 /// Result of `delete`.
@@ -617,12 +620,14 @@ mod tests {
             server: "roostd 0.1.0".into(),
             you: Some(user(1)),
             operator: false,
+            subscriptions: None,
         });
         round_trip(&Hello {
             protocol: 1,
             server: "roostd".into(),
             you: None,
             operator: true,
+            subscriptions: Some(3),
         });
         round_trip(&user(42));
         round_trip(&status());

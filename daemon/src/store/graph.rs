@@ -8,8 +8,8 @@
 //! agreeing, and every counter always equals its set.
 
 use redis::{AsyncCommands, Value};
-use roost_shared::FollowEntry;
 use roost_shared::time::format_millis;
+use roost_shared::{FollowEntry, User};
 
 use super::jobs::{Cursor, Job, JobKind};
 use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET};
@@ -36,18 +36,19 @@ impl Change {
 
 impl Store {
     /// `follower` follows `followed`: both sets and counters, and the followed
-    /// user's newest statuses copied into the follower's home timeline.
-    pub async fn follow(&self, follower: u64, followed: u64, now: i64) -> Result<()> {
+    /// user's newest statuses copied into the follower's home timeline. Returns
+    /// the followed user with updated counts.
+    pub async fn follow(&self, follower: u64, followed: u64, now: i64) -> Result<User> {
         if !self.change(Change::Follow, follower, followed, now).await? {
             return Err(Error::Conflict("already following".into()));
         }
-        Ok(())
+        self.log_change(Change::Follow, follower, followed).await
     }
 
     /// `follower` stops following `followed`: both sets and counters, the
     /// followed user's statuses leave the follower's home at once, and a durable
     /// job refills the home from the remaining followed users.
-    pub async fn unfollow(&self, follower: u64, followed: u64, now: i64) -> Result<()> {
+    pub async fn unfollow(&self, follower: u64, followed: u64, now: i64) -> Result<User> {
         if !self
             .change(Change::Unfollow, follower, followed, now)
             .await?
@@ -60,7 +61,23 @@ impl Store {
             sid: 0,
             cursor: Cursor::Start,
         };
-        self.enqueue(&job).await
+        self.enqueue(&job).await?;
+        self.log_change(Change::Unfollow, follower, followed).await
+    }
+
+    /// Appends a done change to the event log; returns the followed user.
+    async fn log_change(&self, change: Change, follower: u64, followed: u64) -> Result<User> {
+        let mut users = self
+            .users(&[follower, followed])
+            .await?
+            .into_iter()
+            .flatten();
+        let (Some(follower), Some(followed)) = (users.next(), users.next()) else {
+            return Err(Error::Internal("a user of a follow vanished".into()));
+        };
+        self.log_follow(matches!(change, Change::Follow), &follower, &followed)
+            .await?;
+        Ok(followed)
     }
 
     /// Both steps of a change; returns whether it changed anything. When the followed side is already as asked (a repeated
@@ -135,6 +152,15 @@ impl Store {
         }
         let _: i64 = call.invoke_async(&mut self.conn()).await?;
         Ok(())
+    }
+
+    /// Everyone a user follows, for a home stream.
+    pub async fn following_ids(&self, uid: u64) -> Result<std::collections::HashSet<u64>> {
+        let ids: Vec<u64> = self
+            .conn()
+            .zrange(self.keys().following(uid), 0, -1)
+            .await?;
+        Ok(ids.into_iter().collect())
     }
 
     /// A page of a user's followers, newest first.

@@ -79,7 +79,7 @@ pub struct QueuedJob {
 }
 
 impl Job {
-    fn fields(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
         let mut f = vec![
             ("kind", self.kind.as_str().to_owned()),
             ("uid", self.uid.to_string()),

@@ -12,6 +12,9 @@
 //! | `{ns}:next_status` | string | global | last status id issued |
 //! | `{ns}:status_author` | hash | global | status id → author's user id |
 //! | `{ns}:jobs` | stream | global | durable background jobs (consumer group `workers`) |
+//! | `{ns}:events` | stream | global | the event log: posts, deletes, follows, unfollows |
+//! | `{ns}:tokens` | hash | global | SHA-256 of a bearer token → user id |
+//! | `{ns}:token_of_user` | hash | global | user id → SHA-256 of their token |
 //! | `{ns:u<id>}:counts` | hash | user | followers, following, posts |
 //! | `{ns:u<id>}:s:<sid>` | hash | user | one status: id, uid, login, text, posted (ms), lat, lon |
 //! | `{ns:u<id>}:profile` | zset | user | the user's statuses: member `<uid>:<sid>`, score sid |
@@ -78,6 +81,20 @@ impl Keys {
 
     pub fn jobs(&self) -> String {
         self.global("jobs")
+    }
+
+    pub fn events(&self) -> String {
+        self.global("events")
+    }
+
+    /// SHA-256 (hex) of a bearer token → user id.
+    pub fn tokens(&self) -> String {
+        self.global("tokens")
+    }
+
+    /// User id → SHA-256 (hex) of that user's current token.
+    pub fn token_of_user(&self) -> String {
+        self.global("token_of_user")
     }
 
     pub fn counts(&self, uid: u64) -> String {

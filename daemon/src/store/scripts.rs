@@ -24,14 +24,33 @@ return id
     )
 });
 
-/// Takes a status id and records its author.
-/// KEYS: next_status, status_author. ARGV: author id. Returns the id.
+/// Takes a status id, records its author and appends the post to the event log.
+/// KEYS: next_status, status_author, events. ARGV: event log length, author id,
+/// then the status's [field, value, ...] without its id. Returns the id.
 pub static ALLOCATE_STATUS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local id = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], id, ARGV[1])
+redis.call('HSET', KEYS[2], id, ARGV[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'status', 'id', id, unpack(ARGV, 3))
 return id
+",
+    )
+});
+
+/// Claims the deletion of a status (only one of racing deletes wins), appends
+/// it to the event log and queues its cleanup job, in one step.
+/// KEYS: status_author, events, jobs. ARGV: status id, event log length, number
+/// N of status field arguments, the status's N [field, value, ...], then the
+/// job's [field, value, ...]. Returns 1 if this call claimed it, else 0.
+pub static DELETE_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+local n = tonumber(ARGV[3])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'delete', unpack(ARGV, 4, 3 + n))
+redis.call('XADD', KEYS[3], '*', unpack(ARGV, 4 + n))
+return 1
 ",
     )
 });
@@ -39,20 +58,19 @@ return id
 /// Writes a status with its profile entry, `posts` counter and the author's own
 /// home timeline, then returns the first page of followers for the inline fan-out.
 /// KEYS: status, profile, home, counts, followers (all the author's slot).
-/// ARGV: sid, uid, login, text, posted, lat, lon (empty: none), member, cap, batch.
+/// ARGV: member, cap, batch, then the status hash's [field, value, ...].
 /// Returns the followers page as [member, score, ...].
 pub static POST: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'uid', ARGV[2], 'login', ARGV[3],
-           'text', ARGV[4], 'posted', ARGV[5])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'lat', ARGV[6], 'lon', ARGV[7]) end
-if redis.call('ZADD', KEYS[2], ARGV[1], ARGV[8]) == 1 then
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+local sid = redis.call('HGET', KEYS[1], 'id')
+if redis.call('ZADD', KEYS[2], sid, ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[4], 'posts', 1)
 end
-redis.call('ZADD', KEYS[3], ARGV[1], ARGV[8])
-redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[9]) + 1))
-return redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[10]) - 1, 'WITHSCORES')
+redis.call('ZADD', KEYS[3], sid, ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[2]) + 1))
+return redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
 ",
     )
 });
@@ -172,6 +190,20 @@ pub static ACK_AND_CONTINUE: LazyLock<Script> = LazyLock::new(|| {
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('XDEL', KEYS[1], ARGV[2])
 if #ARGV > 2 then redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3)) end
+return 1
+",
+    )
+});
+
+/// Gives an account a new bearer token (stored as its SHA-256), dropping the old.
+/// KEYS: tokens, token_of_user. ARGV: user id, new token hash.
+pub static SET_TOKEN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old then redis.call('HDEL', KEYS[1], old) end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 ",
     )

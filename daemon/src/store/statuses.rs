@@ -4,8 +4,9 @@ use redis::{AsyncCommands, Value};
 use roost_shared::time::format_millis;
 use roost_shared::{Location, Status, User};
 
+use super::events::status_fields;
 use super::jobs::{Cursor, Job, JobKind};
-use super::scripts::{ALLOCATE_STATUS, DELETE, PAGE_AFTER, POST};
+use super::scripts::{ALLOCATE_STATUS, DELETE, DELETE_CLAIM, PAGE_AFTER, POST};
 use super::{Entry, Fields, Store, field, int_field, scored_pairs};
 use crate::error::{Error, Result};
 
@@ -21,38 +22,44 @@ impl Store {
         now: i64,
     ) -> Result<Status> {
         let k = self.keys();
-        let sid: u64 = ALLOCATE_STATUS
+        let mut status = Status {
+            id: 0,
+            uid: author.id,
+            login: author.login.clone(),
+            text: text.to_owned(),
+            posted: format_millis(now),
+            location,
+        };
+        let fields = status_fields(&status, now);
+        let mut allocate = ALLOCATE_STATUS.prepare_invoke();
+        allocate
             .key(k.next_status())
             .key(k.status_author())
-            .arg(author.id)
-            .invoke_async(&mut self.conn())
-            .await?;
+            .key(k.events());
+        allocate.arg(self.limits.event_log_len).arg(author.id);
+        for (name, value) in fields.iter().filter(|(name, _)| *name != "id") {
+            allocate.arg(*name).arg(value);
+        }
+        status.id = allocate.invoke_async(&mut self.conn()).await?;
+        let sid = status.id;
         let entry = Entry {
             uid: author.id,
             sid,
         };
-        let (lat, lon) = match location {
-            Some(l) => (l.lat.to_string(), l.lon.to_string()),
-            None => (String::new(), String::new()),
-        };
-        let first_page: Value = POST
+        let mut write = POST.prepare_invoke();
+        write
             .key(k.status(author.id, sid))
             .key(k.profile(author.id))
             .key(k.home(author.id))
             .key(k.counts(author.id))
             .key(k.followers(author.id))
-            .arg(sid)
-            .arg(author.id)
-            .arg(&author.login)
-            .arg(text)
-            .arg(now)
-            .arg(lat)
-            .arg(lon)
             .arg(entry.member())
             .arg(self.limits.timeline_cap)
-            .arg(self.limits.fanout_batch)
-            .invoke_async(&mut self.conn())
-            .await?;
+            .arg(self.limits.fanout_batch);
+        for (name, value) in status_fields(&status, now) {
+            write.arg(name).arg(value);
+        }
+        let first_page: Value = write.invoke_async(&mut self.conn()).await?;
         let page = scored_pairs(&first_page, "post")?;
         if page.len() as u32 == self.limits.fanout_batch {
             let job = Job {
@@ -64,20 +71,16 @@ impl Store {
             self.enqueue(&job).await?;
         }
         self.add_to_homes(entry, &page).await?;
-        Ok(Status {
-            id: sid,
-            uid: author.id,
-            login: author.login.clone(),
-            text: text.to_owned(),
-            posted: format_millis(now),
-            location,
-        })
+        Ok(status)
     }
 
     /// Deletes a status of `caller`: it leaves the author's timelines and every
-    /// read at once; a durable job then removes it from followers' homes.
+    /// read at once, and the event log tells the streams; a durable job then
+    /// removes it from followers' homes (and finishes the delete itself if
+    /// roostd dies half-way).
     pub async fn delete(&self, caller: u64, sid: u64) -> Result<()> {
-        let author: Option<u64> = self.conn().hget(self.keys().status_author(), sid).await?;
+        let k = self.keys();
+        let author: Option<u64> = self.conn().hget(k.status_author(), sid).await?;
         let not_found = || Error::NotFound(format!("no status {sid}"));
         let author = author.ok_or_else(not_found)?;
         if author != caller {
@@ -85,16 +88,33 @@ impl Store {
                 "status {sid} is not yours to delete"
             )));
         }
-        if !self.delete_own(Entry { uid: author, sid }).await? {
-            return Err(not_found());
-        }
+        let fields: Fields = self.conn().hgetall(k.status(author, sid)).await?;
+        let status = status_from(&fields).ok_or_else(not_found)?;
         let job = Job {
             kind: JobKind::Delete,
             uid: author,
             sid,
             cursor: Cursor::Start,
         };
-        self.enqueue(&job).await
+        let status_args = status_fields(&status, int_field(&fields, "posted") as i64);
+        let mut claim = DELETE_CLAIM.prepare_invoke();
+        claim.key(k.status_author()).key(k.events()).key(k.jobs());
+        claim
+            .arg(sid)
+            .arg(self.limits.event_log_len)
+            .arg(status_args.len() * 2);
+        for (name, value) in status_args {
+            claim.arg(name).arg(value);
+        }
+        for (name, value) in job.fields() {
+            claim.arg(name).arg(value);
+        }
+        let claimed: i64 = claim.invoke_async(&mut self.conn()).await?;
+        if claimed == 0 {
+            return Err(not_found());
+        }
+        self.delete_own(Entry { uid: author, sid }).await?;
+        Ok(())
     }
 
     /// The atomic part of a delete, in the author's slot; true if the status was there.
@@ -146,9 +166,6 @@ impl Store {
             JobKind::Refill => return Err(Error::Internal("refill is not a follower pass".into())),
         }
         let full = page.len() as u32 == self.limits.fanout_batch;
-        if !full && job.kind == JobKind::Delete {
-            let _: i64 = self.conn().hdel(k.status_author(), job.sid).await?;
-        }
         Ok(full.then(|| Job {
             cursor: Cursor::after(&page),
             ..job.clone()
@@ -235,7 +252,8 @@ impl Store {
     }
 }
 
-fn status_from(fields: &Fields) -> Option<Status> {
+/// A status from its hash (or an event's fields); `None` if empty.
+pub(crate) fn status_from(fields: &Fields) -> Option<Status> {
     if fields.is_empty() {
         return None;
     }

@@ -4,7 +4,7 @@ use redis::AsyncCommands;
 use roost_shared::User;
 use roost_shared::time::format_millis;
 
-use super::scripts::REGISTER;
+use super::scripts::{REGISTER, SET_TOKEN};
 use super::{Fields, Store, field, int_field};
 use crate::error::{Error, Result};
 
@@ -100,6 +100,26 @@ impl Store {
             .chunks(2)
             .map(|pair| user_from(&pair[0], &pair[1]))
             .collect())
+    }
+}
+
+impl Store {
+    /// Replaces an account's bearer token by one with this SHA-256 (hex).
+    pub async fn set_token(&self, uid: u64, token_hash: &str) -> Result<()> {
+        let k = self.keys();
+        let _: i64 = SET_TOKEN
+            .key(k.tokens())
+            .key(k.token_of_user())
+            .arg(uid)
+            .arg(token_hash)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The account whose current token has this SHA-256 (hex), if any.
+    pub async fn account_of_token(&self, token_hash: &str) -> Result<Option<u64>> {
+        Ok(self.conn().hget(self.keys().tokens(), token_hash).await?)
     }
 }
 

@@ -1,0 +1,368 @@
+//! What a subscription matches: `home`, `firehose`, `sample` and `filter`
+//! (`follow`, `track`, `locations`, combined with OR), by the protocol's rules.
+//!
+//! `track` follows Twitter: a phrase matches a status containing every one of
+//! its space-separated words, in any order; a status's words are runs of
+//! letters, digits and `_`, compared without case, so `redis` matches "Redis!"
+//! and "#redis", while `#redis` or `@bob` match only that hashtag or mention.
+//! Beyond Twitter, a word in a script written without spaces (Chinese,
+//! Japanese, Thai, ...) matches wherever it appears in the text.
+
+use std::collections::HashSet;
+
+use roost_shared::{Location, Status};
+
+use crate::store::Happening;
+
+/// Most logins a `follow` part may name.
+pub const MAX_FOLLOW: usize = 5000;
+/// Most phrases in a `track` part.
+pub const MAX_TRACK: usize = 400;
+/// Most boxes in a `locations` part.
+pub const MAX_LOCATIONS: usize = 25;
+/// Longest `track` phrase, in bytes.
+pub const MAX_PHRASE_BYTES: usize = 60;
+
+/// A subscription's matching state.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// Statuses entering `account`'s home timeline (its own and those of the
+    /// users it follows, kept current from the follow events), their deletes,
+    /// and follows and unfollows that involve it.
+    Home {
+        account: u64,
+        following: HashSet<u64>,
+    },
+    Firehose,
+    /// A deterministic sample: the same identity always gets the same statuses.
+    Sample {
+        percent: u8,
+        identity: u64,
+    },
+    Filter(Filter),
+}
+
+/// A compiled `filter` stream.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub follow: HashSet<u64>,
+    pub track: Vec<Phrase>,
+    pub locations: Vec<[f64; 4]>,
+}
+
+/// One `track` phrase: every word must match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase(Vec<Word>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Word {
+    /// A word of letters, digits and `_`, lowercased.
+    Plain(String),
+    Hashtag(String),
+    Mention(String),
+    /// Text in a script without spaces, lowercased: found anywhere.
+    Anywhere(String),
+}
+
+impl Matcher {
+    /// Whether the happening belongs on this subscription. Home subscriptions
+    /// also follow the caller's follows and unfollows here.
+    pub fn matches(&mut self, happening: &Happening) -> bool {
+        match self {
+            Matcher::Home { account, following } => match happening {
+                Happening::Status(s) | Happening::Delete(s) => {
+                    s.uid == *account || following.contains(&s.uid)
+                }
+                Happening::Follow { follower, followed } => {
+                    if follower.id == *account {
+                        following.insert(followed.id);
+                    }
+                    follower.id == *account || followed.id == *account
+                }
+                Happening::Unfollow { follower, followed } => {
+                    if follower.id == *account {
+                        following.remove(&followed.id);
+                    }
+                    follower.id == *account || followed.id == *account
+                }
+            },
+            Matcher::Firehose => matches!(happening, Happening::Status(_) | Happening::Delete(_)),
+            Matcher::Sample { percent, identity } => match happening {
+                Happening::Status(s) | Happening::Delete(s) => sampled(*identity, s.id, *percent),
+                _ => false,
+            },
+            Matcher::Filter(filter) => match happening {
+                Happening::Status(s) | Happening::Delete(s) => filter.matches(s),
+                _ => false,
+            },
+        }
+    }
+}
+
+/// Whether status `sid` is in `identity`'s `percent`% sample.
+pub fn sampled(identity: u64, sid: u64, percent: u8) -> bool {
+    // SplitMix64 of the pair: well spread, stable across runs and builds.
+    let mut z = identity.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ sid;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    z % 100 < u64::from(percent)
+}
+
+impl Filter {
+    pub fn matches(&self, status: &Status) -> bool {
+        if self.follow.contains(&status.uid) {
+            return true;
+        }
+        if let Some(Location { lat, lon }) = status.location {
+            let inside = |b: &[f64; 4]| b[0] <= lon && lon <= b[2] && b[1] <= lat && lat <= b[3];
+            if self.locations.iter().any(inside) {
+                return true;
+            }
+        }
+        if self.track.is_empty() {
+            return false;
+        }
+        let text = Text::new(&status.text);
+        self.track.iter().any(|p| p.matches(&text))
+    }
+}
+
+/// A status text taken apart once for matching every phrase.
+struct Text {
+    lower: String,
+    words: HashSet<String>,
+    hashtags: HashSet<String>,
+    mentions: HashSet<String>,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Scripts written without spaces between words.
+fn is_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x0F00..=0x0FFF // Tibetan
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x31F0..=0x31FF
+        | 0x3400..=0x4DBF // CJK
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0xFF66..=0xFF9F // half-width Katakana
+        | 0x20000..=0x3134F)
+}
+
+/// The runs of word characters in `text`, each with the character before it.
+fn runs(text: &str) -> Vec<(Option<char>, String)> {
+    let mut out = Vec::new();
+    let mut prev = None;
+    let mut current = String::new();
+    let mut before = None;
+    for c in text.chars() {
+        // A script without spaces ends a run of another script and starts its
+        // own: "Redis是一个数据库" holds the word "redis".
+        let script_changes = prev.is_some_and(|p| is_unspaced(p) != is_unspaced(c));
+        if is_word_char(c) && script_changes && !current.is_empty() {
+            out.push((before, std::mem::take(&mut current)));
+        }
+        if is_word_char(c) {
+            if current.is_empty() {
+                before = prev;
+            }
+            current.extend(c.to_lowercase());
+        } else if !current.is_empty() {
+            out.push((before, std::mem::take(&mut current)));
+        }
+        prev = Some(c);
+    }
+    if !current.is_empty() {
+        out.push((before, current));
+    }
+    out
+}
+
+impl Text {
+    fn new(text: &str) -> Text {
+        let mut t = Text {
+            lower: text.to_lowercase(),
+            words: HashSet::new(),
+            hashtags: HashSet::new(),
+            mentions: HashSet::new(),
+        };
+        for (before, word) in runs(text) {
+            match before {
+                Some('#' | '＃') => t.hashtags.insert(word.clone()),
+                Some('@' | '＠') => t.mentions.insert(word.clone()),
+                _ => false,
+            };
+            t.words.insert(word);
+        }
+        t
+    }
+}
+
+impl Phrase {
+    /// Compiles a phrase; `Err` says why it is not one.
+    pub fn parse(phrase: &str) -> Result<Phrase, String> {
+        if phrase.is_empty() || phrase.len() > MAX_PHRASE_BYTES {
+            return Err(format!(
+                "track phrase {phrase:?} must be 1 to {MAX_PHRASE_BYTES} bytes"
+            ));
+        }
+        let mut words = Vec::new();
+        for raw in phrase.split_whitespace() {
+            let (kind, rest): (fn(String) -> Word, &str) = match raw.chars().next() {
+                Some('#') => (Word::Hashtag, &raw[1..]),
+                Some('@') => (Word::Mention, &raw[1..]),
+                _ => (Word::Plain, raw),
+            };
+            if rest.chars().any(is_unspaced) {
+                words.push(Word::Anywhere(rest.to_lowercase()));
+                continue;
+            }
+            let parts = runs(rest);
+            match (kind(String::new()), parts.as_slice()) {
+                (Word::Plain(_), _) => words.extend(parts.into_iter().map(|(_, w)| Word::Plain(w))),
+                (_, [(_, w)]) => words.push(kind(w.clone())),
+                _ => return Err(format!("{raw:?} is not a hashtag or mention")),
+            }
+        }
+        if words.is_empty() {
+            return Err(format!("track phrase {phrase:?} has no words"));
+        }
+        Ok(Phrase(words))
+    }
+
+    fn matches(&self, text: &Text) -> bool {
+        self.0.iter().all(|w| match w {
+            Word::Plain(w) => text.words.contains(w),
+            Word::Hashtag(w) => text.hashtags.contains(w),
+            Word::Mention(w) => text.mentions.contains(w),
+            Word::Anywhere(w) => text.lower.contains(w.as_str()),
+        })
+    }
+}
+
+/// Checks a location box `[west, south, east, north]`.
+pub fn check_box(b: &[f64; 4]) -> Result<(), String> {
+    let [w, s, e, n] = *b;
+    let lon = |x: f64| (-180.0..=180.0).contains(&x);
+    let lat = |x: f64| (-90.0..=90.0).contains(&x);
+    if !(lon(w) && lon(e) && lat(s) && lat(n)) {
+        return Err(format!(
+            "location box {b:?} is outside lon -180..180, lat -90..90"
+        ));
+    }
+    if w > e || s > n {
+        return Err(format!(
+            "location box {b:?} needs west <= east and south <= north"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(text: &str) -> Status {
+        Status {
+            id: 1,
+            uid: 9,
+            login: "x".into(),
+            text: text.into(),
+            posted: String::new(),
+            location: None,
+        }
+    }
+
+    fn track(phrases: &[&str], text: &str) -> bool {
+        let filter = Filter {
+            track: phrases.iter().map(|p| Phrase::parse(p).unwrap()).collect(),
+            ..Filter::default()
+        };
+        filter.matches(&status(text))
+    }
+
+    #[test]
+    fn twitters_own_examples() {
+        let phrases = ["twitter api", "twitter streaming"];
+        assert!(track(&phrases, "The Twitter API is awesome"));
+        assert!(track(&phrases, "The twitter streaming service is fast"));
+        assert!(track(&phrases, "Twitter has a streaming API"));
+        assert!(!track(&phrases, "I'm new to Twitter"));
+        assert!(track(&["twitter"], "TWITTER"));
+        assert!(track(&["twitter"], "#twitter"));
+        assert!(track(&["twitter"], "@twitter"));
+        assert!(track(&["twitter"], "twitter's"));
+        assert!(!track(&["twitter"], "twitterapi"));
+    }
+
+    #[test]
+    fn punctuation_hashtags_and_mentions() {
+        assert!(track(&["redis"], "Redis!"));
+        assert!(track(&["redis"], "love #redis."));
+        assert!(track(&["#redis"], "love #Redis."));
+        assert!(!track(&["#redis"], "love redis"));
+        assert!(!track(&["#redis"], "love @redis"));
+        assert!(track(&["@bob"], "hi @Bob, lunch?"));
+        assert!(!track(&["@bob"], "bob is here"));
+        assert!(track(&["rust tui"], "a TUI in Rust"));
+        assert!(track(&["don't"], "I don't know"));
+        assert!(track(&["café"], "Café au lait"));
+        assert!(Phrase::parse("#").is_err());
+        assert!(Phrase::parse("...").is_err());
+        assert!(Phrase::parse(&"a".repeat(61)).is_err());
+    }
+
+    #[test]
+    fn words_in_scripts_without_spaces() {
+        assert!(track(&["数据库"], "我喜欢数据库"));
+        assert!(track(&["データベース"], "新しいデータベースです"));
+        assert!(track(&["ฐานข้อมูล"], "ผมชอบฐานข้อมูลมาก"));
+        assert!(!track(&["数据库"], "我喜欢数据"));
+        assert!(track(&["redis 数据库"], "Redis是一个数据库"));
+    }
+
+    #[test]
+    fn follow_and_locations() {
+        let filter = Filter {
+            follow: [9].into(),
+            locations: vec![[-122.75, 36.8, -121.75, 37.8]],
+            ..Filter::default()
+        };
+        assert!(filter.matches(&status("anything")));
+        let mut other = status("x");
+        other.uid = 10;
+        assert!(!filter.matches(&other));
+        for (lat, lon, inside) in [
+            (37.0, -122.0, true),
+            (36.8, -122.75, true),
+            (37.8, -121.75, true),
+            (36.79, -122.0, false),
+            (37.0, -121.74, false),
+        ] {
+            other.location = Some(Location { lat, lon });
+            assert_eq!(filter.matches(&other), inside, "{lat} {lon}");
+        }
+        assert!(check_box(&[-122.75, 36.8, -121.75, 37.8]).is_ok());
+        assert!(check_box(&[10.0, 0.0, 5.0, 1.0]).is_err());
+        assert!(check_box(&[0.0, 0.0, 181.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn samples_are_deterministic_and_proportional() {
+        let hits = (1..=100_000).filter(|sid| sampled(42, *sid, 10)).count();
+        assert!((9_000..11_000).contains(&hits), "{hits}");
+        let a: Vec<bool> = (1..1000).map(|sid| sampled(7, sid, 30)).collect();
+        let b: Vec<bool> = (1..1000).map(|sid| sampled(7, sid, 30)).collect();
+        assert_eq!(a, b);
+        let c: Vec<bool> = (1..1000).map(|sid| sampled(8, sid, 30)).collect();
+        assert_ne!(a, c, "another identity gets another sample");
+        assert!((1..1000).all(|sid| sampled(1, sid, 100)));
+    }
+}
