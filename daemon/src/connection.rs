@@ -84,6 +84,9 @@ pub async fn write_loop(
     subs: SubTable,
 ) -> io::Result<()> {
     let mut held: HashMap<u64, Vec<Event>> = HashMap::new();
+    // Per subscription, the eid its replay reached: live events up to it were
+    // replayed already (the hub may hand them over after the replay ended).
+    let mut floors: HashMap<u64, String> = HashMap::new();
     let mut line = Vec::with_capacity(256);
     while let Some(item) = rx.recv().await {
         match item {
@@ -94,14 +97,20 @@ pub async fn write_loop(
             Outgoing::Replayed(e) => put(&mut line, &e)?,
             Outgoing::Live(e) => {
                 let sub = event_sub(&e);
+                let replayed = matches!((floors.get(&sub), event_eid(&e)), (Some(floor), Some(eid)) if eid <= floor.as_str());
                 if let Some(buffer) = held.get_mut(&sub) {
                     buffer.push(e);
+                } else if replayed {
+                    // Already sent by the replay.
                 } else if let Some(dropped) = live_sub(&subs, sub) {
                     put_lagged(&mut line, sub, &dropped)?;
                     put(&mut line, &e)?;
                 }
             }
             Outgoing::End { sub, last } => {
+                if let Some(last) = &last {
+                    floors.insert(sub, last.clone());
+                }
                 for e in held.remove(&sub).unwrap_or_default() {
                     let newer = match (&last, event_eid(&e)) {
                         (Some(last), Some(eid)) => eid > last.as_str(),

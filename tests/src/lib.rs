@@ -335,6 +335,39 @@ impl Client {
         tokio::join!(write, read).1
     }
 
+    /// The next event, waiting up to 10 s for it.
+    pub async fn event(&mut self) -> Value {
+        if !self.events.is_empty() {
+            return self.events.remove(0);
+        }
+        let line = tokio::time::timeout(Duration::from_secs(10), next_line(&mut self.reader))
+            .await
+            .expect("an event within 10 s")
+            .expect("roostd closed the connection");
+        assert!(
+            line.get("event").is_some(),
+            "a response where an event was expected: {line}"
+        );
+        line
+    }
+
+    /// Events that arrive within `wait` (for checking that nothing more comes).
+    pub async fn events_within(&mut self, wait: Duration) -> Vec<Value> {
+        let mut out = std::mem::take(&mut self.events);
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Ok(Some(line)) =
+            tokio::time::timeout_at(deadline, next_line(&mut self.reader)).await
+        {
+            out.push(line);
+        }
+        out
+    }
+
+    /// Subscribes and returns the subscription id.
+    pub async fn subscribe(&mut self, request: Value) -> u64 {
+        self.ok(request).await["sub"].as_u64().expect("sub")
+    }
+
     /// Sends a request and returns the whole response.
     pub async fn call(&mut self, request: Value) -> Value {
         self.send(&request).await;

@@ -4,9 +4,11 @@
 mod bad_input;
 mod concurrency;
 mod fanout;
+mod http;
 mod identity;
 mod lifecycle;
 mod protocol;
+mod streams;
 
 use roost_tests::{Client, Redis, Roostd};
 

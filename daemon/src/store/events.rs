@@ -7,9 +7,9 @@
 
 use std::collections::HashMap;
 
+use redis::AsyncCommands;
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
-use redis::{AsyncCommands, Value};
 use roost_shared::{Status, User};
 
 use super::{Store, as_string, status_from};
@@ -192,30 +192,17 @@ impl Store {
         Ok((reply.ids.iter().filter_map(parse).collect(), last))
     }
 
-    /// Whether events after stream id `after` may have been trimmed away.
+    /// Whether events after stream id `after` may have been trimmed away: the
+    /// oldest event the log still holds is newer than `after`. (When `after`
+    /// was the very event trimmed last, this says yes with nothing lost; a
+    /// client then re-reads its timeline once more than needed.)
     pub async fn events_trimmed_after(&self, after: &str) -> Result<bool> {
-        let info: redis::RedisResult<Value> = redis::cmd("XINFO")
-            .arg("STREAM")
-            .arg(self.keys().events())
-            .query_async(&mut self.conn())
-            .await;
-        let Ok(info) = info else { return Ok(false) };
-        // RESP2 answers a flat [key, value, ...] array, RESP3 a map.
-        let pairs: Vec<(&Value, &Value)> = match &info {
-            Value::Map(items) => items.iter().map(|(k, v)| (k, v)).collect(),
-            Value::Array(items) => items.chunks_exact(2).map(|p| (&p[0], &p[1])).collect(),
-            _ => Vec::new(),
-        };
-        let deleted = pairs
-            .iter()
-            .find(|(k, _)| as_string(k, "xinfo").ok().as_deref() == Some("max-deleted-entry-id"))
-            .and_then(|(_, v)| as_string(v, "xinfo").ok());
-        Ok(
-            match deleted.as_deref().and_then(split_id).zip(split_id(after)) {
-                Some((deleted, after)) => after < deleted,
-                None => false,
-            },
-        )
+        let first: StreamRangeReply = self
+            .conn()
+            .xrange_count(self.keys().events(), "-", "+", 1)
+            .await?;
+        let first = first.ids.first().and_then(|e| split_id(&e.id));
+        Ok(matches!((first, split_id(after)), (Some(first), Some(after)) if after < first))
     }
 }
 
