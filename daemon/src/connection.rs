@@ -14,6 +14,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 
 use crate::stream::Outgoing;
+use crate::stream::hub::Live;
 
 /// Read buffer per connection; longer lines are read in several pieces.
 const READ_BUFFER: usize = 1024;
@@ -83,10 +84,10 @@ pub async fn write_loop(
     mut rx: mpsc::Receiver<Outgoing>,
     subs: SubTable,
 ) -> io::Result<()> {
-    let mut held: HashMap<u64, Vec<Event>> = HashMap::new();
+    let mut held: HashMap<u64, Vec<Live>> = HashMap::new();
     // Per subscription, the eid its replay reached: live events up to it were
     // replayed already (the hub may hand them over after the replay ended).
-    let mut floors: HashMap<u64, String> = HashMap::new();
+    let mut floors: HashMap<u64, Box<str>> = HashMap::new();
     let mut line = Vec::with_capacity(256);
     while let Some(item) = rx.recv().await {
         match item {
@@ -95,39 +96,40 @@ pub async fn write_loop(
                 held.insert(sub, Vec::new());
             }
             Outgoing::Replayed(e) => put(&mut line, &e)?,
-            Outgoing::Live(e) => {
-                let sub = event_sub(&e);
-                let replayed = matches!((floors.get(&sub), event_eid(&e)), (Some(floor), Some(eid)) if eid <= floor.as_str());
-                if let Some(buffer) = held.get_mut(&sub) {
-                    buffer.push(e);
+            Outgoing::Live(live) => {
+                let replayed = floors
+                    .get(&live.sub)
+                    .is_some_and(|f| live.event.eid.as_str() <= &**f);
+                if let Some(buffer) = held.get_mut(&live.sub) {
+                    buffer.push(live);
                 } else if replayed {
                     // Already sent by the replay.
-                } else if let Some(dropped) = live_sub(&subs, sub) {
-                    put_lagged(&mut line, sub, &dropped)?;
-                    put(&mut line, &e)?;
+                } else if let Some(dropped) = live_sub(&subs, live.sub) {
+                    put_lagged(&mut line, live.sub, &dropped)?;
+                    live.event.write_line(live.sub, &mut line);
                 }
             }
             Outgoing::End { sub, last } => {
-                if let Some(last) = &last {
-                    floors.insert(sub, last.clone());
-                }
-                for e in held.remove(&sub).unwrap_or_default() {
-                    let newer = match (&last, event_eid(&e)) {
-                        (Some(last), Some(eid)) => eid > last.as_str(),
-                        _ => true,
-                    };
+                for live in held.remove(&sub).unwrap_or_default() {
+                    let newer = last
+                        .as_deref()
+                        .is_none_or(|last| live.event.eid.as_str() > last);
                     if newer && live_sub(&subs, sub).is_some() {
-                        put(&mut line, &e)?;
+                        live.event.write_line(sub, &mut line);
                     }
+                }
+                if let Some(last) = last {
+                    floors.insert(sub, last);
                 }
             }
         }
         if rx.is_empty() {
-            let table: Vec<(u64, Arc<AtomicU64>)> = {
+            let lagging: Vec<(u64, Arc<AtomicU64>)> = {
                 let subs = subs.lock().unwrap_or_else(|p| p.into_inner());
-                subs.iter().map(|(s, d)| (*s, d.clone())).collect()
+                let lagging = subs.iter().filter(|(_, d)| d.load(Ordering::Relaxed) > 0);
+                lagging.map(|(s, d)| (*s, d.clone())).collect()
             };
-            for (sub, dropped) in table {
+            for (sub, dropped) in lagging {
                 put_lagged(&mut line, sub, &dropped)?;
             }
         }
@@ -161,25 +163,4 @@ fn put_lagged(line: &mut Vec<u8>, sub: u64, dropped: &AtomicU64) -> io::Result<(
         put(line, &Event::Lagged { sub, dropped: n })?;
     }
     Ok(())
-}
-
-fn event_sub(e: &Event) -> u64 {
-    match e {
-        Event::Status { sub, .. }
-        | Event::Delete { sub, .. }
-        | Event::Follow { sub, .. }
-        | Event::Unfollow { sub, .. }
-        | Event::Lagged { sub, .. }
-        | Event::Gap { sub } => *sub,
-    }
-}
-
-fn event_eid(e: &Event) -> Option<&str> {
-    match e {
-        Event::Status { eid, .. }
-        | Event::Delete { eid, .. }
-        | Event::Follow { eid, .. }
-        | Event::Unfollow { eid, .. } => Some(eid),
-        Event::Lagged { .. } | Event::Gap { .. } => None,
-    }
 }

@@ -16,7 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use roost_shared::{ErrorCode, Event, Filter, Sample, Stream};
+use roost_shared::{ErrorCode, Filter, Sample, Stream};
 use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Notify, mpsc};
@@ -364,13 +364,10 @@ impl Streaming {
             if lost > 0 {
                 self.push(&mut out, &serde_json::json!({"limit": {"track": lost}}));
             }
-            match item {
-                Outgoing::Live(Event::Status { status, .. }) => self.push(&mut out, &status),
-                Outgoing::Live(Event::Delete { status, uid, .. }) => self.push(
-                    &mut out,
-                    &serde_json::json!({"delete": {"status": status, "uid": uid}}),
-                ),
-                _ => {}
+            if let Outgoing::Live(live) = item
+                && let Some(line) = &live.event.http
+            {
+                self.push_raw(&mut out, line.as_bytes());
             }
             if !out.is_empty() {
                 return Some(Bytes::from(out));
@@ -379,7 +376,12 @@ impl Streaming {
     }
 
     fn push<T: serde::Serialize>(&self, out: &mut Vec<u8>, message: &T) {
-        let mut line = serde_json::to_vec(message).unwrap_or_default();
+        self.push_raw(out, &serde_json::to_vec(message).unwrap_or_default());
+    }
+
+    /// Appends one message line, with its length line first if delimited.
+    fn push_raw(&self, out: &mut Vec<u8>, message: &[u8]) {
+        let mut line = message.to_vec();
         line.extend_from_slice(b"\r\n");
         if self.delimited {
             out.extend_from_slice(format!("{}\r\n", line.len()).as_bytes());

@@ -161,7 +161,7 @@ async fn subscribe(
     }
     let answer = Response::success(id.clone(), json(Subscribed { sub })?);
     wire.out
-        .send(Outgoing::Response(answer))
+        .send(Outgoing::Response(Box::new(answer)))
         .await
         .map_err(|_| gone())?;
     let last = match since {
@@ -172,12 +172,15 @@ async fn subscribe(
                 tracing::warn!(error = %e, sub, "replay failed; telling the client to re-read");
                 let _ = wire
                     .out
-                    .send(Outgoing::Replayed(roost_shared::Event::Gap { sub }))
+                    .send(Outgoing::Replayed(Box::new(roost_shared::Event::Gap {
+                        sub,
+                    })))
                     .await;
                 None
             }
         },
     };
+    let last = last.map(String::into_boxed_str);
     let _ = wire.out.send(Outgoing::End { sub, last }).await;
     Ok(None)
 }

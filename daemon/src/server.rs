@@ -152,7 +152,10 @@ async fn handle(
             Ok(Line::Request(bytes)) => {
                 let response = ops::apply(&daemon, &mut session, &bytes).await;
                 if let Some(response) = response
-                    && out.send(Outgoing::Response(response)).await.is_err()
+                    && out
+                        .send(Outgoing::Response(Box::new(response)))
+                        .await
+                        .is_err()
                 {
                     break;
                 }
@@ -162,7 +165,7 @@ async fn handle(
                 let message = format!("request line longer than {max} bytes; closing");
                 let response =
                     Response::failure(serde_json::Value::Null, ErrorCode::TooLarge, message);
-                let _ = out.send(Outgoing::Response(response)).await;
+                let _ = out.send(Outgoing::Response(Box::new(response))).await;
                 break;
             }
             Ok(Line::Closed) | Err(_) => break,

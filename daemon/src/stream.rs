@@ -100,7 +100,9 @@ pub async fn replay(
     let mut after = stream_id_of(since)
         .ok_or_else(|| Error::BadRequest(format!("since {since:?} is not an eid")))?;
     if store.events_trimmed_after(&after).await? {
-        let _ = out.send(Outgoing::Replayed(Event::Gap { sub })).await;
+        let _ = out
+            .send(Outgoing::Replayed(Box::new(Event::Gap { sub })))
+            .await;
     }
     let mut last = None;
     loop {
@@ -109,7 +111,7 @@ pub async fn replay(
         for event in &events {
             if matcher.matches(&event.happening)
                 && out
-                    .send(Outgoing::Replayed(hub::to_event(sub, event)))
+                    .send(Outgoing::Replayed(Box::new(hub::to_event(sub, event))))
                     .await
                     .is_err()
             {

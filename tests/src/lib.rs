@@ -304,6 +304,13 @@ impl Client {
         self.send_raw(&line).await.expect("writing a request");
     }
 
+    /// The next line from the daemon as text, unparsed (for benchmarks).
+    pub async fn raw_line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        let n = self.reader.read_line(&mut line).await.ok()?;
+        (n > 0).then_some(line)
+    }
+
     /// The next line from the daemon, parsed; `None` when it closed the connection.
     pub async fn read_line(&mut self) -> Option<Value> {
         next_line(&mut self.reader).await

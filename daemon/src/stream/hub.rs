@@ -14,21 +14,87 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::filter::Matcher;
 use crate::store::{Happening, LogEvent, Store};
 
-/// What a connection's writer sends, in order.
+/// What a connection's writer sends, in order. Kept small: a queue of them is
+/// allocated per connection.
 #[derive(Debug)]
 pub enum Outgoing {
-    Response(Response),
+    Response(Box<Response>),
     /// A live event from the hub.
-    Live(Event),
+    Live(Live),
     /// A subscription starts replaying: hold its live events back.
     Begin(u64),
     /// A replayed event, written as it comes.
-    Replayed(Event),
+    Replayed(Box<Event>),
     /// Replay is done up to this eid: release held live events after it.
     End {
         sub: u64,
-        last: Option<String>,
+        last: Option<Box<str>>,
     },
+}
+
+/// A live event for one subscription: the shared rendering and the sub id.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub sub: u64,
+    pub event: Arc<Rendered>,
+}
+
+/// An event rendered once for every subscription it goes to.
+#[derive(Debug)]
+pub struct Rendered {
+    pub eid: String,
+    kind: &'static str,
+    /// The fields after `event`, `sub` and `eid`, as JSON object members.
+    rest: String,
+    /// The line of the HTTP API, if the event has one there.
+    pub http: Option<String>,
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+impl Rendered {
+    fn new(event: &LogEvent) -> Rendered {
+        let users = |a: &roost_shared::User, b: &roost_shared::User| {
+            format!("\"follower\":{},\"followed\":{}", to_json(a), to_json(b))
+        };
+        let (kind, rest, http) = match &event.happening {
+            Happening::Status(s) => {
+                let status = to_json(s);
+                ("status", format!("\"status\":{status}"), Some(status))
+            }
+            Happening::Delete(s) => (
+                "delete",
+                format!("\"status\":{},\"uid\":{}", s.id, s.uid),
+                Some(format!(
+                    "{{\"delete\":{{\"status\":{},\"uid\":{}}}}}",
+                    s.id, s.uid
+                )),
+            ),
+            Happening::Follow { follower, followed } => ("follow", users(follower, followed), None),
+            Happening::Unfollow { follower, followed } => {
+                ("unfollow", users(follower, followed), None)
+            }
+        };
+        Rendered {
+            eid: event.eid.clone(),
+            kind,
+            rest,
+            http,
+        }
+    }
+
+    /// Appends the event's line for subscription `sub`: the same JSON as the
+    /// wire `Event` serialized, without serializing it again per subscriber.
+    pub fn write_line(&self, sub: u64, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let (kind, eid, rest) = (self.kind, &self.eid, &self.rest);
+        let _ = writeln!(
+            out,
+            "{{\"event\":\"{kind}\",\"sub\":{sub},\"eid\":\"{eid}\",{rest}}}"
+        );
+    }
 }
 
 /// A subscription's way out: its connection's queue and its drop count.
@@ -48,9 +114,29 @@ struct Entry {
     full_since: Option<Instant>,
 }
 
+/// The subscriptions, and how many each owner holds.
+#[derive(Default)]
+struct Subs {
+    entries: HashMap<u64, Entry>,
+    per_owner: HashMap<u64, usize>,
+}
+
+impl Subs {
+    fn remove(&mut self, sub: u64) -> Option<Entry> {
+        let entry = self.entries.remove(&sub)?;
+        if let Some(held) = self.per_owner.get_mut(&entry.owner) {
+            *held -= 1;
+            if *held == 0 {
+                self.per_owner.remove(&entry.owner);
+            }
+        }
+        Some(entry)
+    }
+}
+
 /// All subscriptions of this roostd.
 pub struct Hub {
-    subs: std::sync::Mutex<HashMap<u64, Entry>>,
+    subs: std::sync::Mutex<Subs>,
     next: AtomicU64,
     stall: Duration,
 }
@@ -58,7 +144,7 @@ pub struct Hub {
 impl Hub {
     pub fn new(stall: Duration) -> Hub {
         Hub {
-            subs: std::sync::Mutex::new(HashMap::new()),
+            subs: std::sync::Mutex::new(Subs::default()),
             next: AtomicU64::new(1),
             stall,
         }
@@ -69,7 +155,7 @@ impl Hub {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Subs> {
         self.subs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -85,28 +171,28 @@ impl Hub {
         sink: Sink,
     ) -> bool {
         let mut subs = self.lock();
-        if subs.values().filter(|e| e.owner == owner).count() >= max_per_owner {
+        let held = subs.per_owner.entry(owner).or_default();
+        if *held >= max_per_owner {
             return false;
         }
-        subs.insert(
-            sub,
-            Entry {
-                matcher,
-                sink,
-                owner,
-                full_since: None,
-            },
-        );
+        *held += 1;
+        let entry = Entry {
+            matcher,
+            sink,
+            owner,
+            full_since: None,
+        };
+        subs.entries.insert(sub, entry);
         true
     }
 
     pub fn unregister(&self, sub: u64) {
-        self.lock().remove(&sub);
+        self.lock().remove(sub);
     }
 
     /// How many subscriptions are live (for tests and operators).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -118,11 +204,15 @@ impl Hub {
         let now = Instant::now();
         let mut subs = self.lock();
         let mut stalled = Vec::new();
-        for (&sub, entry) in subs.iter_mut() {
+        let mut rendered: Option<Arc<Rendered>> = None;
+        for (&sub, entry) in subs.entries.iter_mut() {
             if !entry.matcher.matches(&event.happening) {
                 continue;
             }
-            match entry.sink.tx.try_send(Outgoing::Live(to_event(sub, event))) {
+            let event = rendered
+                .get_or_insert_with(|| Arc::new(Rendered::new(event)))
+                .clone();
+            match entry.sink.tx.try_send(Outgoing::Live(Live { sub, event })) {
                 Ok(()) => entry.full_since = None,
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     entry.sink.dropped.fetch_add(1, Ordering::Relaxed);
@@ -135,7 +225,7 @@ impl Hub {
             }
         }
         for sub in stalled {
-            if let Some(entry) = subs.remove(&sub) {
+            if let Some(entry) = subs.remove(sub) {
                 tracing::info!(sub, "closing a subscriber that stopped reading");
                 entry.sink.closer.notify_one();
             }
@@ -213,6 +303,59 @@ pub async fn read_log(store: Store, hub: Arc<Hub>, mut stop: watch::Receiver<boo
                 tracing::warn!(error = %e, "reading the event log failed; retrying");
                 tokio::time::sleep(retry).await;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roost_shared::{Location, Status, User};
+
+    use super::*;
+
+    #[test]
+    fn rendered_lines_are_the_wire_events() {
+        let user = |id| User {
+            id,
+            login: format!("u{id}"),
+            name: "Ünï \"quoted\"".into(),
+            followers: 1,
+            following: 2,
+            posts: 3,
+            signup: "2026-11-26T21:49:06.123Z".into(),
+        };
+        let status = Status {
+            id: 7,
+            uid: 42,
+            login: "alice".into(),
+            text: "line\nbreak \"quote\" 数据库 🦀".into(),
+            posted: "2026-11-26T21:50:00.001Z".into(),
+            location: Some(Location {
+                lat: 52.5,
+                lon: -13.25,
+            }),
+        };
+        for happening in [
+            Happening::Status(status.clone()),
+            Happening::Delete(status),
+            Happening::Follow {
+                follower: user(1),
+                followed: user(2),
+            },
+            Happening::Unfollow {
+                follower: user(2),
+                followed: user(1),
+            },
+        ] {
+            let event = LogEvent {
+                eid: "0001795735439470-000003".into(),
+                happening,
+            };
+            let mut line = Vec::new();
+            Rendered::new(&event).write_line(12, &mut line);
+            assert_eq!(line.pop(), Some(b'\n'));
+            let parsed: Event = serde_json::from_slice(&line).unwrap();
+            assert_eq!(parsed, to_event(12, &event));
         }
     }
 }
