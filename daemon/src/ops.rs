@@ -358,6 +358,10 @@ async fn execute(
             daemon.hub().unregister(sub);
             json(Subscribed { sub })
         }
+        Request::Marker { home } => {
+            let me = required(acting(daemon, session, as_login).await?)?;
+            json(store.marker(me, home).await?)
+        }
         Request::Token => {
             let me = required(acting(daemon, session, as_login).await?)?;
             let token = crate::http::new_token().map_err(|e| Error::Internal(e.to_string()))?;

@@ -252,6 +252,12 @@ pub enum Request {
         sub: u64,
     },
     Token,
+    /// The caller's read position in their home timeline: sets it when `home`
+    /// (a status id) is given, and answers it with the unread count.
+    Marker {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        home: Option<u64>,
+    },
 }
 
 impl Request {
@@ -271,6 +277,7 @@ impl Request {
         "subscribe",
         "unsubscribe",
         "token",
+        "marker",
     ];
 }
 
@@ -375,6 +382,15 @@ pub struct Users {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Subscribed {
     pub sub: u64,
+}
+
+/// Result of `marker`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Marker {
+    /// The newest status id read in the home timeline, if one was ever set.
+    pub home: Option<u64>,
+    /// Statuses in the home timeline newer than that.
+    pub unread: u64,
 }
 
 /// Result of `token`.
@@ -549,6 +565,8 @@ mod tests {
             },
             Request::Unsubscribe { sub: 3 },
             Request::Token,
+            Request::Marker { home: Some(12) },
+            Request::Marker { home: None },
         ];
         for request in requests {
             round_trip(&request);
@@ -558,7 +576,7 @@ mod tests {
                 request,
             });
         }
-        assert_eq!(Request::OPS.len(), 13);
+        assert_eq!(Request::OPS.len(), 14);
     }
 
     #[test]
@@ -646,6 +664,14 @@ mod tests {
             }],
         });
         round_trip(&Subscribed { sub: 1 });
+        round_trip(&Marker {
+            home: Some(5),
+            unread: 2,
+        });
+        round_trip(&Marker {
+            home: None,
+            unread: 0,
+        });
         round_trip(&Token {
             token: "secret".into(),
         });

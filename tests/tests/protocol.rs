@@ -486,3 +486,40 @@ async fn unfollow_refills_the_home_timeline() {
         c.home_ids("reader", 30).await
     );
 }
+
+#[tokio::test]
+async fn the_home_read_marker_counts_unread_and_survives_reconnects() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    c.bot("reader").await;
+    c.bot("writer").await;
+    c.ok(json!({"op": "follow", "as": "reader", "login": "writer"}))
+        .await;
+    let none = c.ok(json!({"op": "marker", "as": "reader"})).await;
+    assert_eq!(none, json!({"home": null, "unread": 0}));
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            c.ok(json!({"op": "post", "as": "writer", "text": format!("s{i}")}))
+                .await["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        c.ok(json!({"op": "marker", "as": "reader"})).await["unread"],
+        5
+    );
+    let set = c
+        .ok(json!({"op": "marker", "as": "reader", "home": ids[2]}))
+        .await;
+    assert_eq!(set, json!({"home": ids[2], "unread": 2}));
+    let mut again = roostd.client().await;
+    assert_eq!(again.ok(json!({"op": "marker", "as": "reader"})).await, set);
+    assert_eq!(again.err(json!({"op": "marker"})).await, "not_registered");
+    assert_eq!(
+        again
+            .err(json!({"op": "marker", "as": "reader", "home": -1}))
+            .await,
+        "bad_request"
+    );
+}

@@ -23,6 +23,7 @@
 //! | `{ns:u<id>}:following` | zset | user | followed ids, score follow time (ms) |
 //! | `{ns:u<id>}:edge_gen` | hash | user | follower id → generation of the last follow/unfollow |
 //! | `{ns:u<id>}:seen_gen` | hash | user | followed id → generation last applied to this side |
+//! | `{ns:u<id>}:markers` | hash | user | `home` → newest status id read there |
 //!
 //! A status lives in its author's slot, so posting and deleting change the
 //! status, the profile, the author's home and the `posts` counter in one step.
@@ -128,6 +129,11 @@ impl Keys {
     pub fn seen_gen(&self, uid: u64) -> String {
         self.of_user(uid, "seen_gen")
     }
+
+    /// Read positions: `home` → the newest status id read there.
+    pub fn markers(&self, uid: u64) -> String {
+        self.of_user(uid, "markers")
+    }
 }
 
 /// A timeline member: the author's id and the status id, so a reader finds the
@@ -213,6 +219,7 @@ mod tests {
             k.following(42),
             k.edge_gen(42),
             k.seen_gen(42),
+            k.markers(42),
         ];
         assert!(
             user.iter().all(|key| slot(key) == slot(&k.counts(42))),

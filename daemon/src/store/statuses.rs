@@ -208,6 +208,19 @@ impl Store {
         Ok(())
     }
 
+    /// Sets (when given) and reads a user's home read position, with the number
+    /// of home statuses newer than it.
+    pub async fn marker(&self, uid: u64, set: Option<u64>) -> Result<roost_shared::Marker> {
+        let k = self.keys();
+        if let Some(sid) = set {
+            let _: i64 = self.conn().hset(k.markers(uid), "home", sid).await?;
+        }
+        let home: Option<u64> = self.conn().hget(k.markers(uid), "home").await?;
+        let after = format!("({}", home.unwrap_or(0));
+        let unread: u64 = self.conn().zcount(k.home(uid), after, "+inf").await?;
+        Ok(roost_shared::Marker { home, unread })
+    }
+
     /// A page of a user's home timeline, newest first.
     pub async fn home(&self, uid: u64, page: u32, count: u32) -> Result<Vec<Status>> {
         self.timeline(&self.keys().home(uid), page, count).await
