@@ -1,1 +1,36 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use roost::cli::{self, Cli};
+use roost::client::{self, Client};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Cli::parse();
+    let socket = match client::locate_or_start().await {
+        Ok(socket) => socket,
+        Err(e) => {
+            eprintln!("roost: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match args.command {
+        Some(sub) => {
+            let (client, events) = match Client::connect(&socket).await {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("roost: unavailable: cannot reach roostd at {}: {e}", socket.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            ExitCode::from(cli::run(client, events, args.json, sub).await as u8)
+        }
+        None => match roost::run::run(socket).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("roost: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

@@ -1,0 +1,320 @@
+//! Drawing: `render` only reads the app. Panes across the top, the pane's
+//! list in the middle, the status bar at the bottom, and overlays (compose,
+//! prompt, confirmation, help) over it. Colours are the terminal's own (named
+//! ANSI colours only), and with `NO_COLOR` set only bold and reverse are used.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use roost_shared::Status;
+use roost_shared::validate::TEXT_MAX;
+
+use crate::app::{App, ConnState, Detail, ListKind, Mode, Pane, PromptKind, Timeline};
+use crate::text::{relative, sanitize, truncate, width, wrap};
+
+/// Styles, with or without colour.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+    }
+
+    fn fg(&self, color: Color) -> Style {
+        if self.color { Style::default().fg(color) } else { Style::default() }
+    }
+
+    fn accent(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    fn dim(&self) -> Style {
+        if self.color { Style::default().fg(Color::DarkGray) } else { Style::default() }
+    }
+
+    fn selected(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+}
+
+pub fn render(app: &App, theme: Theme, frame: &mut Frame) {
+    let [tabs, main, bar] = Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)])
+        .areas(frame.area());
+    render_tabs(app, theme, frame, tabs);
+    match app.pane {
+        Pane::Home => render_timeline(app, theme, &app.home, "Home", frame, main),
+        Pane::Stream => render_stream(app, theme, frame, main),
+        Pane::Detail => render_detail(app, theme, frame, main),
+    }
+    render_bar(app, theme, frame, bar);
+    render_overlay(app, theme, frame);
+}
+
+fn render_tabs(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
+    let unread = app.unread();
+    let mut names = vec![
+        (Pane::Home, if unread > 0 { format!("Home ({unread})") } else { "Home".into() }),
+        (Pane::Stream, format!("Stream ({})", app.stream.count)),
+    ];
+    if let Some(detail) = &app.detail {
+        let name = match detail {
+            Detail::Profile { user, .. } => format!("@{}", sanitize(&user.login, false)),
+            Detail::List { kind: ListKind::Followers, login, .. } => format!("@{login} followers"),
+            Detail::List { kind: ListKind::Following, login, .. } => format!("@{login} follows"),
+        };
+        names.push((Pane::Detail, name));
+    }
+    let mut spans = vec![Span::styled(" roost ", theme.accent())];
+    for (pane, name) in names {
+        let style = if pane == app.pane { theme.selected().add_modifier(Modifier::BOLD) } else { Style::default() };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {name} "), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The lines of one status: a header (name, login, age) and the wrapped text.
+fn status_lines(app: &App, theme: Theme, status: &Status, width_cols: usize, selected: bool) -> Vec<Line<'static>> {
+    let mark = if selected { "▌" } else { " " };
+    let mark_style = if selected { theme.accent() } else { Style::default() };
+    let age = relative(&status.posted, app.now_ms);
+    let place = status.location.map(|l| format!(" · {:.2},{:.2}", l.lat, l.lon)).unwrap_or_default();
+    let mut header = vec![
+        Span::styled(mark.to_owned(), mark_style),
+        Span::styled(format!("@{}", sanitize(&status.login, false)), theme.accent()),
+        Span::styled(format!(" · {age}{place}"), theme.dim()),
+    ];
+    if selected {
+        header.push(Span::styled(format!("  #{}", status.id), theme.dim()));
+    }
+    let mut lines = vec![Line::from(header)];
+    let body_width = width_cols.saturating_sub(2).max(1);
+    let text_style = if selected { Style::default().add_modifier(Modifier::BOLD) } else { Style::default() };
+    for l in wrap(&sanitize(&status.text, true), body_width) {
+        lines.push(Line::from(vec![Span::styled(mark.to_owned(), mark_style), Span::styled(format!(" {l}"), text_style)]));
+    }
+    lines.push(Line::raw(""));
+    lines
+}
+
+fn render_timeline(app: &App, theme: Theme, timeline: &Timeline, title: &str, frame: &mut Frame, area: Rect) {
+    let mut area = area;
+    if timeline.new_above > 0 && timeline.selected > 0 {
+        let [banner, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let text = format!(" ↑ {} new — g for the newest ", timeline.new_above);
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.fg(Color::Yellow).add_modifier(Modifier::BOLD))), banner);
+        area = rest;
+    }
+    if timeline.statuses.is_empty() {
+        let hint = if timeline.loaded {
+            format!("{title} is empty. c to post, @ to find someone to follow, Tab for the stream.")
+        } else {
+            "Loading…".into()
+        };
+        frame.render_widget(Paragraph::new(Span::styled(hint, theme.dim())), area);
+        return;
+    }
+    let cols = usize::from(area.width);
+    let rows = usize::from(area.height);
+    // Lay statuses out from the selected one, so it is always in view.
+    let mut lines: Vec<Line> = Vec::new();
+    let mut start = timeline.selected;
+    // Show a little context above the selection when there is room.
+    let mut above: Vec<Vec<Line>> = Vec::new();
+    let selected_len = status_lines(app, theme, &timeline.statuses[timeline.selected], cols, true).len();
+    let mut used = selected_len;
+    while start > 0 {
+        let prev = status_lines(app, theme, &timeline.statuses[start - 1], cols, false);
+        if used + prev.len() > rows / 3 {
+            break;
+        }
+        used += prev.len();
+        above.push(prev);
+        start -= 1;
+    }
+    for block in above.into_iter().rev() {
+        lines.extend(block);
+    }
+    for (i, status) in timeline.statuses.iter().enumerate().skip(timeline.selected) {
+        if lines.len() >= rows {
+            break;
+        }
+        lines.extend(status_lines(app, theme, status, cols, i == timeline.selected));
+    }
+    lines.truncate(rows);
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn render_stream(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    let filter = if app.stream.filter.is_empty() { "no filter yet: press e".to_owned() } else { sanitize(&app.stream.filter, false) };
+    let lagged = if app.stream.lagged > 0 { format!(" · {} missed", app.stream.lagged) } else { String::new() };
+    let status = if app.stream.active { "live" } else { "off" };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(" Filter: ", theme.accent()),
+            Span::raw(truncate(&filter, usize::from(head.width).saturating_sub(10))),
+        ]),
+        Line::from(Span::styled(format!(" {} matches · {status}{lagged}", app.stream.count), theme.dim())),
+    ];
+    frame.render_widget(Paragraph::new(lines), head);
+    render_timeline(app, theme, &app.stream.matches, "The stream", frame, body);
+}
+
+fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
+    match &app.detail {
+        Some(Detail::Profile { user, statuses, following }) => {
+            let [head, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+            let me = app.me.as_ref().is_some_and(|m| m.id == user.id);
+            let relation = if me { "you" } else if *following { "following · f to unfollow" } else { "f to follow" };
+            let lines = vec![
+                Line::from(vec![
+                    Span::styled(format!(" {}", sanitize(&user.name, false)), Style::default().add_modifier(Modifier::BOLD)),
+                    Span::styled(format!(" @{} · {relation}", user.login), theme.dim()),
+                ]),
+                Line::from(Span::raw(format!(
+                    " {} posts · {} followers (F) · {} following (W) · since {}",
+                    user.posts,
+                    user.followers,
+                    user.following,
+                    user.signup.get(..10).unwrap_or(&user.signup)
+                ))),
+                Line::raw(""),
+            ];
+            frame.render_widget(Paragraph::new(lines), head);
+            render_timeline(app, theme, statuses, "This profile", frame, body);
+        }
+        Some(Detail::List { kind, login, entries, selected }) => {
+            let title = match kind {
+                ListKind::Followers => format!(" Followers of @{login}"),
+                ListKind::Following => format!(" Followed by @{login}"),
+            };
+            let mut lines = vec![Line::from(Span::styled(title, theme.accent())), Line::raw("")];
+            if entries.is_empty() {
+                lines.push(Line::from(Span::styled(" nobody yet", theme.dim())));
+            }
+            let rows = usize::from(area.height).saturating_sub(2);
+            let first = selected.saturating_sub(rows.saturating_sub(1));
+            for (i, e) in entries.iter().enumerate().skip(first).take(rows) {
+                let style = if i == *selected { theme.selected() } else { Style::default() };
+                let text = format!(
+                    " @{} {} · {} followers · since {}",
+                    e.user.login,
+                    sanitize(&e.user.name, false),
+                    e.user.followers,
+                    relative(&e.since, app.now_ms)
+                );
+                lines.push(Line::from(Span::styled(truncate(&text, usize::from(area.width)), style)));
+            }
+            frame.render_widget(Paragraph::new(lines), area);
+        }
+        None => {}
+    }
+}
+
+fn render_bar(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
+    let who = match &app.me {
+        Some(me) => format!(" @{} ", me.login),
+        None => " not registered ".into(),
+    };
+    let (state, style) = match &app.conn {
+        ConnState::Live => ("● live".to_owned(), theme.fg(Color::Green)),
+        ConnState::Connecting => ("○ connecting".to_owned(), theme.fg(Color::Yellow)),
+        ConnState::Reconnecting { at_ms, .. } => {
+            let secs = ((at_ms - app.now_ms).max(0) + 999) / 1000;
+            (format!("○ reconnecting in {secs}s"), theme.fg(Color::Red).add_modifier(Modifier::BOLD))
+        }
+    };
+    let unread = app.unread();
+    let mut spans = vec![
+        Span::styled(who, theme.selected()),
+        Span::raw(" "),
+        Span::styled(state, style),
+        Span::raw(format!(" · {unread} unread")),
+    ];
+    let right = match &app.message {
+        Some(m) => format!(" · {}", sanitize(m, false)),
+        None => " · ? help · q quit".into(),
+    };
+    let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+    spans.push(Span::styled(truncate(&right, usize::from(area.width).saturating_sub(used)), theme.dim()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A rectangle `w` x `h` centred in `area`, clipped to it.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
+    let area = frame.area();
+    match &app.mode {
+        Mode::Normal => {}
+        Mode::Compose(textarea) => {
+            let text = textarea.lines().join("\n");
+            let count = text.chars().count();
+            let box_area = centered(area, area.width.saturating_sub(4).max(20), (area.height / 2).max(6));
+            frame.render_widget(Clear, box_area);
+            let over = count > TEXT_MAX;
+            let title = format!(" New status · {count}/{TEXT_MAX} · Ctrl-s send · Esc cancel ");
+            let border = if over { theme.fg(Color::Red) } else { theme.accent() };
+            let block = Block::default().borders(Borders::ALL).title(title).border_style(border);
+            let inner = block.inner(box_area);
+            frame.render_widget(block, box_area);
+            frame.render_widget(&**textarea, inner);
+        }
+        Mode::Prompt { kind, input } => {
+            let title = match kind {
+                PromptKind::Register => " Welcome to Roost! Your display name (Enter) ",
+                PromptKind::Profile => " Open the profile of @login (Enter; Esc cancels) ",
+                PromptKind::Filter => " Stream filter: words, or track: a, b c; follow: alice; loc: w,s,e,n; sample 10; firehose ",
+            };
+            let box_area = centered(area, area.width.saturating_sub(4).max(20), 3);
+            frame.render_widget(Clear, box_area);
+            let block = Block::default().borders(Borders::ALL).title(truncate(title, usize::from(box_area.width) - 2)).border_style(theme.accent());
+            let visible = usize::from(box_area.width).saturating_sub(3);
+            let shown: String = {
+                let clean = sanitize(input, false);
+                let chars: Vec<char> = clean.chars().collect();
+                let mut start = 0;
+                while width(&chars[start..].iter().collect::<String>()) > visible {
+                    start += 1;
+                }
+                chars[start..].iter().collect()
+            };
+            frame.render_widget(Paragraph::new(format!("{shown}▏")).block(block), box_area);
+        }
+        Mode::Confirm { question, .. } => {
+            let w = (width(question) as u16 + 4).min(area.width);
+            let box_area = centered(area, w, 3);
+            frame.render_widget(Clear, box_area);
+            let block = Block::default().borders(Borders::ALL).border_style(theme.fg(Color::Yellow));
+            frame.render_widget(Paragraph::new(question.as_str()).block(block), box_area);
+        }
+        Mode::Help => {
+            let rows: Vec<Line> = app
+                .keys
+                .table
+                .iter()
+                .map(|b| {
+                    Line::from(vec![
+                        Span::styled(format!(" {:<18}", b.keys.join(" ")), theme.accent()),
+                        Span::raw(b.help),
+                    ])
+                })
+                .collect();
+            let h = (rows.len() as u16 + 2).min(area.height);
+            let box_area = centered(area, 70, h);
+            frame.render_widget(Clear, box_area);
+            let block = Block::default().borders(Borders::ALL).title(" Keys (any key closes) ").border_style(theme.accent());
+            frame.render_widget(Paragraph::new(rows).block(block), box_area);
+        }
+    }
+}
