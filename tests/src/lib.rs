@@ -40,6 +40,17 @@ pub fn roostd_bin() -> PathBuf {
     path
 }
 
+/// The `roost` binary (the terminal app and its subcommands).
+pub fn roost_bin() -> PathBuf {
+    let path = target_binary("roost");
+    assert!(
+        path.exists(),
+        "roost binary not found at {}: run `cargo test --workspace`",
+        path.display()
+    );
+    path
+}
+
 /// The `roost-wire` helper (a one-request-per-line socket client), for running a
 /// client as another Unix user.
 pub fn wire_bin() -> PathBuf {

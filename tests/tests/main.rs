@@ -9,6 +9,7 @@ mod identity;
 mod lifecycle;
 mod protocol;
 mod streams;
+mod tui;
 
 use roost_tests::{Client, Redis, Roostd};
 

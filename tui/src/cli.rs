@@ -5,7 +5,9 @@
 use std::io::{Read, Write};
 
 use clap::{Parser, Subcommand};
-use roost_shared::{Filter, FollowEntry, Request, Sample, Status, Statuses, Stream, TimelineKind, User, Users};
+use roost_shared::{
+    Filter, FollowEntry, Request, Sample, Status, Statuses, Stream, TimelineKind, User, Users,
+};
 use serde_json::Value;
 
 use crate::client::{Client, Failure};
@@ -32,9 +34,13 @@ pub enum Sub {
         name: Option<String>,
     },
     /// Post a status; `-` reads it from standard input
-    Post { text: String },
+    Post {
+        text: String,
+    },
     /// Delete one of your statuses
-    Delete { id: u64 },
+    Delete {
+        id: u64,
+    },
     /// Your home timeline, or a user's profile
     Timeline {
         #[arg(long, value_name = "LOGIN")]
@@ -44,14 +50,24 @@ pub enum Sub {
         #[arg(long, default_value_t = 1)]
         page: u32,
     },
-    Follow { login: String },
-    Unfollow { login: String },
+    Follow {
+        login: String,
+    },
+    Unfollow {
+        login: String,
+    },
     /// Who follows LOGIN (default: you)
-    Followers { login: Option<String> },
+    Followers {
+        login: Option<String>,
+    },
     /// Whom LOGIN follows (default: you)
-    Following { login: Option<String> },
+    Following {
+        login: Option<String>,
+    },
     /// One user
-    User { login: String },
+    User {
+        login: String,
+    },
     /// Watch a live stream until interrupted
     Stream {
         /// Phrases to track (comma = OR, space = AND)
@@ -76,11 +92,19 @@ pub enum Sub {
 }
 
 fn failure(message: impl Into<String>) -> Failure {
-    Failure { code: roost_shared::ErrorCode::BadRequest, message: message.into() }
+    Failure {
+        code: roost_shared::ErrorCode::BadRequest,
+        message: message.into(),
+    }
 }
 
 /// Runs one subcommand; returns the process exit code.
-pub async fn run(client: Client, events: tokio::sync::mpsc::UnboundedReceiver<roost_shared::Event>, json: bool, sub: Sub) -> i32 {
+pub async fn run(
+    client: Client,
+    events: tokio::sync::mpsc::UnboundedReceiver<roost_shared::Event>,
+    json: bool,
+    sub: Sub,
+) -> i32 {
     match execute(client, events, json, sub).await {
         Ok(()) => 0,
         Err(e) => {
@@ -99,7 +123,12 @@ fn print_json(value: &impl serde::Serialize) {
 
 fn print_status(status: &Status) {
     let now = roost_shared::time::now_millis();
-    println!("@{} · {} · #{}", status.login, relative(&status.posted, now), status.id);
+    println!(
+        "@{} · {} · #{}",
+        status.login,
+        relative(&status.posted, now),
+        status.id
+    );
     for line in sanitize(&status.text, true).lines() {
         println!("  {line}");
     }
@@ -122,7 +151,12 @@ fn print_entries(entries: &[FollowEntry], json: bool) {
         if json {
             print_json(e);
         } else {
-            println!("@{} · {} · since {}", e.user.login, sanitize(&e.user.name, false), e.since.get(..10).unwrap_or(&e.since));
+            println!(
+                "@{} · {} · since {}",
+                e.user.login,
+                sanitize(&e.user.name, false),
+                e.since.get(..10).unwrap_or(&e.since)
+            );
         }
     }
 }
@@ -135,54 +169,125 @@ async fn execute(
 ) -> Result<(), Failure> {
     match sub {
         Sub::Register { name } => {
-            let user: User = client.call_as(Request::Register { login: None, name, bot: false }).await?;
-            if json { print_json(&user) } else { print_user(&user) }
+            let user: User = client
+                .call_as(Request::Register {
+                    login: None,
+                    name,
+                    bot: false,
+                })
+                .await?;
+            if json {
+                print_json(&user)
+            } else {
+                print_user(&user)
+            }
         }
         Sub::Post { text } => {
             let text = if text == "-" {
                 let mut buf = String::new();
-                std::io::stdin().read_to_string(&mut buf).map_err(|e| failure(format!("reading standard input: {e}")))?;
+                std::io::stdin()
+                    .read_to_string(&mut buf)
+                    .map_err(|e| failure(format!("reading standard input: {e}")))?;
                 buf.trim_end_matches('\n').to_owned()
             } else {
                 text
             };
-            let status: Status = client.call_as(Request::Post { text, location: None }).await?;
-            if json { print_json(&status) } else { println!("posted #{}", status.id) }
+            let status: Status = client
+                .call_as(Request::Post {
+                    text,
+                    location: None,
+                })
+                .await?;
+            if json {
+                print_json(&status)
+            } else {
+                println!("posted #{}", status.id)
+            }
         }
         Sub::Delete { id } => {
             let result: Value = client.call(Request::Delete { status: id }).await?;
-            if json { print_json(&result) } else { println!("deleted #{id}") }
+            if json {
+                print_json(&result)
+            } else {
+                println!("deleted #{id}")
+            }
         }
-        Sub::Timeline { profile, count, page } => {
-            let kind = if profile.is_some() { TimelineKind::Profile } else { TimelineKind::Home };
-            let request = Request::Timeline { kind, login: profile, page: Some(page), count: Some(count) };
+        Sub::Timeline {
+            profile,
+            count,
+            page,
+        } => {
+            let kind = if profile.is_some() {
+                TimelineKind::Profile
+            } else {
+                TimelineKind::Home
+            };
+            let request = Request::Timeline {
+                kind,
+                login: profile,
+                page: Some(page),
+                count: Some(count),
+            };
             let statuses: Statuses = client.call_as(request).await?;
             for s in &statuses.statuses {
                 if json { print_json(s) } else { print_status(s) }
             }
         }
-        Sub::Follow { login } | Sub::Unfollow { login } if login.is_empty() => return Err(failure("a login is needed")),
+        Sub::Follow { login } | Sub::Unfollow { login } if login.is_empty() => {
+            return Err(failure("a login is needed"));
+        }
         Sub::Follow { login } => {
             let user: User = client.call_as(Request::Follow { login }).await?;
-            if json { print_json(&user) } else { println!("following @{}", user.login) }
+            if json {
+                print_json(&user)
+            } else {
+                println!("following @{}", user.login)
+            }
         }
         Sub::Unfollow { login } => {
             let user: User = client.call_as(Request::Unfollow { login }).await?;
-            if json { print_json(&user) } else { println!("unfollowed @{}", user.login) }
+            if json {
+                print_json(&user)
+            } else {
+                println!("unfollowed @{}", user.login)
+            }
         }
         Sub::Followers { login } => {
-            let users: Users = client.call_as(Request::Followers { login, page: None, count: Some(200) }).await?;
+            let users: Users = client
+                .call_as(Request::Followers {
+                    login,
+                    page: None,
+                    count: Some(200),
+                })
+                .await?;
             print_entries(&users.users, json);
         }
         Sub::Following { login } => {
-            let users: Users = client.call_as(Request::Following { login, page: None, count: Some(200) }).await?;
+            let users: Users = client
+                .call_as(Request::Following {
+                    login,
+                    page: None,
+                    count: Some(200),
+                })
+                .await?;
             print_entries(&users.users, json);
         }
         Sub::User { login } => {
             let user: User = client.call_as(Request::User { login }).await?;
-            if json { print_json(&user) } else { print_user(&user) }
+            if json {
+                print_json(&user)
+            } else {
+                print_user(&user)
+            }
         }
-        Sub::Stream { track, follow, locations, sample, firehose, home } => {
+        Sub::Stream {
+            track,
+            follow,
+            locations,
+            sample,
+            firehose,
+            home,
+        } => {
             let stream = if home {
                 Stream::Home
             } else if firehose {
@@ -193,10 +298,22 @@ async fn execute(
                 if !locations.len().is_multiple_of(4) {
                     return Err(failure("--locations takes four numbers per box"));
                 }
-                let locations = locations.chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect();
-                Stream::Filter(Filter { follow, track, locations })
+                let locations = locations
+                    .chunks(4)
+                    .map(|c| [c[0], c[1], c[2], c[3]])
+                    .collect();
+                Stream::Filter(Filter {
+                    follow,
+                    track,
+                    locations,
+                })
             };
-            client.call(Request::Subscribe { stream, since: None }).await?;
+            client
+                .call(Request::Subscribe {
+                    stream,
+                    since: None,
+                })
+                .await?;
             while let Some(event) = events.recv().await {
                 if json {
                     print_json(&event);
@@ -205,14 +322,23 @@ async fn execute(
                 match event {
                     roost_shared::Event::Status { status, .. } => print_status(&status),
                     roost_shared::Event::Delete { status, .. } => println!("deleted #{status}"),
-                    roost_shared::Event::Follow { follower, followed, .. } => println!("@{} followed @{}", follower.login, followed.login),
-                    roost_shared::Event::Unfollow { follower, followed, .. } => println!("@{} unfollowed @{}", follower.login, followed.login),
-                    roost_shared::Event::Lagged { dropped, .. } => println!("(missed {dropped} events: reading too slowly)"),
+                    roost_shared::Event::Follow {
+                        follower, followed, ..
+                    } => println!("@{} followed @{}", follower.login, followed.login),
+                    roost_shared::Event::Unfollow {
+                        follower, followed, ..
+                    } => println!("@{} unfollowed @{}", follower.login, followed.login),
+                    roost_shared::Event::Lagged { dropped, .. } => {
+                        println!("(missed {dropped} events: reading too slowly)")
+                    }
                     roost_shared::Event::Gap { .. } => println!("(gap: re-read your timeline)"),
                 }
                 let _ = std::io::stdout().flush();
             }
-            return Err(Failure { code: roost_shared::ErrorCode::Unavailable, message: "roostd closed the stream".into() });
+            return Err(Failure {
+                code: roost_shared::ErrorCode::Unavailable,
+                message: "roostd closed the stream".into(),
+            });
         }
     }
     Ok(())

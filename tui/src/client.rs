@@ -35,12 +35,18 @@ impl std::error::Error for Failure {}
 
 impl From<ErrorBody> for Failure {
     fn from(e: ErrorBody) -> Self {
-        Failure { code: e.code, message: e.message }
+        Failure {
+            code: e.code,
+            message: e.message,
+        }
     }
 }
 
 fn gone() -> Failure {
-    Failure { code: ErrorCode::Unavailable, message: "the connection to roostd closed".into() }
+    Failure {
+        code: ErrorCode::Unavailable,
+        message: "the connection to roostd closed".into(),
+    }
 }
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Response>>>>;
@@ -56,7 +62,9 @@ pub struct Client {
 impl Client {
     /// Connects to `socket`; events of subscriptions arrive on the receiver,
     /// which closes when the connection does.
-    pub async fn connect(socket: &Path) -> std::io::Result<(Client, mpsc::UnboundedReceiver<Event>)> {
+    pub async fn connect(
+        socket: &Path,
+    ) -> std::io::Result<(Client, mpsc::UnboundedReceiver<Event>)> {
         let stream = UnixStream::connect(socket).await?;
         let (read, write) = stream.into_split();
         let pending: Pending = Arc::default();
@@ -80,7 +88,11 @@ impl Client {
             }
             routes.lock().await.clear();
         });
-        let client = Client { writer: Arc::new(Mutex::new(write)), pending, next: Arc::new(AtomicU64::new(1)) };
+        let client = Client {
+            writer: Arc::new(Mutex::new(write)),
+            pending,
+            next: Arc::new(AtomicU64::new(1)),
+        };
         Ok((client, events))
     }
 
@@ -89,8 +101,15 @@ impl Client {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending.lock().await.insert(id, tx);
-        let line = RequestLine { id: Value::from(id), as_login: None, request };
-        let mut bytes = serde_json::to_vec(&line).map_err(|e| Failure { code: ErrorCode::Internal, message: e.to_string() })?;
+        let line = RequestLine {
+            id: Value::from(id),
+            as_login: None,
+            request,
+        };
+        let mut bytes = serde_json::to_vec(&line).map_err(|e| Failure {
+            code: ErrorCode::Internal,
+            message: e.to_string(),
+        })?;
         bytes.push(b'\n');
         if self.writer.lock().await.write_all(&bytes).await.is_err() {
             self.pending.lock().await.remove(&id);
@@ -103,7 +122,10 @@ impl Client {
     /// Sends a request and reads its answer as `T`.
     pub async fn call_as<T: DeserializeOwned>(&self, request: Request) -> Result<T, Failure> {
         let value = self.call(request).await?;
-        serde_json::from_value(value).map_err(|e| Failure { code: ErrorCode::Internal, message: format!("unexpected answer: {e}") })
+        serde_json::from_value(value).map_err(|e| Failure {
+            code: ErrorCode::Internal,
+            message: format!("unexpected answer: {e}"),
+        })
     }
 }
 
@@ -114,7 +136,10 @@ async fn answers(socket: &Path) -> bool {
     else {
         return false;
     };
-    matches!(tokio::time::timeout(Duration::from_secs(2), client.call(Request::Hello)).await, Ok(Ok(_)))
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), client.call(Request::Hello)).await,
+        Ok(Ok(_))
+    )
 }
 
 /// Finds the daemon as the protocol says: `ROOST_SOCKET`; the per-user socket
@@ -150,11 +175,20 @@ async fn start_daemon(socket: &Path) -> anyhow::Result<()> {
     let dir = socket.parent().context("socket path has no directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let log_path = dir.join("roostd.log");
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path)?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)?;
     let mut cmd = std::process::Command::new(roostd_binary());
-    cmd.arg("--socket").arg(socket).stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+    cmd.arg("--socket")
+        .arg(socket)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn().context("starting roostd (is it installed beside roost or on PATH?)")?;
+    let mut child = cmd
+        .spawn()
+        .context("starting roostd (is it installed beside roost or on PATH?)")?;
     for _ in 0..300 {
         if answers(socket).await {
             return Ok(());
@@ -162,9 +196,16 @@ async fn start_daemon(socket: &Path) -> anyhow::Result<()> {
         if let Ok(Some(status)) = child.try_wait() {
             let tail = std::fs::read_to_string(&log_path).unwrap_or_default();
             let tail: Vec<&str> = tail.lines().rev().take(3).collect();
-            bail!("roostd exited ({status}): {}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            bail!(
+                "roostd exited ({status}): {}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    bail!("roostd did not answer on {} within 15 s (log: {})", socket.display(), log_path.display())
+    bail!(
+        "roostd did not answer on {} within 15 s (log: {})",
+        socket.display(),
+        log_path.display()
+    )
 }

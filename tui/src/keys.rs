@@ -42,7 +42,11 @@ pub struct Binding {
 }
 
 fn row(command: Command, keys: &[&str], help: &'static str) -> Binding {
-    Binding { command, keys: keys.iter().map(|k| k.to_string()).collect(), help }
+    Binding {
+        command,
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        help,
+    }
 }
 
 /// The default table, in the order the help overlay lists it.
@@ -55,14 +59,22 @@ pub fn defaults() -> Vec<Binding> {
         row(PageUp, &["Ctrl-u", "PageUp"], "page up"),
         row(Top, &["g", "Home"], "newest (marks the timeline read)"),
         row(Bottom, &["G", "End"], "oldest loaded"),
-        row(NextPane, &["Tab"], "next pane: home, stream, open profile or list"),
+        row(
+            NextPane,
+            &["Tab"],
+            "next pane: home, stream, open profile or list",
+        ),
         row(Open, &["Enter", "l"], "open the selected user's profile"),
         row(Author, &["a"], "open the selected status's author"),
         row(Profile, &["@"], "open a profile by login"),
         row(Followers, &["F"], "followers of the profile (or yours)"),
         row(Following, &["W"], "whom the profile (or you) follows"),
         row(ToggleFollow, &["f"], "follow or unfollow the profile"),
-        row(Compose, &["c", "n"], "compose a status (Ctrl-s sends, Esc cancels)"),
+        row(
+            Compose,
+            &["c", "n"],
+            "compose a status (Ctrl-s sends, Esc cancels)",
+        ),
         row(Delete, &["d"], "delete your selected status"),
         row(EditFilter, &["e", "/"], "edit the stream filter"),
         row(Refresh, &["r"], "re-read the current pane"),
@@ -172,7 +184,9 @@ pub fn load_config() -> Result<KeyMap, String> {
         return Ok(KeyMap::default());
     };
     let path = dirs.config_dir().join("config.toml");
-    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(KeyMap::default()) };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(KeyMap::default());
+    };
     let config: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     KeyMap::with_overrides(&config.keys).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -184,13 +198,28 @@ mod tests {
     #[test]
     fn defaults_and_overrides() {
         let map = KeyMap::default();
-        assert_eq!(map.command(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Command::Down));
-        assert_eq!(map.command(KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Command::Bottom));
-        assert_eq!(map.command(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Command::PageDown));
+        assert_eq!(
+            map.command(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Command::Down)
+        );
+        assert_eq!(
+            map.command(KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Command::Bottom)
+        );
+        assert_eq!(
+            map.command(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            Some(Command::PageDown)
+        );
         let overrides = HashMap::from([("down".to_owned(), vec!["x".to_owned()])]);
         let map = KeyMap::with_overrides(&overrides).unwrap();
-        assert_eq!(map.command(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Command::Down));
-        assert_eq!(map.command(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            map.command(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Command::Down)
+        );
+        assert_eq!(
+            map.command(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+            None
+        );
         let bad = HashMap::from([("fly".to_owned(), vec!["x".to_owned()])]);
         assert!(KeyMap::with_overrides(&bad).is_err());
         let config: Config = toml::from_str("[keys]\nup = [\"i\", \"Up\"]\n").unwrap();

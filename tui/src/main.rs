@@ -19,7 +19,10 @@ async fn main() -> ExitCode {
             let (client, events) = match Client::connect(&socket).await {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("roost: unavailable: cannot reach roostd at {}: {e}", socket.display());
+                    eprintln!(
+                        "roost: unavailable: cannot reach roostd at {}: {e}",
+                        socket.display()
+                    );
                     return ExitCode::FAILURE;
                 }
             };

@@ -9,17 +9,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event as TermEvent,
-    EventStream, KeyEventKind, MouseEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, EventStream, KeyEventKind, MouseEventKind,
 };
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use roost_shared::time::now_millis;
 use roost_shared::{
-    Event, FollowEntry, Hello, Marker, Request, Status, Statuses, Stream, Subscribed, TimelineKind, User, Users,
+    Event, FollowEntry, Hello, Marker, Request, Status, Statuses, Stream, Subscribed, TimelineKind,
+    User, Users,
 };
 use tokio::sync::mpsc;
 
@@ -34,7 +37,12 @@ struct TerminalGuard;
 impl TerminalGuard {
     fn enter() -> std::io::Result<TerminalGuard> {
         enable_raw_mode()?;
-        execute!(stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)?;
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore();
@@ -45,7 +53,12 @@ impl TerminalGuard {
 }
 
 fn restore() {
-    let _ = execute!(stdout(), DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen);
+    let _ = execute!(
+        stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen
+    );
     let _ = disable_raw_mode();
 }
 
@@ -69,7 +82,9 @@ pub async fn run(socket: PathBuf) -> anyhow::Result<()> {
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let size = terminal.size()?;
-    app.update(Msg::Resize { height: size.height });
+    app.update(Msg::Resize {
+        height: size.height,
+    });
     loop {
         terminal.draw(|frame| ui::render(&app, theme, frame))?;
         let msg = tokio::select! {
@@ -110,40 +125,44 @@ struct Subscriptions {
 
 /// Owns the connection: connects, tells the app, carries out effects, routes
 /// events, and on loss reconnects with backoff (1 s doubling to 30 s).
-async fn backend(socket: PathBuf, mut effects: mpsc::UnboundedReceiver<Effect>, msgs: mpsc::UnboundedSender<Msg>) {
+async fn backend(
+    socket: PathBuf,
+    mut effects: mpsc::UnboundedReceiver<Effect>,
+    msgs: mpsc::UnboundedSender<Msg>,
+) {
     let mut subs = Subscriptions::default();
     let mut attempt: u32 = 0;
     loop {
         let _ = msgs.send(Msg::Connecting);
-        match Client::connect(&socket).await {
-            Ok((client, mut events)) => match client.call_as::<Hello>(Request::Hello).await {
-                Ok(hello) => {
-                    attempt = 0;
-                    let registered = hello.you.is_some();
-                    let _ = msgs.send(Msg::Live { me: hello.you });
-                    if registered {
-                        start_streams(&client, &mut subs, &msgs).await;
-                    }
-                    loop {
-                        tokio::select! {
-                            effect = effects.recv() => match effect {
-                                Some(effect) => carry_out(&client, effect, &mut subs, &msgs).await,
-                                None => return,
-                            },
-                            event = events.recv() => match event {
-                                Some(event) => route(event, &mut subs, &msgs),
-                                None => break,
-                            },
-                        }
-                    }
+        if let Ok((client, mut events)) = Client::connect(&socket).await
+            && let Ok(hello) = client.call_as::<Hello>(Request::Hello).await
+        {
+            attempt = 0;
+            let registered = hello.you.is_some();
+            let _ = msgs.send(Msg::Live { me: hello.you });
+            if registered {
+                start_streams(&client, &mut subs, &msgs).await;
+            }
+            loop {
+                tokio::select! {
+                    effect = effects.recv() => match effect {
+                        Some(effect) => carry_out(&client, effect, &mut subs, &msgs).await,
+                        None => return,
+                    },
+                    event = events.recv() => match event {
+                        Some(event) => route(event, &mut subs, &msgs),
+                        None => break,
+                    },
                 }
-                Err(_) => {}
-            },
-            Err(_) => {}
+            }
         }
         attempt += 1;
-        let wait = Duration::from_secs(1 << attempt.min(5).saturating_sub(1)).min(Duration::from_secs(30));
-        let _ = msgs.send(Msg::Reconnecting { attempt, at_ms: now_millis() + wait.as_millis() as i64 });
+        let wait =
+            Duration::from_secs(1 << attempt.min(5).saturating_sub(1)).min(Duration::from_secs(30));
+        let _ = msgs.send(Msg::Reconnecting {
+            attempt,
+            at_ms: now_millis() + wait.as_millis() as i64,
+        });
         let deadline = tokio::time::Instant::now() + wait;
         // Effects asked for meanwhile fail at once rather than wait.
         loop {
@@ -179,15 +198,32 @@ fn effect_name(effect: &Effect) -> String {
 
 /// The home subscription (resumed from the last event seen), the read marker,
 /// and the stream pane's filter if one is set.
-async fn start_streams(client: &Client, subs: &mut Subscriptions, msgs: &mpsc::UnboundedSender<Msg>) {
-    if let Ok(marker) = client.call_as::<Marker>(Request::Marker { home: None }).await {
+async fn start_streams(
+    client: &Client,
+    subs: &mut Subscriptions,
+    msgs: &mpsc::UnboundedSender<Msg>,
+) {
+    if let Ok(marker) = client
+        .call_as::<Marker>(Request::Marker { home: None })
+        .await
+    {
         let _ = msgs.send(Msg::Marker(marker));
     }
-    let home = Request::Subscribe { stream: Stream::Home, since: subs.home_eid.clone() };
+    let home = Request::Subscribe {
+        stream: Stream::Home,
+        since: subs.home_eid.clone(),
+    };
     subs.home = client.call_as::<Subscribed>(home).await.ok().map(|s| s.sub);
     if let Some(spec) = subs.stream_spec.clone() {
-        let request = Request::Subscribe { stream: spec, since: subs.stream_eid.clone() };
-        subs.stream = client.call_as::<Subscribed>(request).await.ok().map(|s| s.sub);
+        let request = Request::Subscribe {
+            stream: spec,
+            since: subs.stream_eid.clone(),
+        };
+        subs.stream = client
+            .call_as::<Subscribed>(request)
+            .await
+            .ok()
+            .map(|s| s.sub);
     }
 }
 
@@ -217,47 +253,102 @@ fn route(event: Event, subs: &mut Subscriptions, msgs: &mpsc::UnboundedSender<Ms
     }
 }
 
-async fn carry_out(client: &Client, effect: Effect, subs: &mut Subscriptions, msgs: &mpsc::UnboundedSender<Msg>) {
+async fn carry_out(
+    client: &Client,
+    effect: Effect,
+    subs: &mut Subscriptions,
+    msgs: &mpsc::UnboundedSender<Msg>,
+) {
     let what = effect_name(&effect);
     let result: Result<Option<Msg>, Failure> = async {
         Ok(match effect {
             Effect::Register(name) => {
-                let user: User = client.call_as(Request::Register { login: None, name: Some(name), bot: false }).await?;
+                let user: User = client
+                    .call_as(Request::Register {
+                        login: None,
+                        name: Some(name),
+                        bot: false,
+                    })
+                    .await?;
                 start_streams(client, subs, msgs).await;
                 Some(Msg::Registered(user))
             }
-            Effect::Post(text) => Some(Msg::Posted(client.call_as::<Status>(Request::Post { text, location: None }).await?)),
+            Effect::Post(text) => Some(Msg::Posted(
+                client
+                    .call_as::<Status>(Request::Post {
+                        text,
+                        location: None,
+                    })
+                    .await?,
+            )),
             Effect::Delete(id) => {
                 client.call(Request::Delete { status: id }).await?;
                 Some(Msg::Deleted(id))
             }
             Effect::Follow(login) => {
                 let user: User = client.call_as(Request::Follow { login }).await?;
-                Some(Msg::Followed { user, following: true })
+                Some(Msg::Followed {
+                    user,
+                    following: true,
+                })
             }
             Effect::Unfollow(login) => {
                 let user: User = client.call_as(Request::Unfollow { login }).await?;
-                Some(Msg::Followed { user, following: false })
+                Some(Msg::Followed {
+                    user,
+                    following: false,
+                })
             }
             Effect::LoadHome => {
-                let request = Request::Timeline { kind: TimelineKind::Home, login: None, page: None, count: Some(200) };
-                Some(Msg::Home(client.call_as::<Statuses>(request).await?.statuses))
+                let request = Request::Timeline {
+                    kind: TimelineKind::Home,
+                    login: None,
+                    page: None,
+                    count: Some(200),
+                };
+                Some(Msg::Home(
+                    client.call_as::<Statuses>(request).await?.statuses,
+                ))
             }
             Effect::LoadProfile(login) => {
-                let user: User = client.call_as(Request::User { login: login.clone() }).await?;
-                let request =
-                    Request::Timeline { kind: TimelineKind::Profile, login: Some(login), page: None, count: Some(100) };
+                let user: User = client
+                    .call_as(Request::User {
+                        login: login.clone(),
+                    })
+                    .await?;
+                let request = Request::Timeline {
+                    kind: TimelineKind::Profile,
+                    login: Some(login),
+                    page: None,
+                    count: Some(100),
+                };
                 let statuses = client.call_as::<Statuses>(request).await?.statuses;
                 let following = follows(client, user.id).await?;
-                Some(Msg::Profile { user, statuses, following })
+                Some(Msg::Profile {
+                    user,
+                    statuses,
+                    following,
+                })
             }
             Effect::LoadList(kind, login) => {
                 let request = match kind {
-                    ListKind::Followers => Request::Followers { login: Some(login.clone()), page: None, count: Some(200) },
-                    ListKind::Following => Request::Following { login: Some(login.clone()), page: None, count: Some(200) },
+                    ListKind::Followers => Request::Followers {
+                        login: Some(login.clone()),
+                        page: None,
+                        count: Some(200),
+                    },
+                    ListKind::Following => Request::Following {
+                        login: Some(login.clone()),
+                        page: None,
+                        count: Some(200),
+                    },
                 };
                 let entries: Vec<FollowEntry> = client.call_as::<Users>(request).await?.users;
-                Some(Msg::List { kind, login, entries })
+                Some(Msg::List {
+                    kind,
+                    login,
+                    entries,
+                })
             }
             Effect::Subscribe(spec) => {
                 if let Some(old) = subs.stream.take() {
@@ -265,7 +356,15 @@ async fn carry_out(client: &Client, effect: Effect, subs: &mut Subscriptions, ms
                 }
                 subs.stream_eid = None;
                 subs.stream_spec = Some(spec.clone());
-                subs.stream = Some(client.call_as::<Subscribed>(Request::Subscribe { stream: spec, since: None }).await?.sub);
+                subs.stream = Some(
+                    client
+                        .call_as::<Subscribed>(Request::Subscribe {
+                            stream: spec,
+                            since: None,
+                        })
+                        .await?
+                        .sub,
+                );
                 None
             }
             Effect::SetMarker(id) => {
@@ -281,7 +380,10 @@ async fn carry_out(client: &Client, effect: Effect, subs: &mut Subscriptions, ms
         }
         Ok(None) => {}
         Err(e) => {
-            let _ = msgs.send(Msg::Failed { what, message: e.message });
+            let _ = msgs.send(Msg::Failed {
+                what,
+                message: e.message,
+            });
         }
     }
 }
@@ -289,7 +391,11 @@ async fn carry_out(client: &Client, effect: Effect, subs: &mut Subscriptions, ms
 /// Whether the caller follows user `id`, paging through whom they follow.
 async fn follows(client: &Client, id: u64) -> Result<bool, Failure> {
     for page in 1.. {
-        let request = Request::Following { login: None, page: Some(page), count: Some(200) };
+        let request = Request::Following {
+            login: None,
+            page: Some(page),
+            count: Some(200),
+        };
         let users = client.call_as::<Users>(request).await?.users;
         if users.iter().any(|e| e.user.id == id) {
             return Ok(true);

@@ -13,7 +13,11 @@ pub fn sanitize(text: &str, keep_newlines: bool) -> String {
         match c {
             '\n' | '\u{2028}' | '\u{2029}' if keep_newlines => out.push('\n'),
             '\n' | '\u{2028}' | '\u{2029}' | '\t' => out.push(' '),
-            '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
+            '\u{200E}'
+            | '\u{200F}'
+            | '\u{061C}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}' => {}
             c if c.is_control() => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -37,6 +41,13 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
         let mut last_space: Option<usize> = None;
         for c in paragraph.chars() {
             let w = c.width().unwrap_or(0);
+            if c == ' ' && line_width + w > max {
+                // A space at the edge ends the line and is not carried over.
+                lines.push(std::mem::take(&mut line));
+                line_width = 0;
+                last_space = None;
+                continue;
+            }
             if line_width + w > max && !line.is_empty() {
                 match last_space {
                     Some(at) if at > 0 => {
@@ -81,7 +92,9 @@ pub fn truncate(text: &str, max: usize) -> String {
 
 /// "now", "45s", "12m", "3h", "5d", then "2026-11-26".
 pub fn relative(posted: &str, now_ms: i64) -> String {
-    let Some(then) = roost_shared::time::parse_millis(posted) else { return posted.to_owned() };
+    let Some(then) = roost_shared::time::parse_millis(posted) else {
+        return posted.to_owned();
+    };
     let secs = (now_ms - then).max(0) / 1000;
     match secs {
         0..=4 => "now".into(),
@@ -112,7 +125,10 @@ mod tests {
         assert_eq!(wrap("数据库数据库", 5), ["数据", "库数", "据库"]);
         assert!(wrap("数据库数据库", 5).iter().all(|l| width(l) <= 5));
         assert_eq!(wrap("🦀🦀🦀", 4), ["🦀🦀", "🦀"]);
-        assert_eq!(wrap("e\u{301}e\u{301}e\u{301}", 2), ["e\u{301}e\u{301}", "e\u{301}"]);
+        assert_eq!(
+            wrap("e\u{301}e\u{301}e\u{301}", 2),
+            ["e\u{301}e\u{301}", "e\u{301}"]
+        );
         assert_eq!(wrap("averyveryverylongword", 5).len(), 5);
         assert_eq!(wrap("two\nlines", 20), ["two", "lines"]);
         assert_eq!(truncate("数据库数据库", 5), "数据…");

@@ -1,0 +1,352 @@
+//! The `roost` app against a real roostd: its subcommands as scripts run them,
+//! and the interactive app in a real terminal (tmux), driven by keys and read
+//! back with `capture-pane`.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use roost_tests::{Redis, Roostd, roost_bin};
+use serde_json::{Value, json};
+
+use crate::setup;
+
+fn roost(roostd: &Roostd, args: &[&str]) -> Output {
+    Command::new(roost_bin())
+        .args(args)
+        .env("ROOST_SOCKET", &roostd.socket)
+        .output()
+        .expect("running roost")
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "roost failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn subcommands_for_scripts() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    c.bot("alice").await;
+    let alices = c
+        .ok(json!({"op": "post", "as": "alice", "text": "from alice"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+
+    let not_yet = roost(&roostd, &["post", "too early"]);
+    assert_eq!(not_yet.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&not_yet.stderr).starts_with("roost: not_registered: "));
+
+    let me: Value = serde_json::from_str(&stdout(&roost(
+        &roostd,
+        &["--json", "register", "--name", "Script"],
+    )))
+    .unwrap();
+    assert_eq!(me["name"], "Script");
+    assert!(stdout(&roost(&roostd, &["post", "hello from a script"])).starts_with("posted #"));
+    let mut child = Command::new(roost_bin())
+        .args(["--json", "post", "-"])
+        .env("ROOST_SOCKET", &roostd.socket)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("from stdin\nsecond line 数据库\n".as_bytes())
+        .unwrap();
+    let piped: Value = serde_json::from_str(&stdout(&child.wait_with_output().unwrap())).unwrap();
+    assert_eq!(piped["text"], "from stdin\nsecond line 数据库");
+
+    assert_eq!(
+        stdout(&roost(&roostd, &["follow", "alice"])).trim(),
+        "following @alice"
+    );
+    let follow_again = roost(&roostd, &["follow", "alice"]);
+    assert_eq!(follow_again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&follow_again.stderr).starts_with("roost: conflict: "));
+
+    let human = stdout(&roost(&roostd, &["timeline"]));
+    assert!(
+        human.contains("@alice")
+            && human.contains("  from alice")
+            && human.contains("  second line 数据库"),
+        "{human}"
+    );
+    let lines = stdout(&roost(&roostd, &["--json", "timeline", "--count", "2"]));
+    let statuses: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 2);
+    assert_eq!(statuses[0]["id"], piped["id"]);
+    let profile = stdout(&roost(
+        &roostd,
+        &["--json", "timeline", "--profile", "alice"],
+    ));
+    assert_eq!(
+        serde_json::from_str::<Value>(profile.trim()).unwrap()["id"],
+        alices
+    );
+
+    let user = stdout(&roost(&roostd, &["user", "alice"]));
+    assert!(
+        user.contains("@alice") && user.contains("1 followers"),
+        "{user}"
+    );
+    let followers = stdout(&roost(&roostd, &["--json", "followers", "alice"]));
+    assert_eq!(
+        serde_json::from_str::<Value>(followers.trim()).unwrap()["user"]["login"],
+        me["login"]
+    );
+    assert!(stdout(&roost(&roostd, &["following"])).contains("@alice"));
+
+    let id = piped["id"].as_u64().unwrap().to_string();
+    assert_eq!(
+        stdout(&roost(&roostd, &["delete", &id])).trim(),
+        format!("deleted #{id}")
+    );
+    let forbidden = roost(&roostd, &["delete", &alices.to_string()]);
+    assert!(String::from_utf8_lossy(&forbidden.stderr).starts_with("roost: forbidden: "));
+    assert_eq!(
+        stdout(&roost(&roostd, &["unfollow", "alice"])).trim(),
+        "unfollowed @alice"
+    );
+    let missing = roost(&roostd, &["user", "ghost"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("roost: not_found: "));
+}
+
+#[tokio::test]
+async fn stream_subcommand_prints_matches_as_they_happen() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    c.bot("alice").await;
+    let mut child = Command::new(roost_bin())
+        .args(["--json", "stream", "--track", "zebra,giraffe neck"])
+        .env("ROOST_SOCKET", &roostd.socket)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the stream is subscribed before posting.
+    let start = Instant::now();
+    while c.ok(json!({"op": "hello"})).await["subscriptions"] != 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "roost stream never subscribed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    c.ok(json!({"op": "post", "as": "alice", "text": "a zebra!"}))
+        .await;
+    c.ok(json!({"op": "post", "as": "alice", "text": "nothing"}))
+        .await;
+    c.ok(json!({"op": "post", "as": "alice", "text": "the giraffe's long neck"}))
+        .await;
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        let mut reader = std::io::BufReader::new(&mut out);
+        while lines.len() < 2 {
+            let mut line = String::new();
+            if std::io::BufRead::read_line(&mut reader, &mut line).unwrap() == 0 {
+                break;
+            }
+            lines.push(line);
+        }
+        lines
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !reader.is_finished() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines = reader.join().unwrap();
+    let texts: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["status"]["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("a zebra!"), json!("the giraffe's long neck")]);
+}
+
+/// A tmux server of the test's own, running roost in one pane.
+struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    fn start(roostd: &Roostd, cols: u16, rows: u16) -> Tmux {
+        let name = format!(
+            "roost-test-{}-{}",
+            std::process::id(),
+            roostd.socket.display().to_string().len()
+        );
+        let command = format!(
+            "env ROOST_SOCKET={} TERM=xterm-256color {}",
+            roostd.socket.display(),
+            roost_bin().display()
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &name,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                &cols.to_string(),
+                "-y",
+                &rows.to_string(),
+                &command,
+            ])
+            .status()
+            .expect("tmux must be installed for the terminal tests (apt-get install tmux)");
+        assert!(ok.success());
+        Tmux { name }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.name, "capture-pane", "-p"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["-L", &self.name, "send-keys"];
+        args.extend(keys);
+        assert!(Command::new("tmux").args(&args).status().unwrap().success());
+    }
+
+    fn text(&self, text: &str) {
+        assert!(
+            Command::new("tmux")
+                .args(["-L", &self.name, "send-keys", "-l", text])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    /// Waits until the screen shows every one of `wanted`; returns the screen.
+    async fn wait(&self, wanted: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if wanted.iter().all(|w| screen.contains(w)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {wanted:?}:\n{screen}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.name, "has-session"])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.name, "kill-server"])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn the_app_in_a_real_terminal() {
+    let redis = Redis::start();
+    let mut roostd = Roostd::start(&redis, &[]);
+    let mut c = roostd.client().await;
+    c.bot("alice").await;
+    c.ok(json!({"op": "post", "as": "alice", "text": "an older status of alice"}))
+        .await;
+
+    let tmux = Tmux::start(&roostd, 100, 30);
+    tmux.wait(&["Your display name"]).await;
+    tmux.text("Terminal Tester");
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["● live", "Home is empty"]).await;
+
+    // Compose and send.
+    tmux.keys(&["c"]);
+    tmux.wait(&["New status"]).await;
+    tmux.text("hello from a real terminal 数据库");
+    tmux.keys(&["C-s"]);
+    tmux.wait(&["Posted.", "hello from a real terminal 数据库"])
+        .await;
+
+    // Open a profile by login and follow it.
+    tmux.keys(&["@"]);
+    tmux.text("alice");
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["@alice · f to follow", "an older status of alice"])
+        .await;
+    tmux.keys(&["f"]);
+    tmux.wait(&["Following @alice", "1 followers"]).await;
+    tmux.keys(&["q"]);
+    tmux.wait(&["an older status of alice", "hello from a real terminal"])
+        .await;
+
+    // A status posted by another client appears live.
+    c.ok(json!({"op": "post", "as": "alice", "text": "live from another client"}))
+        .await;
+    tmux.wait(&["live from another client"]).await;
+
+    // The stream pane.
+    tmux.keys(&["e"]);
+    tmux.text("track: zebra");
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["Filter: track: zebra", "0 matches"]).await;
+    c.ok(json!({"op": "post", "as": "alice", "text": "a zebra crossing"}))
+        .await;
+    let stream = tmux
+        .wait(&["a zebra crossing", "1 matches", "Stream (1)"])
+        .await;
+
+    // roostd goes away and comes back: the app says so and misses nothing.
+    roostd.kill9();
+    tmux.wait(&["reconnecting"]).await;
+    roostd.restart();
+    let mut c = roostd.client().await;
+    c.ok(json!({"op": "post", "as": "alice", "text": "zebra posted during the outage"}))
+        .await;
+    tmux.wait(&["● live", "zebra posted during the outage", "2 matches"])
+        .await;
+    tmux.keys(&["Tab"]);
+    let home = tmux
+        .wait(&["zebra posted during the outage", "live from another client"])
+        .await;
+
+    // Help, then quit.
+    tmux.keys(&["?"]);
+    tmux.wait(&["Keys (any key closes)", "compose a status"])
+        .await;
+    tmux.keys(&["x"]);
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!tmux.alive(), "roost did not quit on q");
+    println!("stream pane:\n{stream}\nhome timeline:\n{home}");
+}
