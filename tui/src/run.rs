@@ -113,6 +113,9 @@ pub async fn run(socket: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Pages of 200 read for the home timeline.
+const HOME_PAGES: u32 = 5;
+
 /// What the backend keeps across reconnects.
 #[derive(Default)]
 struct Subscriptions {
@@ -300,15 +303,24 @@ async fn carry_out(
                 })
             }
             Effect::LoadHome => {
-                let request = Request::Timeline {
-                    kind: TimelineKind::Home,
-                    login: None,
-                    page: None,
-                    count: Some(200),
-                };
-                Some(Msg::Home(
-                    client.call_as::<Statuses>(request).await?.statuses,
-                ))
+                // The whole home timeline (roostd keeps the newest 1,000 by default).
+                let mut statuses = Vec::new();
+                for page in 1..=HOME_PAGES {
+                    let kind = TimelineKind::Home;
+                    let request = Request::Timeline {
+                        kind,
+                        login: None,
+                        page: Some(page),
+                        count: Some(200),
+                    };
+                    let got = client.call_as::<Statuses>(request).await?.statuses;
+                    let full = got.len() == 200;
+                    statuses.extend(got);
+                    if !full {
+                        break;
+                    }
+                }
+                Some(Msg::Home(statuses))
             }
             Effect::LoadProfile(login) => {
                 let user: User = client
