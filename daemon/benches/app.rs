@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use roost_tests::measure::rss_kib;
 use roost_tests::{Redis, Roostd};
 use serde_json::{Value, json};
 
@@ -47,16 +48,6 @@ impl Drop for Tmux {
             .stderr(Stdio::null())
             .status();
     }
-}
-
-fn rss_kib(pid: &str) -> u64 {
-    let status =
-        std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
 }
 
 fn wait_for(tmux: &Tmux, text: &str) -> Duration {
@@ -141,7 +132,7 @@ fn main() {
     let pid = tmux.run(&["display-message", "-p", "#{pane_pid}"]);
     println!(
         "roost resident memory with 1,000 statuses loaded: {} KiB",
-        rss_kib(&pid)
+        rss_kib(pid.trim().parse().unwrap_or(0))
     );
     tmux.run(&["send-keys", "g"]);
     std::thread::sleep(Duration::from_millis(300));

@@ -12,30 +12,13 @@
 
 use std::time::{Duration, Instant};
 
+use roost_tests::measure::{micros, percentile, rss_kib};
 use roost_tests::{Client, Redis, Roostd};
 use serde_json::{Value, json};
 
 const SUBSCRIBERS: usize = 1_000;
 const POSTS: usize = 200;
 const IDLE: usize = 10_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn micros(d: Duration) -> String {
-    format!("{:.0} µs", d.as_secs_f64() * 1e6)
-}
-
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
 
 /// The i-th of a mix of streams, every one matching a post by `poster` with
 /// the word "bench" at 52.5, 13.4 (the worst case: every post goes to all).

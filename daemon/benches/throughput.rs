@@ -14,18 +14,11 @@
 use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
+use roost_tests::measure::{micros, percentile};
 use roost_tests::{Client, Redis, Roostd};
 use serde_json::{Value, json};
 
 const READS: usize = 10_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn micros(d: Duration) -> String {
-    format!("{:.0} µs", d.as_secs_f64() * 1e6)
-}
 
 /// Redis's busy CPU seconds so far (user + system), from INFO.
 fn redis_cpu(redis: &Redis) -> f64 {

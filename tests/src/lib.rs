@@ -484,3 +484,28 @@ macro_rules! eventually {
         }
     }};
 }
+
+/// Small helpers the benchmarks share for printing figures.
+pub mod measure {
+    use std::time::Duration;
+
+    /// The `p` quantile (0 to 1) of sorted durations.
+    pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+        sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+    }
+
+    /// A duration in whole microseconds, for printing.
+    pub fn micros(d: Duration) -> String {
+        format!("{:.0} µs", d.as_secs_f64() * 1e6)
+    }
+
+    /// Resident memory of a process, in KiB (0 if it is gone).
+    pub fn rss_kib(pid: u32) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            .unwrap_or(0)
+    }
+}
