@@ -350,3 +350,49 @@ async fn the_app_in_a_real_terminal() {
     assert!(!tmux.alive(), "roost did not quit on q");
     println!("stream pane:\n{stream}\nhome timeline:\n{home}");
 }
+
+#[tokio::test]
+async fn roost_starts_a_daemon_when_none_answers() {
+    let home = tempfile::tempdir().unwrap();
+    let run = home.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    let env = |cmd: &mut Command| {
+        cmd.env_remove("ROOST_SOCKET")
+            .env_remove("ROOST_REDIS_URL")
+            .env("HOME", home.path())
+            .env("XDG_RUNTIME_DIR", &run)
+            .env("XDG_DATA_HOME", home.path().join("data"));
+    };
+    let mut register = Command::new(roost_bin());
+    register.args(["--json", "register", "--name", "Auto"]);
+    env(&mut register);
+    let me: Value = serde_json::from_str(&stdout(&register.output().unwrap())).unwrap();
+    assert_eq!(me["name"], "Auto");
+    let socket = run.join("roost/roostd.sock");
+    assert!(socket.exists(), "roostd listens on the per-user socket");
+    assert!(
+        run.join("roost/redis.sock").exists(),
+        "with its private redis-server"
+    );
+    // A second call finds the running daemon.
+    let mut post = Command::new(roost_bin());
+    post.args(["post", "started by roost"]);
+    env(&mut post);
+    assert!(stdout(&post.output().unwrap()).starts_with("posted #"));
+    // Stop the daemon it started (it stops its redis-server).
+    let pids = Command::new("pgrep")
+        .args(["-f", &format!("roostd --socket {}", socket.display())])
+        .output()
+        .unwrap();
+    let pid: i32 = String::from_utf8_lossy(&pids.stdout)
+        .trim()
+        .parse()
+        .expect("the started roostd");
+    // SAFETY: signalling the daemon this test caused to start.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while socket.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!socket.exists(), "the daemon stopped cleanly");
+}

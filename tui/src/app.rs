@@ -1197,4 +1197,60 @@ mod tests {
         app.update(code(KeyCode::Tab));
         assert_eq!(app.pane, Pane::Home);
     }
+
+    #[test]
+    fn paging_lists_refresh_and_panes() {
+        let mut app = loaded(30);
+        app.update(Msg::Resize { height: 16 });
+        assert_eq!(app.page, 4);
+        app.update(code(KeyCode::PageDown));
+        assert_eq!(app.home.selected, 4);
+        app.update(ctrl('d'));
+        assert_eq!(app.home.selected, 8);
+        app.update(code(KeyCode::PageUp));
+        assert_eq!(app.home.selected, 4);
+        app.update(code(KeyCode::End));
+        assert_eq!(app.home.selected, 29);
+        app.update(Msg::ScrollUp);
+        assert_eq!(app.home.selected, 28);
+        assert_eq!(app.update(key('r')), [Effect::LoadHome]);
+        assert_eq!(
+            app.update(key('W')),
+            [Effect::LoadList(ListKind::Following, "me".into())]
+        );
+        let entries = (0..3)
+            .map(|i| FollowEntry {
+                user: user(10 + i, &format!("u{i}")),
+                since: String::new(),
+            })
+            .collect();
+        app.update(Msg::List {
+            kind: ListKind::Following,
+            login: "me".into(),
+            entries,
+        });
+        app.update(key('j'));
+        app.update(key('j'));
+        app.update(key('j'));
+        assert_eq!(
+            app.update(code(KeyCode::Enter)),
+            [Effect::LoadProfile("u2".into())]
+        );
+        assert_eq!(
+            app.update(key('r')),
+            [Effect::LoadList(ListKind::Following, "me".into())]
+        );
+        app.update(code(KeyCode::Tab));
+        assert_eq!(app.pane, Pane::Home);
+        app.update(code(KeyCode::Tab));
+        app.update(code(KeyCode::Tab));
+        assert_eq!(app.pane, Pane::Detail, "Tab reaches the open list");
+        app.update(key('h'));
+        assert_eq!(app.pane, Pane::Home);
+        assert!(app.detail.is_none());
+        app.update(code(KeyCode::Tab));
+        app.update(code(KeyCode::Esc));
+        assert_eq!(app.pane, Pane::Home, "Esc goes back from the stream");
+        assert!(!app.quit);
+    }
 }
