@@ -81,6 +81,10 @@ pub async fn run(socket: PathBuf) -> anyhow::Result<()> {
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // Killed or hung up: leave the loop so the guard restores the terminal.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     let size = terminal.size()?;
     app.update(Msg::Resize {
         height: size.height,
@@ -102,6 +106,8 @@ pub async fn run(socket: PathBuf) -> anyhow::Result<()> {
             },
             Some(msg) = msgs.recv() => msg,
             _ = tick.tick() => Msg::Tick { now_ms: now_millis() },
+            _ = term.recv() => break,
+            _ = hangup.recv() => break,
         };
         for effect in app.update(msg) {
             let _ = effects_tx.send(effect);
