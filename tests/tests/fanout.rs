@@ -230,3 +230,46 @@ async fn another_roostd_takes_over_the_job_of_one_that_never_returns() {
     assert!(all_hold(&mut c, &fans, status).await);
     assert!(eventually!(WAIT, jobs_len(&redis) == 0));
 }
+
+#[tokio::test]
+async fn a_follower_who_unfollowed_while_the_fanout_ran_does_not_get_the_status() {
+    let (redis, _roostd, mut c) = setup(&["--fanout-batch", "2"]).await;
+    let fans = audience(&mut c, "star", 6).await;
+    let star = c.ok(json!({"op": "user", "login": "star"})).await["id"]
+        .as_u64()
+        .unwrap();
+    let gone = c.ok(json!({"op": "user", "login": &fans[4]})).await["id"]
+        .as_u64()
+        .unwrap();
+    // The follower's side of an unfollow done, the followers page already read:
+    // what a fan-out pass racing that unfollow sees.
+    let following = format!("{{roost:u{gone}}}:following");
+    assert_eq!(
+        redis.cli(&["ZREM", &following, &star.to_string()]).trim(),
+        "1"
+    );
+    let status = c
+        .ok(json!({"op": "post", "as": "star", "text": "not for leavers"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    assert!(eventually!(WAIT, jobs_len(&redis) == 0));
+    let held = holders(&mut c, &fans, status).await;
+    assert_eq!(held, [true, true, true, true, false, true]);
+}
+
+#[tokio::test]
+async fn fanout_survives_redis_forgetting_its_scripts() {
+    let (redis, _roostd, mut c) = setup(&["--fanout-batch", "2"]).await;
+    let fans = audience(&mut c, "star", 7).await;
+    c.ok(json!({"op": "post", "as": "star", "text": "warm up"}))
+        .await;
+    assert!(eventually!(WAIT, jobs_len(&redis) == 0));
+    assert_eq!(redis.cli(&["SCRIPT", "FLUSH"]).trim(), "OK");
+    let status = c
+        .ok(json!({"op": "post", "as": "star", "text": "after a flush"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    assert!(eventually!(WAIT, all_hold(&mut c, &fans, status).await));
+}

@@ -208,3 +208,19 @@ return 1
 ",
     )
 });
+
+/// Adds a status to one follower's home timeline if they still follow its
+/// author, trimming the timeline to the cap. Fan-out pipelines send it as
+/// EVALSHA and load it when Redis answers NOSCRIPT.
+/// KEYS: home, following (the follower's slot). ARGV: author id, status id,
+/// member, cap. Returns 1 if added.
+pub static HOME_ADD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
+return 1
+",
+    )
+});

@@ -6,7 +6,7 @@ use roost_shared::{Location, Status, User};
 
 use super::events::status_fields;
 use super::jobs::{Cursor, Job, JobKind};
-use super::scripts::{ALLOCATE_STATUS, DELETE, DELETE_CLAIM, PAGE_AFTER, POST};
+use super::scripts::{ALLOCATE_STATUS, DELETE, DELETE_CLAIM, HOME_ADD, PAGE_AFTER, POST};
 use super::{Entry, Fields, Store, field, int_field, scored_pairs};
 use crate::error::{Error, Result};
 
@@ -173,22 +173,38 @@ impl Store {
     }
 
     /// Adds a status to each follower's home timeline, trimmed to the cap.
+    /// Adds a status to each follower's home timeline, trimmed to the cap,
+    /// where the follower still follows the author: a follower who unfollowed
+    /// after this page of followers was read does not get it back.
     async fn add_to_homes(&self, entry: Entry, followers: &[(String, f64)]) -> Result<()> {
         if followers.is_empty() {
             return Ok(());
         }
         let member = entry.member();
-        let trim_to = -(i64::from(self.limits.timeline_cap) + 1);
         let mut pipe = redis::pipe();
         for (follower, _) in followers {
             let Ok(fid) = follower.parse::<u64>() else {
                 continue;
             };
-            let home = self.keys().home(fid);
-            pipe.zadd(&home, &member, entry.sid).ignore();
-            pipe.zremrangebyrank(&home, 0, trim_to as isize).ignore();
+            pipe.cmd("EVALSHA")
+                .arg(HOME_ADD.get_hash())
+                .arg(2)
+                .arg(self.keys().home(fid))
+                .arg(self.keys().following(fid))
+                .arg(entry.uid)
+                .arg(entry.sid)
+                .arg(&member)
+                .arg(self.limits.timeline_cap)
+                .ignore();
         }
-        let () = pipe.query_async(&mut self.conn()).await?;
+        match pipe.query_async::<()>(&mut self.conn()).await {
+            // Redis lost its script cache (a restart): load the script, write again.
+            Err(e) if e.code() == Some("NOSCRIPT") => {
+                HOME_ADD.load_async(&mut self.conn()).await?;
+                let () = pipe.query_async(&mut self.conn()).await?;
+            }
+            other => other?,
+        }
         Ok(())
     }
 
