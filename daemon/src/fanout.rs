@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::store::{QueuedJob, Store};
+use crate::error::{Error, is_unreachable};
+use crate::store::{QueuedJob, RETRY, Store};
 
 /// How long one blocking read of the queue waits before looking around again.
 const BLOCK_MS: usize = 1000;
-/// Pause after a Redis error before trying again.
-const RETRY: Duration = Duration::from_millis(500);
 
 /// One worker task.
 pub struct FanoutWorker {
@@ -44,17 +43,12 @@ impl FanoutWorker {
 
     /// Works through jobs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut conn = loop {
-            match self.store.blocking_connection().await {
-                Ok(conn) => break conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "job worker cannot reach Redis; retrying");
-                    tokio::select! {
-                        () = tokio::time::sleep(RETRY) => continue,
-                        _ = stop.wait_for(|s| *s) => return,
-                    }
-                }
-            }
+        let Some(mut conn) = self
+            .store
+            .blocking_connection_until("job worker", &mut stop)
+            .await
+        else {
+            return;
         };
         // Jobs this consumer took before a crash come first.
         let mut own_pending = true;
@@ -89,6 +83,25 @@ impl FanoutWorker {
                 Err(e) => {
                     tracing::warn!(error = %e, "reading jobs failed; retrying");
                     tokio::time::sleep(RETRY).await;
+                    match &e {
+                        // Redis went away: this connection will not come back by itself.
+                        Error::Redis(r) if is_unreachable(r) => {
+                            let Some(fresh) = self
+                                .store
+                                .blocking_connection_until("job worker", &mut stop)
+                                .await
+                            else {
+                                return;
+                            };
+                            conn = fresh;
+                            own_pending = true;
+                        }
+                        // A Redis that lost its data (no persistence) lost the group too.
+                        Error::Redis(r) if r.code() == Some("NOGROUP") => {
+                            let _ = self.store.ensure_job_group().await;
+                        }
+                        _ => {}
+                    }
                 }
             }
         }

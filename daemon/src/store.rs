@@ -29,6 +29,9 @@ pub use users::Owner;
 
 use crate::error::{Error, Result};
 
+/// Pause before trying an unreachable Redis again.
+pub const RETRY: Duration = Duration::from_millis(500);
+
 /// How long a normal command may take before the request fails as `unavailable`.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -79,6 +82,25 @@ impl Store {
             .client
             .get_multiplexed_async_connection_with_config(&config)
             .await?)
+    }
+
+    /// A blocking connection, tried every `RETRY` until it connects; `None`
+    /// once `stop` turns true. `what` names the task in the log.
+    pub async fn blocking_connection_until(
+        &self,
+        what: &str,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> Option<MultiplexedConnection> {
+        loop {
+            match self.blocking_connection().await {
+                Ok(conn) => return Some(conn),
+                Err(e) => tracing::warn!(error = %e, "{what} cannot reach Redis; retrying"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(RETRY) => {}
+                _ = stop.wait_for(|s| *s) => return None,
+            }
+        }
     }
 
     pub fn keys(&self) -> &Keys {

@@ -73,36 +73,49 @@ fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
 pub struct Redis {
     child: Child,
     pub socket: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+fn spawn_redis(dir: &Path, socket: &Path) -> Child {
+    Command::new("redis-server")
+        .args([
+            "--port",
+            "0",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--unixsocket",
+        ])
+        .arg(socket)
+        .arg("--dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("redis-server must be installed for the tests (apt-get install redis-server)")
 }
 
 impl Redis {
     pub fn start() -> Redis {
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("redis.sock");
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                "0",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--unixsocket",
-            ])
-            .arg(&socket)
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed for the tests (apt-get install redis-server)");
-        let redis = Redis {
-            child,
-            socket,
-            _dir: dir,
-        };
+        let child = spawn_redis(dir.path(), &socket);
+        let redis = Redis { child, socket, dir };
         wait_for("redis-server", || redis.cli(&["PING"]).trim() == "PONG");
         redis
+    }
+
+    /// Kills the server (its data is gone: no persistence).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts an empty server again on the same socket.
+    pub fn restart(&mut self) {
+        let _ = std::fs::remove_file(&self.socket);
+        self.child = spawn_redis(self.dir.path(), &self.socket);
+        wait_for("redis-server", || self.cli(&["PING"]).trim() == "PONG");
     }
 
     pub fn url(&self) -> String {

@@ -187,3 +187,48 @@ async fn namespaces_keep_networks_apart_on_one_redis() {
         "{keys:?}"
     );
 }
+
+#[tokio::test]
+async fn redis_going_away_is_unavailable_and_its_return_is_picked_up() {
+    let mut redis = Redis::start();
+    let roostd = Roostd::start(&redis, &["--fanout-batch", "1"]);
+    let mut c = roostd.client().await;
+    c.bot("before").await;
+    redis.kill();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        c.err(json!({"op": "user", "login": "before"})).await,
+        "unavailable"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "unavailable took {:?}",
+        started.elapsed()
+    );
+    redis.restart();
+    // An empty Redis again: roostd reconnects, and deferred fan-out works.
+    assert!(eventually!(
+        WAIT,
+        c.call(json!({"op": "register", "login": "star", "bot": true}))
+            .await["ok"]
+            == true
+    ));
+    for fan in ["f1", "f2", "f3"] {
+        c.bot(fan).await;
+        c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
+            .await;
+    }
+    let mut watcher = roostd.client().await;
+    watcher
+        .subscribe(json!({"op": "subscribe", "stream": {"firehose": true}}))
+        .await;
+    let post = json!({"op": "post", "as": "star", "text": "after the outage"});
+    let id = c.ok(post).await["id"].as_u64().unwrap();
+    let reached = eventually!(WAIT, c.home_ids("f3", 5).await.contains(&id));
+    assert!(reached, "deferred fan-out after Redis came back");
+    assert_eq!(
+        watcher.event().await["status"]["id"],
+        id,
+        "the event reader reconnected too"
+    );
+}

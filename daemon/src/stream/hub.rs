@@ -266,16 +266,12 @@ pub fn to_event(sub: u64, event: &LogEvent) -> Event {
 /// The one reader of the event log: from the newest event at start, hands every
 /// event to the hub until `stop`.
 pub async fn read_log(store: Store, hub: Arc<Hub>, mut stop: watch::Receiver<bool>) {
-    let retry = Duration::from_millis(500);
-    let mut conn = loop {
-        match store.blocking_connection().await {
-            Ok(conn) => break conn,
-            Err(e) => tracing::warn!(error = %e, "event reader cannot reach Redis; retrying"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(retry) => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
+    let retry = crate::store::RETRY;
+    let Some(mut conn) = store
+        .blocking_connection_until("event reader", &mut stop)
+        .await
+    else {
+        return;
     };
     let mut after = loop {
         match store.last_event_id().await {
@@ -302,6 +298,16 @@ pub async fn read_log(store: Store, hub: Arc<Hub>, mut stop: watch::Receiver<boo
             Err(e) => {
                 tracing::warn!(error = %e, "reading the event log failed; retrying");
                 tokio::time::sleep(retry).await;
+                if matches!(&e, crate::error::Error::Redis(r) if crate::error::is_unreachable(r)) {
+                    // Redis went away: this connection will not come back by itself.
+                    match store
+                        .blocking_connection_until("event reader", &mut stop)
+                        .await
+                    {
+                        Some(fresh) => conn = fresh,
+                        None => return,
+                    }
+                }
             }
         }
     }
