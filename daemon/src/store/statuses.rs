@@ -172,7 +172,6 @@ impl Store {
         }))
     }
 
-    /// Adds a status to each follower's home timeline, trimmed to the cap.
     /// Adds a status to each follower's home timeline, trimmed to the cap,
     /// where the follower still follows the author: a follower who unfollowed
     /// after this page of followers was read does not get it back.
@@ -182,10 +181,7 @@ impl Store {
         }
         let member = entry.member();
         let mut pipe = redis::pipe();
-        for (follower, _) in followers {
-            let Ok(fid) = follower.parse::<u64>() else {
-                continue;
-            };
+        for fid in ids(followers) {
             pipe.cmd("EVALSHA")
                 .arg(HOME_ADD.get_hash())
                 .arg(2)
@@ -214,10 +210,7 @@ impl Store {
         }
         let member = entry.member();
         let mut pipe = redis::pipe();
-        for (follower, _) in followers {
-            let Ok(fid) = follower.parse::<u64>() else {
-                continue;
-            };
+        for fid in ids(followers) {
             pipe.zrem(self.keys().home(fid), &member).ignore();
         }
         let () = pipe.query_async(&mut self.conn()).await?;
@@ -279,6 +272,11 @@ impl Store {
         }
         Ok(statuses)
     }
+}
+
+/// The user ids of a page of a followers set.
+fn ids(page: &[(String, f64)]) -> impl Iterator<Item = u64> + '_ {
+    page.iter().filter_map(|(member, _)| member.parse().ok())
 }
 
 /// A status from its hash (or an event's fields); `None` if empty.
