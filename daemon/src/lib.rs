@@ -82,20 +82,25 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         ),
         None => None,
     };
-    let private = match &config.redis {
-        Some(_) => None,
-        None => Some(
-            PrivateRedis::start(
-                &roost_shared::paths::runtime_dir(),
-                &roost_shared::paths::data_dir(),
+    let (stop_redis, redis_stopped) = watch::channel(false);
+    let (url, supervisor) = match &config.redis {
+        Some(url) => (url.clone(), None),
+        None => {
+            let (run_dir, data_dir) = (
+                roost_shared::paths::runtime_dir(),
+                roost_shared::paths::data_dir(),
+            );
+            let private = PrivateRedis::start(&run_dir, &data_dir).await?;
+            let url = private.url();
+            (
+                url,
+                Some(tokio::spawn(private.supervise(
+                    run_dir,
+                    data_dir,
+                    redis_stopped,
+                ))),
             )
-            .await?,
-        ),
-    };
-    let url = match (&config.redis, &private) {
-        (Some(url), _) => url.clone(),
-        (None, Some(private)) => private.url(),
-        (None, None) => unreachable!("a private redis-server is started when no URL is given"),
+        }
     };
     let listeners = Listeners {
         socket: &socket,
@@ -105,8 +110,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     };
     let result = serve(config, listeners, &url, shutdown).await;
     drop((listener, guard, http_guard));
-    if let Some(private) = private {
-        private.stop().await;
+    let _ = stop_redis.send(true);
+    if let Some(supervisor) = supervisor {
+        let _ = supervisor.await;
     }
     result
 }

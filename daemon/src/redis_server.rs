@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
+use tokio::sync::watch;
 
 /// How long redis-server may take to load its data and accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -92,6 +93,45 @@ impl PrivateRedis {
                 bail!("redis-server did not accept connections within {READY_TIMEOUT:?}");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Keeps redis-server running until `stop` turns true, then stops it. One
+    /// that exits (killed, crashed) is started again on the same files, so
+    /// nothing is lost beyond the append-only file's last fsync (1 s).
+    pub async fn supervise(
+        mut self,
+        runtime_dir: PathBuf,
+        data_dir: PathBuf,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        loop {
+            let exited = tokio::select! {
+                status = self.child.wait() => Some(status),
+                _ = stop.wait_for(|s| *s) => None,
+            };
+            let Some(status) = exited else {
+                return self.stop().await;
+            };
+            tracing::warn!(
+                ?status,
+                "the private redis-server exited; starting it again"
+            );
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                match PrivateRedis::start(&runtime_dir, &data_dir).await {
+                    Ok(fresh) => {
+                        self = fresh;
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "restarting redis-server failed")
+                    }
+                }
+            }
         }
     }
 

@@ -132,6 +132,29 @@ async fn without_redis_a_private_server_keeps_data_between_runs() {
         "data written in one run is there in the next"
     );
 
+    // A redis-server that dies under roostd is started again, data intact.
+    let pidfile = home.path().join("run/roost/redis.pid");
+    let first: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: killing the redis-server this test's roostd started.
+    unsafe { libc::kill(first, libc::SIGKILL) };
+    let back = eventually!(Duration::from_secs(20), {
+        let r = c
+            .call(json!({"op": "timeline", "kind": "profile", "login": "keeper"}))
+            .await;
+        r["ok"] == true && r["result"]["statuses"][0] == status
+    });
+    assert!(back, "the private redis-server was not started again");
+    let second: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_ne!(first, second);
+
     // Killed outright, roostd takes its redis-server with it.
     let pid: i32 = std::fs::read_to_string(home.path().join("run/roost/redis.pid"))
         .unwrap()
