@@ -137,3 +137,21 @@ impl FanoutWorker {
         true
     }
 }
+
+/// Finishes follows and unfollows whose roostd died between their steps (see
+/// `Store::finish_abandoned_changes`): at start, then every half `idle_ms`.
+pub async fn finish_abandoned_changes(store: Store, idle_ms: u64, mut stop: watch::Receiver<bool>) {
+    let period = Duration::from_millis((idle_ms / 2).max(100));
+    loop {
+        let now = roost_shared::time::now_millis();
+        match store.finish_abandoned_changes(idle_ms as i64, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "finished follows left half done by a roostd that died"),
+            Err(e) => tracing::warn!(error = %e, "finishing abandoned follows failed; will retry"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(period) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}

@@ -158,6 +158,11 @@ async fn serve(
         };
         tasks.spawn(worker.run(stop_rx.clone()));
     }
+    tasks.spawn(fanout::finish_abandoned_changes(
+        store.clone(),
+        config.job_claim_idle_ms,
+        stop_rx.clone(),
+    ));
     let hub = Arc::new(Hub::new(Duration::from_millis(config.stall_timeout_ms)));
     tasks.spawn(stream::hub::read_log(
         store.clone(),

@@ -216,3 +216,63 @@ async fn a_follow_half_done_by_a_crash_is_completed_by_the_next_try() {
         .await;
     assert_consistent(&mut c, &logins).await;
 }
+
+#[tokio::test]
+async fn a_follow_abandoned_between_its_steps_is_finished_and_its_event_logged() {
+    let (redis, roostd, mut c) = setup(&["--job-claim-idle-ms", "300"]).await;
+    let a = c.bot("a").await["id"].as_u64().unwrap();
+    let b = c.bot("b").await["id"].as_u64().unwrap();
+    c.bot("c").await;
+    let bs = c.ok(json!({"op": "post", "as": "b", "text": "by b"})).await["id"]
+        .as_u64()
+        .unwrap();
+    // A normal follow leaves no outbox entry behind.
+    c.ok(json!({"op": "follow", "as": "c", "login": "b"})).await;
+    let outbox = format!("{{roost:u{b}}}:outbox");
+    assert_eq!(redis.cli(&["HLEN", &outbox]).trim(), "0");
+    assert_eq!(
+        redis
+            .cli(&["SISMEMBER", "{roost}:outboxes", &b.to_string()])
+            .trim(),
+        "0"
+    );
+
+    let mut watcher = roostd.client().await;
+    watcher
+        .subscribe(json!({"op": "subscribe", "as": "a", "stream": {"home": true}}))
+        .await;
+    // The followed side of "a follows b", as a roostd killed right after it
+    // would leave it: the follower side, the event and the cleanup never came.
+    let tag = format!("{{roost:u{b}}}");
+    let old = (roost_shared::time::now_millis() - 60_000).to_string();
+    redis.cli(&["ZADD", &format!("{tag}:followers"), &old, &a.to_string()]);
+    redis.cli(&["HINCRBY", &format!("{tag}:counts"), "followers", "1"]);
+    let generation = redis.cli(&["HINCRBY", &format!("{tag}:edge_gen"), &a.to_string(), "1"]);
+    let field = format!("{a}:{}", generation.trim());
+    redis.cli(&["HSET", &outbox, &field, &format!("follow:{old}")]);
+    redis.cli(&["SADD", "{roost}:outboxes", &b.to_string()]);
+
+    let event = watcher.event().await;
+    assert_eq!(event["event"], "follow", "{event}");
+    assert_eq!(
+        (
+            event["follower"]["login"].as_str(),
+            event["followed"]["login"].as_str()
+        ),
+        (Some("a"), Some("b"))
+    );
+    assert_eq!(event["follower"]["following"], 1);
+    let logins = ["a".to_owned(), "b".to_owned(), "c".to_owned()];
+    assert_consistent(&mut c, &logins).await;
+    assert!(
+        c.home_ids("a", 30).await.contains(&bs),
+        "b's statuses copied to a's home"
+    );
+    assert_eq!(redis.cli(&["HLEN", &outbox]).trim(), "0");
+    assert_eq!(
+        redis
+            .cli(&["SISMEMBER", "{roost}:outboxes", &b.to_string()])
+            .trim(),
+        "0"
+    );
+}

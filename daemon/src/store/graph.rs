@@ -12,7 +12,7 @@ use roost_shared::time::format_millis;
 use roost_shared::{FollowEntry, User};
 
 use super::jobs::{Cursor, Job, JobKind};
-use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET};
+use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE};
 use super::{Entry, Store, as_array, as_int, scored_pairs, unexpected};
 use crate::error::{Error, Result};
 
@@ -34,56 +34,153 @@ impl Change {
     }
 }
 
+impl Change {
+    fn parse(text: &str) -> Option<Change> {
+        match text {
+            "follow" => Some(Change::Follow),
+            "unfollow" => Some(Change::Unfollow),
+            _ => None,
+        }
+    }
+}
+
 impl Store {
     /// `follower` follows `followed`: both sets and counters, and the followed
     /// user's newest statuses copied into the follower's home timeline. Returns
     /// the followed user with updated counts.
     pub async fn follow(&self, follower: u64, followed: u64, now: i64) -> Result<User> {
-        if !self.change(Change::Follow, follower, followed, now).await? {
-            return Err(Error::Conflict("already following".into()));
+        match self.change(Change::Follow, follower, followed, now).await? {
+            Some(generation) => {
+                self.finish_change(Change::Follow, follower, followed, generation)
+                    .await
+            }
+            None => Err(Error::Conflict("already following".into())),
         }
-        self.log_change(Change::Follow, follower, followed).await
     }
 
     /// `follower` stops following `followed`: both sets and counters, the
     /// followed user's statuses leave the follower's home at once, and a durable
     /// job refills the home from the remaining followed users.
     pub async fn unfollow(&self, follower: u64, followed: u64, now: i64) -> Result<User> {
-        if !self
+        match self
             .change(Change::Unfollow, follower, followed, now)
             .await?
         {
-            return Err(Error::NotFound("not following".into()));
+            Some(generation) => {
+                self.finish_change(Change::Unfollow, follower, followed, generation)
+                    .await
+            }
+            None => Err(Error::NotFound("not following".into())),
         }
-        let job = Job {
-            kind: JobKind::Refill,
-            uid: follower,
-            sid: 0,
-            cursor: Cursor::Start,
-        };
-        self.enqueue(&job).await?;
-        self.log_change(Change::Unfollow, follower, followed).await
     }
 
-    /// Appends a done change to the event log; returns the followed user.
-    async fn log_change(&self, change: Change, follower: u64, followed: u64) -> Result<User> {
+    /// After both steps: the refill job of an unfollow, the event in the log,
+    /// then the outbox entry that stood for the event goes. Returns the
+    /// followed user.
+    async fn finish_change(
+        &self,
+        change: Change,
+        follower: u64,
+        followed: u64,
+        generation: i64,
+    ) -> Result<User> {
+        if matches!(change, Change::Unfollow) {
+            let job = Job {
+                kind: JobKind::Refill,
+                uid: follower,
+                sid: 0,
+                cursor: Cursor::Start,
+            };
+            self.enqueue(&job).await?;
+        }
         let mut users = self
             .users(&[follower, followed])
             .await?
             .into_iter()
             .flatten();
-        let (Some(follower), Some(followed)) = (users.next(), users.next()) else {
+        let (Some(follower_user), Some(followed_user)) = (users.next(), users.next()) else {
             return Err(Error::Internal("a user of a follow vanished".into()));
         };
-        self.log_follow(matches!(change, Change::Follow), &follower, &followed)
+        self.log_follow(
+            matches!(change, Change::Follow),
+            &follower_user,
+            &followed_user,
+        )
+        .await?;
+        let left: i64 = OUTBOX_DONE
+            .key(self.keys().outbox(followed))
+            .arg(format!("{follower}:{generation}"))
+            .invoke_async(&mut self.conn())
             .await?;
-        Ok(followed)
+        if left == 0 {
+            let _: i64 = self.conn().srem(self.keys().outboxes(), followed).await?;
+        }
+        Ok(followed_user)
     }
 
-    /// Both steps of a change; returns whether it changed anything. When the followed side is already as asked (a repeated
+    /// Finishes changes whose roostd died between their steps: every outbox
+    /// entry older than `min_age_ms` gets its follower side applied (a newer
+    /// change wins), its event logged, and is removed. Returns how many.
+    pub async fn finish_abandoned_changes(&self, min_age_ms: i64, now: i64) -> Result<usize> {
+        let k = self.keys();
+        let owners: Vec<u64> = self.conn().smembers(k.outboxes()).await?;
+        let mut finished = 0;
+        for followed in owners {
+            let entries: std::collections::HashMap<String, String> =
+                self.conn().hgetall(k.outbox(followed)).await?;
+            for (field, value) in &entries {
+                let parsed = field.split_once(':').zip(value.split_once(':'));
+                let Some(((follower, generation), (change, at))) = parsed else {
+                    continue;
+                };
+                let (Ok(follower), Ok(generation), Some(change), Ok(at)) = (
+                    follower.parse::<u64>(),
+                    generation.parse::<i64>(),
+                    Change::parse(change),
+                    at.parse::<i64>(),
+                ) else {
+                    continue;
+                };
+                if now - at < min_age_ms {
+                    continue;
+                }
+                let copy = match change {
+                    Change::Follow => {
+                        let cap = self.limits.timeline_cap as isize;
+                        let recent: Vec<(String, f64)> = self
+                            .conn()
+                            .zrevrange_withscores(k.profile(followed), 0, cap - 1)
+                            .await?;
+                        recent
+                    }
+                    Change::Unfollow => Vec::new(),
+                };
+                self.change_source(change, follower, followed, generation, now, &copy)
+                    .await?;
+                self.finish_change(change, follower, followed, generation)
+                    .await?;
+                finished += 1;
+            }
+            let left: u64 = self.conn().hlen(k.outbox(followed)).await?;
+            if left == 0 {
+                let _: i64 = self.conn().srem(k.outboxes(), followed).await?;
+            }
+        }
+        Ok(finished)
+    }
+
+    /// Both steps of a change; returns the change's generation if it changed
+    /// anything. When the followed side is already as asked (a repeated
     /// follow, or a follower side left behind by a crash between the steps),
     /// the follower side is still brought to that side's generation.
-    async fn change(&self, change: Change, follower: u64, followed: u64, now: i64) -> Result<bool> {
+    async fn change(
+        &self,
+        change: Change,
+        follower: u64,
+        followed: u64,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        let _: i64 = self.conn().sadd(self.keys().outboxes(), followed).await?;
         let reply = self.change_target(change, follower, followed, now).await?;
         let (applied, generation, copy) = match as_array(&reply, change.as_str())? {
             [applied, generation] => (
@@ -102,7 +199,7 @@ impl Store {
             self.change_source(change, follower, followed, generation, now, &copy)
                 .await?;
         }
-        Ok(applied)
+        Ok(applied.then_some(generation))
     }
 
     async fn change_target(
@@ -118,6 +215,7 @@ impl Store {
             .key(k.counts(followed))
             .key(k.edge_gen(followed))
             .key(k.profile(followed))
+            .key(k.outbox(followed))
             .arg(follower)
             .arg(now)
             .arg(self.limits.timeline_cap)

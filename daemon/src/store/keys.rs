@@ -24,6 +24,8 @@
 //! | `{ns:u<id>}:edge_gen` | hash | user | follower id → generation of the last follow/unfollow |
 //! | `{ns:u<id>}:seen_gen` | hash | user | followed id → generation last applied to this side |
 //! | `{ns:u<id>}:markers` | hash | user | `home` → newest status id read there |
+//! | `{ns:u<id>}:outbox` | hash | user | follower:generation → change:ms, until its event is logged |
+//! | `{ns}:outboxes` | set | global | users whose outbox may hold entries |
 //!
 //! A status lives in its author's slot, so posting and deleting change the
 //! status, the profile, the author's home and the `posts` counter in one step.
@@ -130,6 +132,17 @@ impl Keys {
         self.of_user(uid, "seen_gen")
     }
 
+    /// Changes of this user's followers whose event is not logged yet:
+    /// `<follower>:<generation>` → `<follow|unfollow>:<ms>`.
+    pub fn outbox(&self, uid: u64) -> String {
+        self.of_user(uid, "outbox")
+    }
+
+    /// Users whose outbox may hold entries.
+    pub fn outboxes(&self) -> String {
+        self.global("outboxes")
+    }
+
     /// Read positions: `home` → the newest status id read there.
     pub fn markers(&self, uid: u64) -> String {
         self.of_user(uid, "markers")
@@ -220,6 +233,7 @@ mod tests {
             k.edge_gen(42),
             k.seen_gen(42),
             k.markers(42),
+            k.outbox(42),
         ];
         assert!(
             user.iter().all(|key| slot(key) == slot(&k.counts(42))),

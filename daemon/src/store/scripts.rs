@@ -93,7 +93,9 @@ return existed
 
 /// The followed user's side of follow/unfollow: the followers set and counter,
 /// and a generation that orders this edge's changes for the other side.
-/// KEYS: followers, counts, edge_gen, profile (the followed user's slot).
+/// An applied change is also recorded in the followed user's outbox until its
+/// event is logged, so a roostd dying between the steps loses no event.
+/// KEYS: followers, counts, edge_gen, profile, outbox (the followed user's slot).
 /// ARGV: follower id, now (ms), cap, 'follow' or 'unfollow'.
 /// Returns {applied (1 or 0), generation} plus, for an applied follow, the newest
 /// `cap` profile entries [member, score, ...], read in the same step so no post
@@ -107,6 +109,7 @@ if (ARGV[4] == 'follow') == (following ~= false) then
   return {0, tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')}
 end
 local generation = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+redis.call('HSET', KEYS[5], ARGV[1] .. ':' .. generation, ARGV[4] .. ':' .. ARGV[2])
 if ARGV[4] == 'follow' then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
   redis.call('HINCRBY', KEYS[2], 'followers', 1)
@@ -221,6 +224,17 @@ if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
 return 1
+",
+    )
+});
+
+/// Removes a logged change from an outbox; returns how many entries are left.
+/// KEYS: outbox. ARGV: field.
+pub static OUTBOX_DONE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+redis.call('HDEL', KEYS[1], ARGV[1])
+return redis.call('HLEN', KEYS[1])
 ",
     )
 });
