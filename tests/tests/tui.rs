@@ -49,6 +49,24 @@ async fn subcommands_for_scripts() {
     .unwrap();
     assert_eq!(me["name"], "Script");
     assert!(stdout(&roost(&roostd, &["post", "hello from a script"])).starts_with("posted #"));
+    let placed = stdout(&roost(
+        &roostd,
+        &[
+            "--json",
+            "post",
+            "--location",
+            "52.52,-13.4",
+            "from a place",
+        ],
+    ));
+    let placed: Value = serde_json::from_str(&placed).unwrap();
+    assert_eq!(placed["location"], json!({"lat": 52.52, "lon": -13.4}));
+    assert_eq!(
+        roost(&roostd, &["post", "--location", "91,0", "nowhere"])
+            .status
+            .code(),
+        Some(2)
+    );
     let mut child = Command::new(roost_bin())
         .args(["--json", "post", "-"])
         .env("ROOST_SOCKET", &roostd.socket)

@@ -36,6 +36,9 @@ pub enum Sub {
     /// Post a status; `-` reads it from standard input
     Post {
         text: String,
+        /// Where from, as LAT,LON (for location-filtered streams)
+        #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true, value_parser = parse_location)]
+        location: Option<roost_shared::Location>,
     },
     /// Delete one of your statuses
     Delete {
@@ -89,6 +92,20 @@ pub enum Sub {
         #[arg(long, conflicts_with_all = ["track", "follow", "locations"])]
         home: bool,
     },
+}
+
+fn parse_location(text: &str) -> Result<roost_shared::Location, String> {
+    let (lat, lon) = text.split_once(',').ok_or("give the location as LAT,LON")?;
+    let lat: f64 = lat
+        .trim()
+        .parse()
+        .map_err(|_| format!("latitude {lat:?} is not a number"))?;
+    let lon: f64 = lon
+        .trim()
+        .parse()
+        .map_err(|_| format!("longitude {lon:?} is not a number"))?;
+    roost_shared::validate::location(lat, lon)?;
+    Ok(roost_shared::Location { lat, lon })
 }
 
 fn failure(message: impl Into<String>) -> Failure {
@@ -182,7 +199,7 @@ async fn execute(
                 print_user(&user)
             }
         }
-        Sub::Post { text } => {
+        Sub::Post { text, location } => {
             let text = if text == "-" {
                 let mut buf = String::new();
                 std::io::stdin()
@@ -192,12 +209,7 @@ async fn execute(
             } else {
                 text
             };
-            let status: Status = client
-                .call_as(Request::Post {
-                    text,
-                    location: None,
-                })
-                .await?;
+            let status: Status = client.call_as(Request::Post { text, location }).await?;
             if json {
                 print_json(&status)
             } else {
