@@ -33,6 +33,16 @@ pub struct Config {
     #[arg(long, env = "ROOST_REDIS_URL", value_name = "URL")]
     pub redis: Option<String>,
 
+    /// Use a Redis Cluster: comma-separated seed nodes (host:port or
+    /// redis://host:port). Several roostd may share one cluster
+    #[arg(
+        long,
+        value_name = "URLS",
+        value_delimiter = ',',
+        conflicts_with = "redis"
+    )]
+    pub redis_cluster: Vec<String>,
+
     /// Prefix of every key, so several networks can share one Redis
     #[arg(long, default_value = "roost", value_parser = parse_namespace, value_name = "PREFIX")]
     pub namespace: String,

@@ -39,7 +39,7 @@ pub use config::Config;
 
 use crate::fanout::FanoutWorker;
 use crate::redis_server::PrivateRedis;
-use crate::store::{Limits, Store};
+use crate::store::{Limits, Store, Target};
 use crate::stream::Hub;
 
 /// The one way into the daemon's shared state; cheap to clone.
@@ -83,8 +83,19 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         None => None,
     };
     let (stop_redis, redis_stopped) = watch::channel(false);
-    let (url, supervisor) = match &config.redis {
-        Some(url) => (url.clone(), None),
+    let cluster = !config.redis_cluster.is_empty();
+    let (target, supervisor) = match &config.redis {
+        _ if cluster => {
+            let seeds = config.redis_cluster.iter().map(|s| {
+                if s.contains("://") {
+                    s.clone()
+                } else {
+                    format!("redis://{s}")
+                }
+            });
+            (Target::Cluster(seeds.collect()), None)
+        }
+        Some(url) => (Target::Single(url.clone()), None),
         None => {
             let (run_dir, data_dir) = (
                 roost_shared::paths::runtime_dir(),
@@ -93,7 +104,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             let private = PrivateRedis::start(&run_dir, &data_dir).await?;
             let url = private.url();
             (
-                url,
+                Target::Single(url),
                 Some(tokio::spawn(private.supervise(
                     run_dir,
                     data_dir,
@@ -108,7 +119,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         http: http_listener,
         tcp,
     };
-    let result = serve(config, listeners, &url, shutdown).await;
+    let result = serve(config, listeners, target, shutdown).await;
     drop((listener, guard, http_guard));
     let _ = stop_redis.send(true);
     if let Some(supervisor) = supervisor {
@@ -127,15 +138,19 @@ struct Listeners<'a> {
 async fn serve(
     config: Config,
     listeners: Listeners<'_>,
-    url: &str,
+    target: Target,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let url = match &target {
+        Target::Single(url) => url.clone(),
+        Target::Cluster(seeds) => format!("the cluster at {}", seeds.join(",")),
+    };
     let limits = Limits {
         timeline_cap: config.timeline_cap,
         fanout_batch: config.fanout_batch,
         event_log_len: config.event_log_len as usize,
     };
-    let store = Store::connect(url, &config.namespace, limits)
+    let store = Store::connect(target, &config.namespace, limits)
         .await
         .with_context(|| format!("connecting to Redis at {url}"))?;
     store

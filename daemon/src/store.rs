@@ -19,6 +19,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
 use redis::{AsyncConnectionConfig, Client, Value};
 
 pub use events::{Happening, LogEvent, eid_of, stream_id_of};
@@ -46,26 +48,84 @@ pub struct Limits {
     pub event_log_len: usize,
 }
 
+/// Where the data lives: one Redis, or a Redis Cluster given by seed nodes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Single(String),
+    Cluster(Vec<String>),
+}
+
+/// A connection to either kind of Redis; cheap to clone.
+#[derive(Clone)]
+pub enum Conn {
+    Single(ConnectionManager),
+    /// A dedicated connection of its own (blocking reads).
+    Dedicated(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl redis::aio::ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a redis::Cmd) -> redis::RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Dedicated(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Dedicated(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Dedicated(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// Commands in flight at once when a batch spans cluster slots.
+const CLUSTER_IN_FLIGHT: usize = 100;
+
 /// A handle on the data in Redis; cheap to clone (one shared multiplexed connection).
 #[derive(Clone)]
 pub struct Store {
-    client: Client,
-    conn: ConnectionManager,
+    target: Target,
+    conn: Conn,
     keys: Keys,
     limits: Limits,
 }
 
 impl Store {
-    /// Connects to Redis at `url` (`redis://` or `redis+unix://`).
-    pub async fn connect(url: &str, namespace: &str, limits: Limits) -> Result<Store> {
-        let client = Client::open(url)?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_connection_timeout(Some(Duration::from_secs(5)))
-            .set_number_of_retries(3);
-        let conn = ConnectionManager::new_with_config(client.clone(), config).await?;
+    /// Connects to one Redis (`redis://` or `redis+unix://`) or a cluster.
+    pub async fn connect(target: Target, namespace: &str, limits: Limits) -> Result<Store> {
+        let conn = match &target {
+            Target::Single(url) => {
+                let config = ConnectionManagerConfig::new()
+                    .set_response_timeout(Some(RESPONSE_TIMEOUT))
+                    .set_connection_timeout(Some(Duration::from_secs(5)))
+                    .set_number_of_retries(3);
+                Conn::Single(
+                    ConnectionManager::new_with_config(Client::open(url.as_str())?, config).await?,
+                )
+            }
+            Target::Cluster(_) => {
+                Conn::Cluster(cluster_connection(&target, RESPONSE_TIMEOUT).await?)
+            }
+        };
         Ok(Store {
-            client,
+            target,
             conn,
             keys: Keys::new(namespace),
             limits,
@@ -74,14 +134,53 @@ impl Store {
 
     /// A connection of its own with no response timeout, for blocking reads
     /// (which would stall every request on the shared connection).
-    pub async fn blocking_connection(&self) -> Result<MultiplexedConnection> {
-        let config = AsyncConnectionConfig::new()
-            .set_response_timeout(None)
-            .set_connection_timeout(Some(Duration::from_secs(5)));
-        Ok(self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?)
+    pub async fn blocking_connection(&self) -> Result<Conn> {
+        match &self.target {
+            Target::Single(url) => {
+                let config = AsyncConnectionConfig::new()
+                    .set_response_timeout(None)
+                    .set_connection_timeout(Some(Duration::from_secs(5)));
+                let client = Client::open(url.as_str())?;
+                Ok(Conn::Dedicated(
+                    client
+                        .get_multiplexed_async_connection_with_config(&config)
+                        .await?,
+                ))
+            }
+            Target::Cluster(_) => Ok(Conn::Cluster(
+                cluster_connection(&self.target, Duration::from_secs(86_400)).await?,
+            )),
+        }
+    }
+
+    /// Whether the data is on a Redis Cluster.
+    fn clustered(&self) -> bool {
+        matches!(self.target, Target::Cluster(_))
+    }
+
+    /// Runs commands that may touch many slots: one pipeline on a single Redis,
+    /// a bounded number in flight on a cluster (whose client refuses pipelines
+    /// across slots). Results come back in order.
+    async fn query_many<T: redis::FromRedisValue>(&self, cmds: Vec<redis::Cmd>) -> Result<Vec<T>> {
+        if !self.clustered() {
+            let mut pipe = redis::pipe();
+            for cmd in cmds {
+                pipe.add_command(cmd);
+            }
+            return Ok(pipe.query_async(&mut self.conn()).await?);
+        }
+        use futures_util::StreamExt;
+        let results: Vec<redis::RedisResult<T>> = futures_util::stream::iter(cmds)
+            .map(|cmd| {
+                let mut conn = self.conn();
+                async move { cmd.query_async::<T>(&mut conn).await }
+            })
+            .buffered(CLUSTER_IN_FLIGHT)
+            .collect()
+            .await;
+        Ok(results
+            .into_iter()
+            .collect::<redis::RedisResult<Vec<T>>>()?)
     }
 
     /// A blocking connection, tried every `RETRY` until it connects; `None`
@@ -90,7 +189,7 @@ impl Store {
         &self,
         what: &str,
         stop: &mut tokio::sync::watch::Receiver<bool>,
-    ) -> Option<MultiplexedConnection> {
+    ) -> Option<Conn> {
         loop {
             match self.blocking_connection().await {
                 Ok(conn) => return Some(conn),
@@ -107,7 +206,7 @@ impl Store {
         &self.keys
     }
 
-    fn conn(&self) -> ConnectionManager {
+    fn conn(&self) -> Conn {
         self.conn.clone()
     }
 
@@ -116,6 +215,21 @@ impl Store {
         let _: String = redis::cmd("PING").query_async(&mut self.conn()).await?;
         Ok(())
     }
+}
+
+/// A cluster connection through the seed nodes, with this response timeout.
+async fn cluster_connection(
+    target: &Target,
+    response_timeout: Duration,
+) -> Result<ClusterConnection> {
+    let Target::Cluster(seeds) = target else {
+        return Err(Error::Internal("not a cluster".into()));
+    };
+    let client = ClusterClientBuilder::new(seeds.clone())
+        .connection_timeout(Duration::from_secs(5))
+        .response_timeout(response_timeout)
+        .build()?;
+    Ok(client.get_async_connection().await?)
 }
 
 // Decoding of replies. Redis answers scripts with nested arrays; these turn them

@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 
 use redis::AsyncCommands;
-use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
 use roost_shared::{Status, User};
 
@@ -152,7 +151,7 @@ impl Store {
     /// returns them with the stream id to read after next.
     pub async fn read_events(
         &self,
-        conn: &mut MultiplexedConnection,
+        conn: &mut super::Conn,
         after: &str,
         block_ms: usize,
     ) -> Result<(Vec<LogEvent>, String)> {

@@ -302,11 +302,10 @@ impl Store {
         sources.push(uid);
         let cap = self.limits.timeline_cap as isize;
         for chunk in sources.chunks(REFILL_USERS_PER_PASS) {
-            let mut read = redis::pipe();
-            for &source in chunk {
-                read.zrevrange_withscores(k.profile(source), 0, cap - 1);
-            }
-            let profiles: Vec<Vec<(String, f64)>> = read.query_async(&mut self.conn()).await?;
+            let reads = chunk
+                .iter()
+                .map(|&source| redis::Cmd::zrevrange_withscores(k.profile(source), 0, cap - 1));
+            let profiles: Vec<Vec<(String, f64)>> = self.query_many(reads.collect()).await?;
             let mut write = redis::pipe();
             for profile in profiles.iter().filter(|p| !p.is_empty()) {
                 let items: Vec<(f64, &str)> =

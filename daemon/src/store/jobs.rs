@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use redis::{AsyncCommands, Value};
 
@@ -147,7 +146,7 @@ impl Store {
     /// `block_ms`. Uses the caller's own blocking connection.
     pub async fn read_jobs(
         &self,
-        conn: &mut MultiplexedConnection,
+        conn: &mut super::Conn,
         consumer: &str,
         pending: bool,
         block_ms: usize,

@@ -180,6 +180,29 @@ impl Store {
             return Ok(());
         }
         let member = entry.member();
+        if self.clustered() {
+            // One script call per follower, each routed to its slot's node
+            // (and loaded there when that node does not have it yet).
+            use futures_util::StreamExt;
+            let calls = futures_util::stream::iter(ids(followers).collect::<Vec<_>>())
+                .map(|fid| {
+                    let mut conn = self.conn();
+                    let mut call = HOME_ADD.prepare_invoke();
+                    call.key(self.keys().home(fid))
+                        .key(self.keys().following(fid))
+                        .arg(entry.uid)
+                        .arg(entry.sid)
+                        .arg(&member)
+                        .arg(self.limits.timeline_cap);
+                    async move { call.invoke_async::<i64>(&mut conn).await }
+                })
+                .buffered(super::CLUSTER_IN_FLIGHT);
+            let results: Vec<redis::RedisResult<i64>> = calls.collect().await;
+            for r in results {
+                r?;
+            }
+            return Ok(());
+        }
         let mut pipe = redis::pipe();
         for fid in ids(followers) {
             pipe.cmd("EVALSHA")
@@ -209,11 +232,8 @@ impl Store {
             return Ok(());
         }
         let member = entry.member();
-        let mut pipe = redis::pipe();
-        for fid in ids(followers) {
-            pipe.zrem(self.keys().home(fid), &member).ignore();
-        }
-        let () = pipe.query_async(&mut self.conn()).await?;
+        let cmds = ids(followers).map(|fid| redis::Cmd::zrem(self.keys().home(fid), &member));
+        let _: Vec<i64> = self.query_many(cmds.collect()).await?;
         Ok(())
     }
 
@@ -254,11 +274,10 @@ impl Store {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
-        for e in &entries {
-            pipe.hgetall(self.keys().status(e.uid, e.sid));
-        }
-        let hashes: Vec<Fields> = pipe.query_async(&mut self.conn()).await?;
+        let cmds = entries
+            .iter()
+            .map(|e| redis::Cmd::hgetall(self.keys().status(e.uid, e.sid)));
+        let hashes: Vec<Fields> = self.query_many(cmds.collect()).await?;
         let mut statuses = Vec::with_capacity(entries.len());
         let mut gone = Vec::new();
         for (entry, fields) in entries.iter().zip(&hashes) {

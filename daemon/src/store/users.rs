@@ -91,11 +91,12 @@ impl Store {
             return Ok(Vec::new());
         }
         let k = self.keys();
-        let mut pipe = redis::pipe();
+        let mut cmds = Vec::with_capacity(ids.len() * 2);
         for &id in ids {
-            pipe.hgetall(k.user(id)).hgetall(k.counts(id));
+            cmds.push(redis::Cmd::hgetall(k.user(id)));
+            cmds.push(redis::Cmd::hgetall(k.counts(id)));
         }
-        let replies: Vec<Fields> = pipe.query_async(&mut self.conn()).await?;
+        let replies: Vec<Fields> = self.query_many(cmds).await?;
         Ok(replies
             .chunks(2)
             .map(|pair| user_from(&pair[0], &pair[1]))
