@@ -15,14 +15,13 @@ use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use roost_tests::measure::{micros, percentile};
-use roost_tests::{Client, Redis, Roostd};
+use roost_tests::{Client, Redis, RedisCluster, Roostd};
 use serde_json::{Value, json};
 
 const READS: usize = 10_000;
 
-/// Redis's busy CPU seconds so far (user + system), from INFO.
-fn redis_cpu(redis: &Redis) -> f64 {
-    let info = redis.cli(&["INFO", "cpu"]);
+/// Busy CPU seconds so far (user + system), from the text of `INFO cpu`.
+fn busy_seconds(info: &str) -> f64 {
     info.lines()
         .filter(|l| l.starts_with("used_cpu_sys:") || l.starts_with("used_cpu_user:"))
         .filter_map(|l| l.split(':').nth(1)?.trim().parse::<f64>().ok())
@@ -58,7 +57,9 @@ async fn seed_followers(roostd: &Roostd, author: &str, n: usize, conns: usize) {
     }
 }
 
-async fn fanout(redis: &Redis, roostd: &Roostd, followers: usize) {
+/// Fan-out to `followers` through `roostd`; `cpu` reads the Redis servers'
+/// busy seconds so far; `label` names the setup.
+async fn fanout(cpu: &dyn Fn() -> f64, roostd: &Roostd, followers: usize, label: &str) {
     let mut c = roostd.client().await;
     c.bot("star").await;
     let started = Instant::now();
@@ -72,7 +73,7 @@ async fn fanout(redis: &Redis, roostd: &Roostd, followers: usize) {
     let last = format!("f{}", followers - 1);
     let mut watcher = roostd.client().await;
     for round in 1..=3 {
-        let cpu_before = redis_cpu(redis);
+        let cpu_before = cpu();
         let start = Instant::now();
         let status = c
             .ok(json!({"op": "post", "as": "star", "text": format!("to everyone #{round}")}))
@@ -87,7 +88,7 @@ async fn fanout(redis: &Redis, roostd: &Roostd, followers: usize) {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let done = start.elapsed();
-        let cpu = redis_cpu(redis) - cpu_before;
+        let cpu = cpu() - cpu_before;
         // Every home, checked after the clock stopped.
         let mut missing = 0;
         for chunk in (0..followers).collect::<Vec<_>>().chunks(5_000) {
@@ -102,8 +103,8 @@ async fn fanout(redis: &Redis, roostd: &Roostd, followers: usize) {
             }
         }
         println!(
-            "fan-out #{round} to {followers} followers: post answered in {}, every home timeline \
-             held it after {:.3} s (Redis busy {:.2} s of it); {missing} homes missing it",
+            "fan-out #{round} to {followers} followers ({label}): post answered in {}, every home \
+             timeline held it after {:.3} s (Redis busy {:.2} s of it); {missing} homes missing it",
             micros(answered),
             done.as_secs_f64(),
             cpu
@@ -244,5 +245,24 @@ async fn run() {
     let roostd = Roostd::start(&redis, &[]);
     home_reads(&redis, &roostd).await;
     small_ops(&roostd).await;
-    fanout(&redis, &roostd, followers).await;
+    fanout(
+        &|| busy_seconds(&redis.cli(&["INFO", "cpu"])),
+        &roostd,
+        followers,
+        "one Redis",
+    )
+    .await;
+    drop(roostd);
+    drop(redis);
+
+    let cluster = RedisCluster::start();
+    let roostd = Roostd::start_with(vec!["--redis-cluster".into(), cluster.seeds()], Vec::new());
+    let cpu = || {
+        cluster
+            .ports
+            .iter()
+            .map(|&p| busy_seconds(&cluster.cli_on(p, &["INFO", "cpu"])))
+            .sum()
+    };
+    fanout(&cpu, &roostd, followers, "3-master Redis Cluster").await;
 }
