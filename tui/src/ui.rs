@@ -430,7 +430,10 @@ fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
             frame.render_widget(Clear, box_area);
             let block = Block::default()
                 .borders(Borders::ALL)
-                .title(truncate(title, usize::from(box_area.width) - 2))
+                .title(truncate(
+                    title,
+                    usize::from(box_area.width).saturating_sub(2),
+                ))
                 .border_style(theme.accent());
             let visible = usize::from(box_area.width).saturating_sub(3);
             let shown: String = {
@@ -641,5 +644,61 @@ mod tests {
             at_ms: app.now_ms + 3000,
         };
         assert!(screen(&app, 60, 12)[11].contains("reconnecting in 3s"));
+    }
+
+    #[test]
+    fn tiny_terminals_never_panic() {
+        let mut app = app();
+        let mode = |n: usize| match n {
+            0 => Mode::Normal,
+            1 => Mode::Help,
+            2 => Mode::Prompt {
+                kind: PromptKind::Filter,
+                input: "数据库 ".repeat(20),
+            },
+            3 => Mode::Confirm {
+                question: "Delete? (y/n)".into(),
+                then: vec![],
+                quit: false,
+                back_to: None,
+            },
+            _ => Mode::Compose(Box::default()),
+        };
+        let user = app.me.clone().unwrap();
+        let statuses = Timeline {
+            statuses: app.home.statuses.clone(),
+            loaded: true,
+            ..Timeline::default()
+        };
+        let profile = Detail::Profile {
+            user: user.clone(),
+            statuses,
+            following: true,
+        };
+        let entry = roost_shared::FollowEntry {
+            user,
+            since: "2026-11-26T21:50:00.001Z".into(),
+        };
+        let list = Detail::List {
+            kind: ListKind::Followers,
+            login: "ada".into(),
+            entries: vec![entry],
+            selected: 0,
+        };
+        for n in 0..5 {
+            app.mode = mode(n);
+            for (pane, detail) in [
+                (Pane::Home, None),
+                (Pane::Stream, None),
+                (Pane::Detail, Some(profile.clone())),
+                (Pane::Detail, Some(list.clone())),
+            ] {
+                app.detail = detail;
+                app.pane = pane;
+                for (w, h) in [(1, 1), (2, 2), (5, 3), (10, 4), (20, 6), (40, 12)] {
+                    screen(&app, w, h);
+                }
+            }
+        }
     }
 }
