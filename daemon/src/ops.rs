@@ -114,10 +114,13 @@ async fn subscribe(
     let account = acting(daemon, session, as_login).await?;
     let identity = crate::stream::identity(account, session.peer.uid);
     let matcher = crate::stream::compile(daemon, stream, account, identity).await?;
-    if let Some(since) = since {
-        crate::store::stream_id_of(since)
-            .ok_or_else(|| Error::BadRequest(format!("since {since:?} is not an eid")))?;
-    }
+    let after = match since {
+        Some(since) => Some(
+            crate::store::stream_id_of(since)
+                .ok_or_else(|| Error::BadRequest(format!("since {since:?} is not an eid")))?,
+        ),
+        None => None,
+    };
     let config = daemon.config();
     let wire = session.wire.clone();
     let dropped = Arc::new(AtomicU64::new(0));
@@ -164,9 +167,9 @@ async fn subscribe(
         .send(Outgoing::Response(Box::new(answer)))
         .await
         .map_err(|_| gone())?;
-    let last = match since {
+    let last = match after {
         None => None,
-        Some(since) => match crate::stream::replay(daemon, sub, since, matcher, &wire.out).await {
+        Some(after) => match crate::stream::replay(daemon, sub, after, matcher, &wire.out).await {
             Ok(last) => last,
             Err(e) => {
                 tracing::warn!(error = %e, sub, "replay failed; telling the client to re-read");

@@ -15,7 +15,6 @@ pub use hub::{Hub, Outgoing, Sink};
 
 use crate::Daemon;
 use crate::error::{Error, Result};
-use crate::store::stream_id_of;
 use filter::{Filter, MAX_FOLLOW, MAX_LOCATIONS, MAX_TRACK, Matcher, Phrase, check_box};
 
 /// Who a subscription belongs to: its account, or the Unix uid of an
@@ -61,9 +60,9 @@ pub async fn compile(
                     "a filter takes at most {MAX_FOLLOW} follow, {MAX_TRACK} track, {MAX_LOCATIONS} locations"
                 )));
             }
+            let ids = daemon.store().ids_of_logins(&f.follow).await?;
             let mut follow = HashSet::new();
-            for login in &f.follow {
-                let id = daemon.store().id_of_login(login).await?;
+            for (login, id) in f.follow.iter().zip(ids) {
                 follow.insert(
                     id.ok_or_else(|| Error::BadRequest(format!("follow: no user {login:?}")))?,
                 );
@@ -85,20 +84,19 @@ pub async fn compile(
     })
 }
 
-/// Sends a subscription's replay after `since` (an eid) through `out`: `gap`
+/// Sends a subscription's replay after stream id `after` through `out`: `gap`
 /// first when the log no longer holds everything after it, then every matching
 /// event in order. Returns the eid replay reached, for the writer to drop live
 /// duplicates up to it.
 pub async fn replay(
     daemon: &Daemon,
     sub: u64,
-    since: &str,
+    after: String,
     mut matcher: Matcher,
     out: &tokio::sync::mpsc::Sender<Outgoing>,
 ) -> Result<Option<String>> {
     let store = daemon.store();
-    let mut after = stream_id_of(since)
-        .ok_or_else(|| Error::BadRequest(format!("since {since:?} is not an eid")))?;
+    let mut after = after;
     if store.events_trimmed_after(&after).await? {
         let _ = out
             .send(Outgoing::Replayed(Box::new(Event::Gap { sub })))

@@ -435,6 +435,31 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The subscription the event belongs to.
+    pub fn sub(&self) -> u64 {
+        match self {
+            Event::Status { sub, .. }
+            | Event::Delete { sub, .. }
+            | Event::Follow { sub, .. }
+            | Event::Unfollow { sub, .. }
+            | Event::Lagged { sub, .. }
+            | Event::Gap { sub } => *sub,
+        }
+    }
+
+    /// Its position in the event log; `lagged` and `gap` have none.
+    pub fn eid(&self) -> Option<&str> {
+        match self {
+            Event::Status { eid, .. }
+            | Event::Delete { eid, .. }
+            | Event::Follow { eid, .. }
+            | Event::Unfollow { eid, .. } => Some(eid),
+            Event::Lagged { .. } | Event::Gap { .. } => None,
+        }
+    }
+}
+
 /// A line from the daemon: an event (it has `event`) or a response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -710,6 +735,11 @@ mod tests {
             Event::Gap { sub: 3 },
         ];
         for event in events {
+            assert!(event.sub() > 0);
+            assert_eq!(
+                event.eid().is_some(),
+                !matches!(event, Event::Lagged { .. } | Event::Gap { .. })
+            );
             round_trip(&event);
             round_trip(&Incoming::Event(event));
         }

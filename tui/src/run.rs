@@ -236,19 +236,8 @@ async fn start_streams(
     }
 }
 
-fn event_sub_and_eid(event: &Event) -> (u64, Option<&str>) {
-    match event {
-        Event::Status { sub, eid, .. }
-        | Event::Delete { sub, eid, .. }
-        | Event::Follow { sub, eid, .. }
-        | Event::Unfollow { sub, eid, .. } => (*sub, Some(eid)),
-        Event::Lagged { sub, .. } | Event::Gap { sub } => (*sub, None),
-    }
-}
-
 fn route(event: Event, subs: &mut Subscriptions, msgs: &mpsc::UnboundedSender<Msg>) {
-    let (sub, eid) = event_sub_and_eid(&event);
-    let eid = eid.map(str::to_owned);
+    let (sub, eid) = (event.sub(), event.eid().map(str::to_owned));
     if Some(sub) == subs.home {
         if eid.is_some() {
             subs.home_eid = eid;

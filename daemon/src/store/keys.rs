@@ -177,34 +177,34 @@ impl Entry {
     }
 }
 
-/// Cluster hash slot of a key (CRC16 of the hash tag, mod 16384), so tests can
-/// check that every script's keys share one slot.
-pub fn slot(key: &str) -> u16 {
-    let bytes = key.as_bytes();
-    let tagged = match key.find('{') {
-        Some(open) => match key[open + 1..].find('}') {
-            Some(len) if len > 0 => &bytes[open + 1..open + 1 + len],
-            _ => bytes,
-        },
-        None => bytes,
-    };
-    let mut crc: u16 = 0;
-    for &b in tagged {
-        crc ^= u16::from(b) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc % 16384
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Cluster hash slot of a key (CRC16 of the hash tag, mod 16384), so tests can
+    /// check that every script's keys share one slot.
+    fn slot(key: &str) -> u16 {
+        let bytes = key.as_bytes();
+        let tagged = match key.find('{') {
+            Some(open) => match key[open + 1..].find('}') {
+                Some(len) if len > 0 => &bytes[open + 1..open + 1 + len],
+                _ => bytes,
+            },
+            None => bytes,
+        };
+        let mut crc: u16 = 0;
+        for &b in tagged {
+            crc ^= u16::from(b) << 8;
+            for _ in 0..8 {
+                crc = if crc & 0x8000 != 0 {
+                    (crc << 1) ^ 0x1021
+                } else {
+                    crc << 1
+                };
+            }
+        }
+        crc % 16384
+    }
 
     #[test]
     fn slots_follow_redis() {

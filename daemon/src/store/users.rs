@@ -63,6 +63,19 @@ impl Store {
             .await?)
     }
 
+    /// The account ids of several logins in one round trip, in order.
+    pub async fn ids_of_logins(&self, logins: &[String]) -> Result<Vec<Option<u64>>> {
+        if logins.is_empty() {
+            return Ok(Vec::new());
+        }
+        let lower: Vec<String> = logins.iter().map(|l| l.to_lowercase()).collect();
+        Ok(redis::cmd("HMGET")
+            .arg(self.keys().logins())
+            .arg(lower)
+            .query_async(&mut self.conn())
+            .await?)
+    }
+
     /// The account id bound to a Unix uid, if any.
     pub async fn id_of_unix_uid(&self, uid: u32) -> Result<Option<u64>> {
         Ok(self.conn().hget(self.keys().uids(), uid).await?)
