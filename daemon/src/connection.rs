@@ -1,20 +1,16 @@
 //! One client connection's framing: JSON lines in with a length limit, and one
-//! writer task that sends responses and events out in order. Buffers are small
-//! so that thousands of idle subscribers cost little memory.
+//! writer task that sends responses and subscription events out in order.
+//! Buffers are small so that thousands of idle subscribers cost little memory.
 
-use std::collections::HashMap;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
-use roost_shared::Event;
-use serde::Serialize;
+use roost_shared::Response;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 
-use crate::stream::Outgoing;
-use crate::stream::hub::Live;
+use crate::stream::Feed;
+use crate::stream::subscription::{Merge, put};
 
 /// Read buffer per connection; longer lines are read in several pieces.
 const READ_BUFFER: usize = 1024;
@@ -71,67 +67,36 @@ impl LineReader {
     }
 }
 
-/// The subscriptions of one connection, each with the count of events the hub
-/// dropped for it since the client last heard.
-pub type SubTable = Arc<Mutex<HashMap<u64, Arc<AtomicU64>>>>;
+/// What a connection's writer sends, in order. Kept small: a queue of them is
+/// allocated per connection.
+#[derive(Debug)]
+pub enum Outgoing {
+    Response(Box<Response>),
+    /// A subscription's message, put in order by the writer's [`Merge`].
+    Feed(Feed),
+}
 
-/// Writes everything for one connection, in order, until the queue closes.
-/// Live events of a subscription that is replaying are held until its replay
-/// ends, then sent without the ones replay already covered; a subscription that
-/// lost events gets `lagged` first.
+impl From<Feed> for Outgoing {
+    fn from(feed: Feed) -> Outgoing {
+        Outgoing::Feed(feed)
+    }
+}
+
+/// Writes everything for one connection, in order, until the queue closes,
+/// batching what is ready into one write.
 pub async fn write_loop(
     mut write: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Outgoing>,
-    subs: SubTable,
 ) -> io::Result<()> {
-    let mut held: HashMap<u64, Vec<Live>> = HashMap::new();
-    // Per subscription, the eid its replay reached: live events up to it were
-    // replayed already (the hub may hand them over after the replay ended).
-    let mut floors: HashMap<u64, Box<str>> = HashMap::new();
+    let mut merge = Merge::default();
     let mut line = Vec::with_capacity(256);
     while let Some(item) = rx.recv().await {
         match item {
             Outgoing::Response(r) => put(&mut line, &r)?,
-            Outgoing::Begin(sub) => {
-                held.insert(sub, Vec::new());
-            }
-            Outgoing::Replayed(e) => put(&mut line, &e)?,
-            Outgoing::Live(live) => {
-                let replayed = floors
-                    .get(&live.sub)
-                    .is_some_and(|f| live.event.eid.as_str() <= &**f);
-                if let Some(buffer) = held.get_mut(&live.sub) {
-                    buffer.push(live);
-                } else if replayed {
-                    // Already sent by the replay.
-                } else if let Some(dropped) = live_sub(&subs, live.sub) {
-                    put_lagged(&mut line, live.sub, &dropped)?;
-                    live.event.write_line(live.sub, &mut line);
-                }
-            }
-            Outgoing::End { sub, last } => {
-                for live in held.remove(&sub).unwrap_or_default() {
-                    let newer = last
-                        .as_deref()
-                        .is_none_or(|last| live.event.eid.as_str() > last);
-                    if newer && live_sub(&subs, sub).is_some() {
-                        live.event.write_line(sub, &mut line);
-                    }
-                }
-                if let Some(last) = last {
-                    floors.insert(sub, last);
-                }
-            }
+            Outgoing::Feed(feed) => merge.feed(feed, &mut line)?,
         }
         if rx.is_empty() {
-            let lagging: Vec<(u64, Arc<AtomicU64>)> = {
-                let subs = subs.lock().unwrap_or_else(|p| p.into_inner());
-                let lagging = subs.iter().filter(|(_, d)| d.load(Ordering::Relaxed) > 0);
-                lagging.map(|(s, d)| (*s, d.clone())).collect()
-            };
-            for (sub, dropped) in lagging {
-                put_lagged(&mut line, sub, &dropped)?;
-            }
+            merge.report_lag(&mut line)?;
         }
         if !line.is_empty() && (rx.is_empty() || line.len() > 16 * 1024) {
             write.write_all(&line).await?;
@@ -142,25 +107,4 @@ pub async fn write_loop(
         write.write_all(&line).await?;
     }
     write.shutdown().await
-}
-
-fn live_sub(subs: &SubTable, sub: u64) -> Option<Arc<AtomicU64>> {
-    subs.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&sub)
-        .cloned()
-}
-
-fn put<T: Serialize>(line: &mut Vec<u8>, message: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *line, message).map_err(io::Error::other)?;
-    line.push(b'\n');
-    Ok(())
-}
-
-fn put_lagged(line: &mut Vec<u8>, sub: u64, dropped: &AtomicU64) -> io::Result<()> {
-    let n = dropped.swap(0, Ordering::Relaxed);
-    if n > 0 {
-        put(line, &Event::Lagged { sub, dropped: n })?;
-    }
-    Ok(())
 }

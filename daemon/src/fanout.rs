@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::error::{Error, is_unreachable};
-use crate::store::{QueuedJob, RETRY, Store};
+use crate::store::{BlockingReader, QueuedJob, RETRY, Recovery, Store};
 
 /// How long one blocking read of the queue waits before looking around again.
 const BLOCK_MS: usize = 1000;
@@ -43,10 +42,7 @@ impl FanoutWorker {
 
     /// Works through jobs until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let Some(mut conn) = self
-            .store
-            .blocking_connection_until("job worker", &mut stop)
-            .await
+        let Some(mut reader) = BlockingReader::connect(&self.store, "job worker", &mut stop).await
         else {
             return;
         };
@@ -57,9 +53,7 @@ impl FanoutWorker {
             let claim_due =
                 since_claim.elapsed() >= Duration::from_millis(self.claim_idle_ms / 2 + 1);
             let next = if own_pending {
-                self.store
-                    .read_jobs(&mut conn, &self.consumer, true, 0)
-                    .await
+                reader.jobs(&self.consumer, true, 0).await
             } else if claim_due {
                 since_claim = tokio::time::Instant::now();
                 self.store
@@ -68,7 +62,7 @@ impl FanoutWorker {
                     .map(|j| j.into_iter().collect())
             } else {
                 tokio::select! {
-                    jobs = self.store.read_jobs(&mut conn, &self.consumer, false, BLOCK_MS) => jobs,
+                    jobs = reader.jobs(&self.consumer, false, BLOCK_MS) => jobs,
                     _ = stop.wait_for(|s| *s) => break,
                 }
             };
@@ -80,29 +74,11 @@ impl FanoutWorker {
                         own_pending |= !self.work(job).await;
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "reading jobs failed; retrying");
-                    tokio::time::sleep(RETRY).await;
-                    match &e {
-                        // Redis went away: this connection will not come back by itself.
-                        Error::Redis(r) if is_unreachable(r) => {
-                            let Some(fresh) = self
-                                .store
-                                .blocking_connection_until("job worker", &mut stop)
-                                .await
-                            else {
-                                return;
-                            };
-                            conn = fresh;
-                            own_pending = true;
-                        }
-                        // A Redis that lost its data (no persistence) lost the group too.
-                        Error::Redis(r) if r.code() == Some("NOGROUP") => {
-                            let _ = self.store.ensure_job_group().await;
-                        }
-                        _ => {}
-                    }
-                }
+                Err(e) => match reader.recover(&e, &mut stop).await {
+                    Recovery::Stopped => return,
+                    Recovery::Reconnected => own_pending = true,
+                    Recovery::Retry => {}
+                },
             }
         }
     }

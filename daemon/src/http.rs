@@ -5,9 +5,7 @@
 //! caller known from peer credentials) and, when asked, on TCP with bearer
 //! tokens from the `token` op.
 
-use std::io::Read;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -16,14 +14,15 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use roost_shared::validate::location_boxes;
 use roost_shared::{ErrorCode, Filter, Sample, Stream};
-use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Notify, mpsc};
 
-use crate::Daemon;
+use crate::daemon::Daemon;
 use crate::error::Error;
-use crate::stream::{self, Outgoing, Sink};
+use crate::identity::token_hash;
+use crate::stream::{self, Feed, Queue, Subscription};
 
 /// Largest form body a POST to filter.json may send.
 const MAX_BODY: usize = 256 * 1024;
@@ -35,17 +34,13 @@ struct App {
     tcp: bool,
 }
 
-/// The Unix uid of an HTTP peer.
+/// The Unix uid of a connection to the HTTP socket, if its credentials could be read.
 #[derive(Debug, Clone)]
-struct Peer {
-    uid: Option<u32>,
-}
+struct PeerUid(Option<u32>);
 
-impl Connected<axum::serve::IncomingStream<'_, UnixListener>> for Peer {
+impl Connected<axum::serve::IncomingStream<'_, UnixListener>> for PeerUid {
     fn connect_info(stream: axum::serve::IncomingStream<'_, UnixListener>) -> Self {
-        Peer {
-            uid: stream.io().peer_cred().ok().map(|c| c.uid()),
-        }
+        PeerUid(stream.io().peer_cred().ok().map(|c| c.uid()))
     }
 }
 
@@ -70,7 +65,7 @@ pub async fn serve_unix(
     listener: UnixListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let app = router(App { daemon, tcp: false }).into_make_service_with_connect_info::<Peer>();
+    let app = router(App { daemon, tcp: false }).into_make_service_with_connect_info::<PeerUid>();
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -92,21 +87,6 @@ pub async fn serve_tcp(
     {
         tracing::warn!(error = %e, "the HTTP TCP server stopped");
     }
-}
-
-/// A new bearer token: 32 random bytes, hex.
-pub fn new_token() -> std::io::Result<String> {
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// How a token is stored: its SHA-256, hex.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn failure(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
@@ -178,21 +158,10 @@ async fn filter(State(app): State<App>, request: Request) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let mut locations = Vec::new();
-    let numbers = list(param(&pairs, "locations"));
-    if !numbers.len().is_multiple_of(4) {
-        return bad("locations takes four numbers per box: west,south,east,north");
-    }
-    for chunk in numbers.chunks(4) {
-        let mut b = [0.0; 4];
-        for (slot, n) in b.iter_mut().zip(chunk) {
-            match n.parse::<f64>() {
-                Ok(x) if x.is_finite() => *slot = x,
-                _ => return bad(format!("locations: {n:?} is not a number")),
-            }
-        }
-        locations.push(b);
-    }
+    let locations = match location_boxes(param(&pairs, "locations").unwrap_or("")) {
+        Ok(boxes) => boxes,
+        Err(why) => return bad(why),
+    };
     let filter = Filter {
         follow: list(param(&pairs, "follow")),
         track: list(param(&pairs, "track")),
@@ -248,8 +217,8 @@ async fn caller(
     }
     let uid = parts
         .extensions
-        .get::<ConnectInfo<Peer>>()
-        .and_then(|c| c.0.uid)
+        .get::<ConnectInfo<PeerUid>>()
+        .and_then(|c| c.0.0)
         .ok_or_else(|| {
             failure(
                 StatusCode::UNAUTHORIZED,
@@ -277,45 +246,30 @@ async fn open(
         Err(r) => return r,
     };
     let daemon = &app.daemon;
-    let matcher = match stream::compile(daemon, &spec, account, identity).await {
+    let matcher = match stream::compile(daemon.store(), &spec, account, identity).await {
         Ok(m) => m,
         Err(e) => return from_error(e),
     };
     let (tx, rx) = mpsc::channel(daemon.config().sub_buffer());
-    let dropped = Arc::new(AtomicU64::new(0));
     let closer = Arc::new(Notify::new());
-    let sub = daemon.hub().next_id();
-    let sink = Sink {
+    let sink = Box::new(Queue {
         tx,
-        dropped: dropped.clone(),
         closer: closer.clone(),
+    });
+    let max = daemon.config().max_subs_per_account;
+    let subscription = match Subscription::open(daemon.hub(), identity, max, matcher, sink) {
+        Ok(s) => s,
+        Err(e) => return from_error(e),
     };
-    if !daemon.hub().register(
-        sub,
-        identity,
-        daemon.config().max_subs_per_account,
-        matcher,
-        sink,
-    ) {
-        return failure(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "too many streams for this account",
-        );
-    }
     let state = Streaming {
         rx,
-        dropped,
         closer,
         keepalive: tokio::time::interval_at(
             tokio::time::Instant::now() + daemon.config().http_keepalive(),
             daemon.config().http_keepalive(),
         ),
         delimited,
-        _guard: Unregister {
-            daemon: daemon.clone(),
-            sub,
-        },
+        subscription,
     };
     let body = futures_util::stream::unfold(state, |mut s| async move {
         let bytes = s.next().await?;
@@ -329,25 +283,14 @@ async fn open(
     response
 }
 
-/// Removes a stream's subscription when its response ends or the client goes.
-struct Unregister {
-    daemon: Daemon,
-    sub: u64,
-}
-
-impl Drop for Unregister {
-    fn drop(&mut self) {
-        self.daemon.hub().unregister(self.sub);
-    }
-}
-
+/// One streaming response; its subscription ends when the response ends or
+/// the client goes.
 struct Streaming {
-    rx: mpsc::Receiver<Outgoing>,
-    dropped: Arc<AtomicU64>,
+    rx: mpsc::Receiver<Feed>,
     closer: Arc<Notify>,
     keepalive: tokio::time::Interval,
     delimited: bool,
-    _guard: Unregister,
+    subscription: Subscription,
 }
 
 impl Streaming {
@@ -360,12 +303,12 @@ impl Streaming {
                 () = self.closer.notified() => return None,
             };
             let mut out = Vec::new();
-            let lost = self.dropped.swap(0, Ordering::Relaxed);
+            let lost = self.subscription.tally().take_dropped();
             if lost > 0 {
                 self.push(&mut out, &serde_json::json!({"limit": {"track": lost}}));
             }
-            if let Outgoing::Live(live) = item
-                && let Some(line) = &live.event.http
+            if let Feed::Live { event, .. } = item
+                && let Some(line) = &event.http
             {
                 self.push_raw(&mut out, line.as_bytes());
             }

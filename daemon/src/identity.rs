@@ -1,7 +1,11 @@
 //! Who is calling: the Unix uid from the socket's peer credentials (never what
-//! the client claims), whether that uid is an operator, and its user name.
+//! the client claims), whether that uid is an operator, and its user name; and
+//! for TCP, where there are no peer credentials, the bearer tokens.
 
 use std::ffi::CStr;
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
 
 /// The caller of one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +59,21 @@ pub fn unix_user_name(uid: u32) -> Option<String> {
         let name = unsafe { CStr::from_ptr(pwd.pw_name) };
         return name.to_str().ok().map(str::to_owned);
     }
+}
+
+/// A new bearer token: 32 random bytes, hex.
+pub fn new_token() -> std::io::Result<String> {
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// How a token is stored: its SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,21 +3,28 @@
 //! each caller from the socket's peer credentials.
 //!
 //! # Layout
-//! - [`config`]: the command-line flags.
-//! - [`server`]: binds the socket, accepts connections, shuts down cleanly.
-//! - [`connection`]: one connection's JSON-line framing with the length limit.
-//! - [`ops`]: parses a request, checks identity and calls the store.
-//! - [`identity`]: peer credentials, operators, Unix user names.
-//! - [`store`]: the only code that talks to Redis: keys, Lua scripts, users,
-//!   statuses, timelines, the follow graph and the job queue.
-//! - [`fanout`]: the durable workers for deferred fan-out, delete cleanup and refills.
-//! - [`stream`]: the event log's reader, the hub of subscriptions, matching and replay.
+//! This file is the map and the wiring ([`run`]); every module below imports
+//! only modules further down the list, never this file.
+//! - [`server`]: binds the socket, accepts connections, serves each one.
+//! - [`ops`]: parses a request and dispatches it to its op, grouped like the
+//!   store (accounts, statuses, graph, streams).
+//! - [`session`]: the caller of a connection, and per request who acts.
+//! - [`connection`]: one connection's JSON-line framing and its writer.
 //! - [`http`]: the chunked HTTP streaming API on a Unix socket and TCP.
+//! - [`daemon`]: the handle on the shared state (store, hub, flags).
+//! - [`fanout`]: the durable workers for deferred fan-out, delete cleanup and refills.
+//! - [`stream`]: filters, the hub of subscriptions, a subscription's life with
+//!   replay, and the event log's reader.
+//! - [`store`]: the only code that talks to Redis: keys, Lua scripts, users,
+//!   statuses, timelines, the follow graph, the event log and the job queue.
+//! - [`identity`]: peer credentials, operators, Unix user names, bearer tokens.
 //! - [`redis_server`]: the private redis-server started when none is configured.
+//! - [`config`]: the command-line flags.
 //! - [`error`]: the error type, one protocol error code per variant.
 
 pub mod config;
 pub mod connection;
+pub mod daemon;
 pub mod error;
 pub mod fanout;
 pub mod http;
@@ -25,6 +32,7 @@ pub mod identity;
 pub mod ops;
 pub mod redis_server;
 pub mod server;
+pub mod session;
 pub mod store;
 pub mod stream;
 
@@ -37,34 +45,11 @@ use tokio::sync::watch;
 
 pub use config::Config;
 
+use crate::daemon::Daemon;
 use crate::fanout::FanoutWorker;
 use crate::redis_server::PrivateRedis;
 use crate::store::{Limits, Store, Target};
 use crate::stream::Hub;
-
-/// The one way into the daemon's shared state; cheap to clone.
-#[derive(Clone)]
-pub struct Daemon(Arc<State>);
-
-struct State {
-    store: Store,
-    config: Config,
-    hub: Arc<Hub>,
-}
-
-impl Daemon {
-    pub fn store(&self) -> &Store {
-        &self.0.store
-    }
-
-    pub fn hub(&self) -> &Hub {
-        &self.0.hub
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.0.config
-    }
-}
 
 /// Runs roostd until `shutdown` completes: binds the socket, starts a private
 /// redis-server if no Redis is configured, serves clients and job workers, then
@@ -179,12 +164,12 @@ async fn serve(
         stop_rx.clone(),
     ));
     let hub = Arc::new(Hub::new(Duration::from_millis(config.stall_timeout_ms)));
-    tasks.spawn(stream::hub::read_log(
+    tasks.spawn(stream::reader::read_log(
         store.clone(),
         hub.clone(),
         stop_rx.clone(),
     ));
-    let daemon = Daemon(Arc::new(State { store, config, hub }));
+    let daemon = Daemon::new(store, config, hub);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };

@@ -14,11 +14,12 @@ use roost_shared::{ErrorCode, Response};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
-use crate::Daemon;
-use crate::connection::{Line, LineReader, SubTable, write_loop};
+use crate::connection::{Line, LineReader, Outgoing, write_loop};
+use crate::daemon::Daemon;
 use crate::identity::Peer;
-use crate::ops::{self, Session, Wire};
-use crate::stream::Outgoing;
+use crate::ops;
+use crate::session::Session;
+use crate::stream::Queue;
 
 /// The lock that says this roostd owns a socket path. Dropping it removes the
 /// socket file.
@@ -127,20 +128,18 @@ async fn handle(
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let peer = Peer::new(stream.peer_cred()?.uid());
+    let config = daemon.config();
     let (read, write) = stream.into_split();
-    let mut reader = LineReader::new(read, daemon.config().max_line);
-    let (out, rx) = mpsc::channel(daemon.config().sub_buffer());
-    let subs = SubTable::default();
+    let mut reader = LineReader::new(read, config.max_line);
+    let (tx, rx) = mpsc::channel(config.sub_buffer());
     let closer = Arc::new(Notify::new());
-    let writer = tokio::spawn(write_loop(write, rx, subs.clone()));
-    let mut session = Session::new(
-        peer,
-        Wire {
-            out: out.clone(),
-            subs: subs.clone(),
-            closer: closer.clone(),
-        },
-    );
+    let writer = tokio::spawn(write_loop(write, rx));
+    let out = tx.clone();
+    let queue = Queue {
+        tx,
+        closer: closer.clone(),
+    };
+    let mut session = Session::new(peer, queue, config.max_subs_per_connection);
     let mut stalled = false;
     loop {
         let line = tokio::select! {
@@ -171,7 +170,7 @@ async fn handle(
             Ok(Line::Closed) | Err(_) => break,
         }
     }
-    session.close(&daemon);
+    // Ends every subscription, so the hub lets go of the queue too.
     drop(session);
     drop(out);
     if stalled {

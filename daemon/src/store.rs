@@ -4,9 +4,11 @@
 //!
 //! - [`keys`]: every key and the timeline member format.
 //! - [`scripts`]: the Lua scripts that make multi-key steps atomic.
-//! - `users`, `statuses`, `graph`, `jobs`: the operations on each part.
+//! - [`reader`]: a task's own connection for blocking reads, reconnecting.
+//! - `users`, `statuses`, `graph`, `jobs`, `events`: the operations on each part.
 
 pub mod keys;
+pub mod reader;
 pub mod scripts;
 
 mod events;
@@ -21,11 +23,12 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
-use redis::{AsyncConnectionConfig, Client, Value};
+use redis::{Client, Value};
 
-pub use events::{Happening, LogEvent, eid_of, stream_id_of};
+pub use events::{Happening, LogEntry};
 pub use jobs::{Job, JobKind, QueuedJob};
 pub use keys::{Entry, Keys};
+pub use reader::{BlockingReader, Recovery};
 use statuses::status_from;
 pub use users::Owner;
 
@@ -57,7 +60,7 @@ pub enum Target {
 
 /// A connection to either kind of Redis; cheap to clone.
 #[derive(Clone)]
-pub enum Conn {
+enum Conn {
     Single(ConnectionManager),
     /// A dedicated connection of its own (blocking reads).
     Dedicated(MultiplexedConnection),
@@ -132,27 +135,6 @@ impl Store {
         })
     }
 
-    /// A connection of its own with no response timeout, for blocking reads
-    /// (which would stall every request on the shared connection).
-    pub async fn blocking_connection(&self) -> Result<Conn> {
-        match &self.target {
-            Target::Single(url) => {
-                let config = AsyncConnectionConfig::new()
-                    .set_response_timeout(None)
-                    .set_connection_timeout(Some(Duration::from_secs(5)));
-                let client = Client::open(url.as_str())?;
-                Ok(Conn::Dedicated(
-                    client
-                        .get_multiplexed_async_connection_with_config(&config)
-                        .await?,
-                ))
-            }
-            Target::Cluster(_) => Ok(Conn::Cluster(
-                cluster_connection(&self.target, Duration::from_secs(86_400)).await?,
-            )),
-        }
-    }
-
     /// Whether the data is on a Redis Cluster.
     fn clustered(&self) -> bool {
         matches!(self.target, Target::Cluster(_))
@@ -181,25 +163,6 @@ impl Store {
         Ok(results
             .into_iter()
             .collect::<redis::RedisResult<Vec<T>>>()?)
-    }
-
-    /// A blocking connection, tried every `RETRY` until it connects; `None`
-    /// once `stop` turns true. `what` names the task in the log.
-    pub async fn blocking_connection_until(
-        &self,
-        what: &str,
-        stop: &mut tokio::sync::watch::Receiver<bool>,
-    ) -> Option<Conn> {
-        loop {
-            match self.blocking_connection().await {
-                Ok(conn) => return Some(conn),
-                Err(e) => tracing::warn!(error = %e, "{what} cannot reach Redis; retrying"),
-            }
-            tokio::select! {
-                () = tokio::time::sleep(RETRY) => {}
-                _ = stop.wait_for(|s| *s) => return None,
-            }
-        }
     }
 
     pub fn keys(&self) -> &Keys {

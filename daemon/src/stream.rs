@@ -1,21 +1,30 @@
-//! Live streams: the event log's one reader per roostd, the hub that matches
-//! events to local subscriptions in memory, and subscribing with replay.
+//! Live streams: what a subscription asks for, compiled into a matcher here;
+//! the event log's reader, the hub that matches entries to local subscriptions
+//! in memory, and each subscription's life with replay.
 //!
 //! - [`filter`]: the matching rules of `home`, `firehose`, `sample` and `filter`.
-//! - [`hub`]: subscriptions, non-blocking delivery, lag and stall handling.
+//! - [`hub`]: the subscriptions of this roostd; non-blocking dispatch, lag, stalls.
+//! - [`subscription`]: limits, registration, ending on drop, replay-then-live.
+//! - [`event`]: a log entry as a wire event, rendered once for all subscribers.
+//! - [`reader`]: the one reader of the event log per roostd.
 
+pub mod event;
 pub mod filter;
 pub mod hub;
+pub mod reader;
+pub mod subscription;
 
 use std::collections::HashSet;
 
-use roost_shared::{Event, Stream};
+use roost_shared::Stream;
+use roost_shared::validate::location_box;
 
-pub use hub::{Hub, Outgoing, Sink};
+pub use hub::Hub;
+pub use subscription::{Feed, Queue, Subscription, Subscriptions};
 
-use crate::Daemon;
 use crate::error::{Error, Result};
-use filter::{Filter, MAX_FOLLOW, MAX_LOCATIONS, MAX_TRACK, Matcher, Phrase, check_box};
+use crate::store::Store;
+use filter::{Filter, MAX_FOLLOW, MAX_LOCATIONS, MAX_TRACK, Matcher, Phrase};
 
 /// Who a subscription belongs to: its account, or the Unix uid of an
 /// unregistered caller (kept apart from account ids).
@@ -25,7 +34,7 @@ pub fn identity(account: Option<u64>, unix_uid: u32) -> u64 {
 
 /// Turns a requested stream into its matcher, checking every part.
 pub async fn compile(
-    daemon: &Daemon,
+    store: &Store,
     stream: &Stream,
     account: Option<u64>,
     identity: u64,
@@ -33,7 +42,7 @@ pub async fn compile(
     Ok(match stream {
         Stream::Home => {
             let account = account.ok_or(Error::NotRegistered)?;
-            let following = daemon.store().following_ids(account).await?;
+            let following = store.following_ids(account).await?;
             Matcher::Home { account, following }
         }
         Stream::Firehose => Matcher::Firehose,
@@ -60,7 +69,7 @@ pub async fn compile(
                     "a filter takes at most {MAX_FOLLOW} follow, {MAX_TRACK} track, {MAX_LOCATIONS} locations"
                 )));
             }
-            let ids = daemon.store().ids_of_logins(&f.follow).await?;
+            let ids = store.ids_of_logins(&f.follow).await?;
             let mut follow = HashSet::new();
             for (login, id) in f.follow.iter().zip(ids) {
                 follow.insert(
@@ -73,7 +82,7 @@ pub async fn compile(
                 .map(|p| Phrase::parse(p))
                 .collect::<Result<Vec<_>, _>>();
             for b in &f.locations {
-                check_box(b).map_err(Error::BadRequest)?;
+                location_box(b).map_err(Error::BadRequest)?;
             }
             Matcher::Filter(Filter {
                 follow,
@@ -82,43 +91,4 @@ pub async fn compile(
             })
         }
     })
-}
-
-/// Sends a subscription's replay after stream id `after` through `out`: `gap`
-/// first when the log no longer holds everything after it, then every matching
-/// event in order. Returns the eid replay reached, for the writer to drop live
-/// duplicates up to it.
-pub async fn replay(
-    daemon: &Daemon,
-    sub: u64,
-    after: String,
-    mut matcher: Matcher,
-    out: &tokio::sync::mpsc::Sender<Outgoing>,
-) -> Result<Option<String>> {
-    let store = daemon.store();
-    let mut after = after;
-    if store.events_trimmed_after(&after).await? {
-        let _ = out
-            .send(Outgoing::Replayed(Box::new(Event::Gap { sub })))
-            .await;
-    }
-    let mut last = None;
-    loop {
-        let (events, page_last) = store.events_after(&after, 500).await?;
-        let Some(page_last) = page_last else { break };
-        for event in &events {
-            if matcher.matches(&event.happening)
-                && out
-                    .send(Outgoing::Replayed(Box::new(hub::to_event(sub, event))))
-                    .await
-                    .is_err()
-            {
-                return Ok(last);
-            }
-            last = Some(event.eid.clone());
-        }
-        last = crate::store::eid_of(&page_last).or(last);
-        after = page_last;
-    }
-    Ok(last)
 }

@@ -4,15 +4,19 @@
 //!
 //! # Layout
 //! - [`wire`]: requests, responses, events, error codes, and the objects they carry.
+//! - [`eid`]: event ids, an event's ordered position in the event log.
 //! - [`time`]: the protocol's RFC 3339 timestamps with milliseconds.
-//! - [`validate`]: the protocol's rules for logins, names, texts and locations.
+//! - [`validate`]: the protocol's rules for logins, names, texts, locations and
+//!   location boxes (one parser for every way a box is written).
 //! - [`paths`]: where clients and the daemon look for the socket.
 
+pub mod eid;
 pub mod paths;
 pub mod time;
 pub mod validate;
 pub mod wire;
 
+pub use eid::Eid;
 pub use wire::*;
 
 /// The protocol version `hello` reports.

@@ -75,6 +75,49 @@ pub fn location(lat: f64, lon: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// A location box `[west, south, east, north]`: inside lon -180..180 and lat
+/// -90..90, with west <= east and south <= north.
+pub fn location_box(b: &[f64; 4]) -> Result<(), String> {
+    let [w, s, e, n] = *b;
+    let lon = |x: f64| (-180.0..=180.0).contains(&x);
+    let lat = |x: f64| (-90.0..=90.0).contains(&x);
+    if !(lon(w) && lon(e) && lat(s) && lat(n)) {
+        return Err(format!(
+            "location box {b:?} is outside lon -180..180, lat -90..90"
+        ));
+    }
+    if w > e || s > n {
+        return Err(format!(
+            "location box {b:?} needs west <= east and south <= north"
+        ));
+    }
+    Ok(())
+}
+
+/// Location boxes written as a flat list of numbers, four per box
+/// (`west,south,east,north`), separated by commas or white space: the HTTP
+/// API's `locations`, `roost stream --locations` and the app's `loc:` clause.
+/// Every box is checked with [`location_box`].
+pub fn location_boxes(text: &str) -> Result<Vec<[f64; 4]>, String> {
+    let numbers = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|n| !n.is_empty())
+        .map(|n| match n.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            _ => Err(format!("locations: {n:?} is not a number")),
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    if !numbers.len().is_multiple_of(4) {
+        return Err("locations take four numbers per box: west,south,east,north".into());
+    }
+    let boxes: Vec<[f64; 4]> = numbers
+        .chunks_exact(4)
+        .map(|c| [c[0], c[1], c[2], c[3]])
+        .collect();
+    boxes.iter().try_for_each(location_box)?;
+    Ok(boxes)
+}
+
 /// A page size: 1 to 200.
 pub fn count(count: u32) -> Result<(), String> {
     if (1..=COUNT_MAX).contains(&count) {
@@ -128,5 +171,31 @@ mod tests {
         assert!(location(0.0, f64::NAN).is_err());
         assert!(count(0).is_err() && count(201).is_err() && count(200).is_ok());
         assert!(page(0).is_err() && page(1).is_ok());
+    }
+
+    #[test]
+    fn location_boxes_in_every_spelling() {
+        let sf = [-122.75, 36.8, -121.75, 37.8];
+        assert_eq!(location_boxes("-122.75,36.8,-121.75,37.8"), Ok(vec![sf]));
+        assert_eq!(
+            location_boxes("-122.75,36.8,-121.75,37.8 0,0,1,1"),
+            Ok(vec![sf, [0.0, 0.0, 1.0, 1.0]])
+        );
+        assert_eq!(
+            location_boxes(" 0, 0, 1, 1,2,2,3,3 "),
+            Ok(vec![[0.0, 0.0, 1.0, 1.0], [2.0, 2.0, 3.0, 3.0]])
+        );
+        assert_eq!(location_boxes(""), Ok(vec![]));
+        for bad in [
+            "1,2,3",
+            "a,b,c,d",
+            "10,0,5,1",
+            "0,0,181,1",
+            "0,0,1,inf",
+            "0,0,1,NaN",
+        ] {
+            assert!(location_boxes(bad).is_err(), "{bad:?}");
+        }
+        assert!(location_box(&[-180.0, -90.0, 180.0, 90.0]).is_ok());
     }
 }

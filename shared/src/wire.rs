@@ -4,6 +4,7 @@
 //! the [`Request`] with its `op`); the daemon answers with a [`Response`] and,
 //! on subscriptions, sends [`Event`]s in between. [`Incoming`] tells the two apart.
 
+use crate::Eid;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -65,6 +66,25 @@ pub struct User {
     pub posts: u64,
     /// RFC 3339 UTC with milliseconds.
     pub signup: String,
+    /// The caller's view of this user, on `user` answers only: absent on the
+    /// caller's own User, in events, and when the caller has no account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<Relationship>,
+}
+
+/// How the caller and another user are connected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relationship {
+    /// The caller follows them.
+    pub following: bool,
+    /// They follow the caller.
+    pub followed_by: bool,
+    /// The caller asked to follow them and waits for approval.
+    pub requested: bool,
+    /// The caller blocks them.
+    pub blocking: bool,
+    /// The caller mutes them.
+    pub muting: bool,
 }
 
 /// Where a status was posted from.
@@ -246,7 +266,7 @@ pub enum Request {
     Subscribe {
         stream: Stream,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        since: Option<String>,
+        since: Option<Eid>,
     },
     Unsubscribe {
         sub: u64,
@@ -405,24 +425,24 @@ pub struct Token {
 pub enum Event {
     Status {
         sub: u64,
-        eid: String,
+        eid: Eid,
         status: Status,
     },
     Delete {
         sub: u64,
-        eid: String,
+        eid: Eid,
         status: u64,
         uid: u64,
     },
     Follow {
         sub: u64,
-        eid: String,
+        eid: Eid,
         follower: User,
         followed: User,
     },
     Unfollow {
         sub: u64,
-        eid: String,
+        eid: Eid,
         follower: User,
         followed: User,
     },
@@ -449,12 +469,12 @@ impl Event {
     }
 
     /// Its position in the event log; `lagged` and `gap` have none.
-    pub fn eid(&self) -> Option<&str> {
+    pub fn eid(&self) -> Option<Eid> {
         match self {
             Event::Status { eid, .. }
             | Event::Delete { eid, .. }
             | Event::Follow { eid, .. }
-            | Event::Unfollow { eid, .. } => Some(eid),
+            | Event::Unfollow { eid, .. } => Some(*eid),
             Event::Lagged { .. } | Event::Gap { .. } => None,
         }
     }
@@ -482,6 +502,13 @@ mod tests {
             following: 2,
             posts: 3,
             signup: "2026-11-26T21:49:06.123Z".into(),
+            relationship: id.is_multiple_of(2).then_some(Relationship {
+                following: true,
+                followed_by: false,
+                requested: false,
+                blocking: false,
+                muting: true,
+            }),
         }
     }
 
@@ -570,7 +597,7 @@ mod tests {
             },
             Request::Subscribe {
                 stream: Stream::Home,
-                since: Some("1-0".into()),
+                since: Some(Eid { ms: 1, seq: 0 }),
             },
             Request::Subscribe {
                 stream: Stream::Firehose,
@@ -673,6 +700,7 @@ mod tests {
             subscriptions: Some(3),
         });
         round_trip(&user(42));
+        round_trip(&user(43));
         round_trip(&status());
         round_trip(&Status {
             location: None,
@@ -707,24 +735,24 @@ mod tests {
         let events = vec![
             Event::Status {
                 sub: 1,
-                eid: "1-0".into(),
+                eid: Eid { ms: 1, seq: 0 },
                 status: status(),
             },
             Event::Delete {
                 sub: 1,
-                eid: "1-1".into(),
+                eid: Eid { ms: 1, seq: 1 },
                 status: 7,
                 uid: 42,
             },
             Event::Follow {
                 sub: 2,
-                eid: "2-0".into(),
+                eid: Eid { ms: 2, seq: 0 },
                 follower: user(1),
                 followed: user(2),
             },
             Event::Unfollow {
                 sub: 2,
-                eid: "2-1".into(),
+                eid: Eid { ms: 2, seq: 1 },
                 follower: user(1),
                 followed: user(2),
             },

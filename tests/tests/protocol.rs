@@ -353,6 +353,59 @@ async fn followers_and_following_lists() {
     assert_eq!(c.err(json!({"op": "following"})).await, "not_registered");
 }
 
+/// Issue 7: `user` tells the caller how they and the user are connected, so a
+/// client need not page through its following list to learn one bool.
+#[tokio::test]
+async fn user_carries_the_callers_relationship() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    c.bot("ann").await;
+    c.bot("bob").await;
+    let relationship = |user: &Value| user["relationship"].clone();
+    let none = json!({"following": false, "followed_by": false, "requested": false,
+                      "blocking": false, "muting": false});
+    let bob = c
+        .ok(json!({"op": "user", "as": "ann", "login": "bob"}))
+        .await;
+    assert_eq!(relationship(&bob), none);
+    c.ok(json!({"op": "follow", "as": "ann", "login": "bob"}))
+        .await;
+    let bob = c
+        .ok(json!({"op": "user", "as": "ann", "login": "bob"}))
+        .await;
+    assert_eq!(relationship(&bob)["following"], true);
+    assert_eq!(relationship(&bob)["followed_by"], false);
+    let ann = c
+        .ok(json!({"op": "user", "as": "bob", "login": "ann"}))
+        .await;
+    assert_eq!(relationship(&ann)["following"], false);
+    assert_eq!(relationship(&ann)["followed_by"], true);
+    c.ok(json!({"op": "follow", "as": "bob", "login": "ann"}))
+        .await;
+    c.ok(json!({"op": "unfollow", "as": "ann", "login": "bob"}))
+        .await;
+    let ann = c
+        .ok(json!({"op": "user", "as": "bob", "login": "ann"}))
+        .await;
+    assert_eq!(relationship(&ann)["following"], true);
+    assert_eq!(relationship(&ann)["followed_by"], false);
+    // Absent on the caller's own User and for a caller with no account.
+    let own = c
+        .ok(json!({"op": "user", "as": "ann", "login": "ann"}))
+        .await;
+    assert!(own.get("relationship").is_none(), "{own}");
+    let anonymous = c.ok(json!({"op": "user", "login": "ann"})).await;
+    assert!(anonymous.get("relationship").is_none(), "{anonymous}");
+    // Events never carry it.
+    let sub = c
+        .subscribe(json!({"op": "subscribe", "stream": {"home": true}, "as": "ann"}))
+        .await;
+    c.ok(json!({"op": "follow", "as": "ann", "login": "bob"}))
+        .await;
+    let event = c.event().await;
+    assert_eq!(event["sub"], sub);
+    assert!(event["followed"].get("relationship").is_none(), "{event}");
+}
+
 #[tokio::test]
 async fn delete_rules() {
     let (_redis, _roostd, mut c) = setup(&[]).await;

@@ -896,6 +896,7 @@ mod tests {
             following: 0,
             posts: 0,
             signup: "2026-11-26T21:49:06.123Z".into(),
+            relationship: None,
         }
     }
 
@@ -1000,12 +1001,12 @@ mod tests {
         let reading = app.home.current().unwrap().id;
         app.update(Msg::HomeEvent(Event::Status {
             sub: 1,
-            eid: "1".into(),
+            eid: roost_shared::Eid { ms: 1, seq: 0 },
             status: status(10, 2, "friend", "new"),
         }));
         app.update(Msg::HomeEvent(Event::Status {
             sub: 1,
-            eid: "2".into(),
+            eid: roost_shared::Eid { ms: 2, seq: 0 },
             status: status(11, 2, "friend", "newer"),
         }));
         assert_eq!(app.home.current().unwrap().id, reading);
@@ -1013,7 +1014,7 @@ mod tests {
         assert_eq!(app.home.statuses[0].id, 11);
         app.update(Msg::HomeEvent(Event::Delete {
             sub: 1,
-            eid: "3".into(),
+            eid: roost_shared::Eid { ms: 3, seq: 0 },
             status: 10,
             uid: 2,
         }));
@@ -1147,7 +1148,7 @@ mod tests {
         for id in 1..=3 {
             app.update(Msg::StreamEvent(Event::Status {
                 sub: 2,
-                eid: id.to_string(),
+                eid: roost_shared::Eid { ms: id, seq: 0 },
                 status: status(id, 5, "x", "redis"),
             }));
         }

@@ -126,10 +126,10 @@ const HOME_PAGES: u32 = 5;
 #[derive(Default)]
 struct Subscriptions {
     home: Option<u64>,
-    home_eid: Option<String>,
+    home_eid: Option<roost_shared::Eid>,
     stream: Option<u64>,
     stream_spec: Option<Stream>,
-    stream_eid: Option<String>,
+    stream_eid: Option<roost_shared::Eid>,
 }
 
 /// Owns the connection: connects, tells the app, carries out effects, routes
@@ -220,13 +220,13 @@ async fn start_streams(
     }
     let home = Request::Subscribe {
         stream: Stream::Home,
-        since: subs.home_eid.clone(),
+        since: subs.home_eid,
     };
     subs.home = client.call_as::<Subscribed>(home).await.ok().map(|s| s.sub);
     if let Some(spec) = subs.stream_spec.clone() {
         let request = Request::Subscribe {
             stream: spec,
-            since: subs.stream_eid.clone(),
+            since: subs.stream_eid,
         };
         subs.stream = client
             .call_as::<Subscribed>(request)
@@ -237,7 +237,7 @@ async fn start_streams(
 }
 
 fn route(event: Event, subs: &mut Subscriptions, msgs: &mpsc::UnboundedSender<Msg>) {
-    let (sub, eid) = (event.sub(), event.eid().map(str::to_owned));
+    let (sub, eid) = (event.sub(), event.eid());
     if Some(sub) == subs.home {
         if eid.is_some() {
             subs.home_eid = eid;

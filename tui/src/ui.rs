@@ -533,6 +533,7 @@ mod tests {
             following: 1,
             posts: 0,
             signup: "2026-11-26T21:49:06.123Z".into(),
+            relationship: None,
         };
         app.update(Msg::Live { me: Some(me) });
         app.update(Msg::Home(vec![
@@ -573,7 +574,7 @@ mod tests {
         for i in 10..60 {
             app.update(Msg::HomeEvent(Event::Status {
                 sub: 1,
-                eid: i.to_string(),
+                eid: roost_shared::Eid { ms: i, seq: 0 },
                 status: status(i, "many", &"long words ".repeat(30)),
             }));
         }
@@ -589,7 +590,7 @@ mod tests {
         )));
         app.update(Msg::HomeEvent(Event::Status {
             sub: 1,
-            eid: "x".into(),
+            eid: roost_shared::Eid::ZERO,
             status: status(99, "late", "hi"),
         }));
         assert!(screen(&app, 60, 16)[1].contains("↑ 1 new"));
@@ -608,7 +609,7 @@ mod tests {
         });
         app.update(Msg::StreamEvent(Event::Status {
             sub: 2,
-            eid: "1".into(),
+            eid: roost_shared::Eid { ms: 1, seq: 0 },
             status: located,
         }));
         let lines = screen(&app, 60, 12);

@@ -2,15 +2,15 @@
 //! trimmed to keep at least the last `--event-log-len` events. Each roostd reads
 //! it with one blocking reader and matches events to its subscribers in memory.
 //!
-//! Event ids (`eid`) on the wire are the stream ids written with fixed widths
-//! (`0001795733167021-000000`), so they sort as strings in delivery order.
+//! An event's [`Eid`] is its stream id: [`stream_id`] is the one conversion.
 
 use std::collections::HashMap;
 
 use redis::AsyncCommands;
 use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
-use roost_shared::{Status, User};
+use roost_shared::{Eid, Status, User};
 
+use super::reader::BlockingReader;
 use super::{Store, as_string, status_from};
 use crate::error::{Error, Result};
 
@@ -30,36 +30,16 @@ pub enum Happening {
     },
 }
 
-/// One entry of the log.
+/// One entry of the log: what happened, at which position.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogEvent {
-    pub eid: String,
+pub struct LogEntry {
+    pub eid: Eid,
     pub happening: Happening,
 }
 
-/// A stream id `ms-seq` as a wire eid, and back.
-pub fn eid_of(stream_id: &str) -> Option<String> {
-    let (ms, seq) = stream_id.split_once('-')?;
-    Some(format!(
-        "{:016}-{:06}",
-        ms.parse::<u64>().ok()?,
-        seq.parse::<u64>().ok()?
-    ))
-}
-
-pub fn stream_id_of(eid: &str) -> Option<String> {
-    let (ms, seq) = eid.split_once('-')?;
-    if ms.is_empty()
-        || seq.is_empty()
-        || !(ms.bytes().chain(seq.bytes()).all(|b| b.is_ascii_digit()))
-    {
-        return None;
-    }
-    Some(format!(
-        "{}-{}",
-        ms.parse::<u64>().ok()?,
-        seq.parse::<u64>().ok()?
-    ))
+/// The Redis stream id of an eid (the same two numbers, without padding).
+fn stream_id(eid: Eid) -> String {
+    format!("{}-{}", eid.ms, eid.seq)
 }
 
 /// The fields of a status-carrying event, as the status hash has them.
@@ -78,7 +58,7 @@ pub(crate) fn status_fields(status: &Status, posted_ms: i64) -> Vec<(&'static st
     f
 }
 
-fn parse(entry: &StreamId) -> Option<LogEvent> {
+fn parse(entry: &StreamId) -> Option<LogEntry> {
     let fields: HashMap<String, String> = entry
         .map
         .iter()
@@ -102,8 +82,8 @@ fn parse(entry: &StreamId) -> Option<LogEvent> {
         },
         _ => return None,
     };
-    Some(LogEvent {
-        eid: eid_of(&entry.id)?,
+    Some(LogEntry {
+        eid: Eid::parse(&entry.id)?,
         happening,
     })
 }
@@ -134,8 +114,8 @@ impl Store {
         redis::streams::StreamMaxlen::Approx(self.limits.event_log_len)
     }
 
-    /// The stream id of the newest event, or `0-0`: where a fresh reader starts.
-    pub async fn last_event_id(&self) -> Result<String> {
+    /// The newest event's eid, or [`Eid::ZERO`]: where a fresh reader starts.
+    pub async fn last_eid(&self) -> Result<Eid> {
         let reply: StreamRangeReply = self
             .conn()
             .xrevrange_count(self.keys().events(), "+", "-", 1)
@@ -143,27 +123,57 @@ impl Store {
         Ok(reply
             .ids
             .first()
-            .map(|e| e.id.clone())
-            .unwrap_or_else(|| "0-0".into()))
+            .and_then(|e| Eid::parse(&e.id))
+            .unwrap_or(Eid::ZERO))
     }
 
-    /// Events after stream id `after`, blocking up to `block_ms` for the first;
-    /// returns them with the stream id to read after next.
-    pub async fn read_events(
+    /// Up to `count` events after `after` (exclusive), for replay, with the
+    /// eid of the last entry read (even one that could not be parsed).
+    pub async fn events_after(
         &self,
-        conn: &mut super::Conn,
-        after: &str,
-        block_ms: usize,
-    ) -> Result<(Vec<LogEvent>, String)> {
+        after: Eid,
+        count: usize,
+    ) -> Result<(Vec<LogEntry>, Option<Eid>)> {
+        let reply: StreamRangeReply = self
+            .conn()
+            .xrange_count(
+                self.keys().events(),
+                format!("({}", stream_id(after)),
+                "+",
+                count,
+            )
+            .await?;
+        let last = reply.ids.last().and_then(|e| Eid::parse(&e.id));
+        Ok((reply.ids.iter().filter_map(parse).collect(), last))
+    }
+
+    /// Whether events after `after` may have been trimmed away: the oldest
+    /// event the log still holds is newer than `after`. (When `after` was the
+    /// very event trimmed last, this says yes with nothing lost; a client then
+    /// re-reads its timeline once more than needed.)
+    pub async fn events_trimmed_after(&self, after: Eid) -> Result<bool> {
+        let first: StreamRangeReply = self
+            .conn()
+            .xrange_count(self.keys().events(), "-", "+", 1)
+            .await?;
+        let first = first.ids.first().and_then(|e| Eid::parse(&e.id));
+        Ok(first.is_some_and(|first| after < first))
+    }
+}
+
+impl BlockingReader {
+    /// Events after `after`, waiting up to `block_ms` for the first; returns
+    /// them with the eid to read after next.
+    pub async fn events(&mut self, after: Eid, block_ms: usize) -> Result<(Vec<LogEntry>, Eid)> {
         let reply: Option<StreamReadReply> = redis::cmd("XREAD")
             .arg("COUNT")
             .arg(1000)
             .arg("BLOCK")
             .arg(block_ms)
             .arg("STREAMS")
-            .arg(self.keys().events())
-            .arg(after)
-            .query_async(conn)
+            .arg(self.store.keys().events())
+            .arg(stream_id(after))
+            .query_async(&mut self.conn)
             .await?;
         let entries: Vec<StreamId> = reply
             .into_iter()
@@ -172,42 +182,10 @@ impl Store {
             .collect();
         let next = entries
             .last()
-            .map(|e| e.id.clone())
-            .unwrap_or_else(|| after.to_owned());
+            .and_then(|e| Eid::parse(&e.id))
+            .unwrap_or(after);
         Ok((entries.iter().filter_map(parse).collect(), next))
     }
-
-    /// Up to `count` events after stream id `after` (exclusive), for replay.
-    pub async fn events_after(
-        &self,
-        after: &str,
-        count: usize,
-    ) -> Result<(Vec<LogEvent>, Option<String>)> {
-        let reply: StreamRangeReply = self
-            .conn()
-            .xrange_count(self.keys().events(), format!("({after}"), "+", count)
-            .await?;
-        let last = reply.ids.last().map(|e| e.id.clone());
-        Ok((reply.ids.iter().filter_map(parse).collect(), last))
-    }
-
-    /// Whether events after stream id `after` may have been trimmed away: the
-    /// oldest event the log still holds is newer than `after`. (When `after`
-    /// was the very event trimmed last, this says yes with nothing lost; a
-    /// client then re-reads its timeline once more than needed.)
-    pub async fn events_trimmed_after(&self, after: &str) -> Result<bool> {
-        let first: StreamRangeReply = self
-            .conn()
-            .xrange_count(self.keys().events(), "-", "+", 1)
-            .await?;
-        let first = first.ids.first().and_then(|e| split_id(&e.id));
-        Ok(matches!((first, split_id(after)), (Some(first), Some(after)) if after < first))
-    }
-}
-
-fn split_id(id: &str) -> Option<(u64, u64)> {
-    let (ms, seq) = id.split_once('-')?;
-    Some((ms.parse().ok()?, seq.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -215,16 +193,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn eids_sort_like_stream_ids_and_convert_back() {
-        let ids = ["0-1", "9-0", "10-0", "1795733167021-2", "1795733167021-10"];
-        let eids: Vec<String> = ids.iter().map(|i| eid_of(i).unwrap()).collect();
-        let mut sorted = eids.clone();
-        sorted.sort();
-        assert_eq!(sorted, eids);
-        for (id, eid) in ids.iter().zip(&eids) {
-            assert_eq!(stream_id_of(eid).as_deref(), Some(*id));
+    fn stream_ids_read_back_as_the_same_eids() {
+        for id in ["0-1", "9-0", "10-0", "1795733167021-2", "1795733167021-10"] {
+            let eid = Eid::parse(id).unwrap();
+            assert_eq!(stream_id(eid), id);
         }
-        assert_eq!(stream_id_of("nonsense"), None);
-        assert_eq!(stream_id_of("1-"), None);
     }
 }

@@ -9,7 +9,7 @@
 
 use redis::{AsyncCommands, Value};
 use roost_shared::time::format_millis;
-use roost_shared::{FollowEntry, User};
+use roost_shared::{FollowEntry, Relationship, User};
 
 use super::jobs::{Cursor, Job, JobKind};
 use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE};
@@ -155,7 +155,7 @@ impl Store {
                     }
                     Change::Unfollow => Vec::new(),
                 };
-                self.change_source(change, follower, followed, generation, now, &copy)
+                self.apply_follower_side(change, follower, followed, generation, now, &copy)
                     .await?;
                 self.finish_change(change, follower, followed, generation)
                     .await?;
@@ -181,7 +181,9 @@ impl Store {
         now: i64,
     ) -> Result<Option<i64>> {
         let _: i64 = self.conn().sadd(self.keys().outboxes(), followed).await?;
-        let reply = self.change_target(change, follower, followed, now).await?;
+        let reply = self
+            .apply_followed_side(change, follower, followed, now)
+            .await?;
         let (applied, generation, copy) = match as_array(&reply, change.as_str())? {
             [applied, generation] => (
                 as_int(applied, "applied")? == 1,
@@ -196,13 +198,13 @@ impl Store {
             _ => return Err(unexpected(change.as_str(), &reply)),
         };
         if generation > 0 {
-            self.change_source(change, follower, followed, generation, now, &copy)
+            self.apply_follower_side(change, follower, followed, generation, now, &copy)
                 .await?;
         }
         Ok(applied.then_some(generation))
     }
 
-    async fn change_target(
+    async fn apply_followed_side(
         &self,
         change: Change,
         follower: u64,
@@ -224,7 +226,7 @@ impl Store {
             .await?)
     }
 
-    async fn change_source(
+    async fn apply_follower_side(
         &self,
         change: Change,
         follower: u64,
@@ -250,6 +252,22 @@ impl Store {
         }
         let _: i64 = call.invoke_async(&mut self.conn()).await?;
         Ok(())
+    }
+
+    /// How `me` and `them` are connected, as `me` sees it.
+    pub async fn relationship(&self, me: u64, them: u64) -> Result<Relationship> {
+        let k = self.keys();
+        // Both sets live in `me`'s slot: one pipeline on a cluster too.
+        let (following, followed_by): (Option<f64>, Option<f64>) = redis::pipe()
+            .zscore(k.following(me), them)
+            .zscore(k.followers(me), them)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(Relationship {
+            following: following.is_some(),
+            followed_by: followed_by.is_some(),
+            ..Relationship::default()
+        })
     }
 
     /// Everyone a user follows, for a home stream.

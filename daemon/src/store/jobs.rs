@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use redis::{AsyncCommands, Value};
 
+use super::reader::BlockingReader;
 use super::scripts::ACK_AND_CONTINUE;
 use super::{Store, as_string};
 use crate::error::Result;
@@ -141,37 +142,6 @@ impl Store {
         Ok(())
     }
 
-    /// Reads jobs for `consumer`: with `pending`, the ones it was given before and
-    /// has not acknowledged (after a restart); else new ones, blocking up to
-    /// `block_ms`. Uses the caller's own blocking connection.
-    pub async fn read_jobs(
-        &self,
-        conn: &mut super::Conn,
-        consumer: &str,
-        pending: bool,
-        block_ms: usize,
-    ) -> Result<Vec<QueuedJob>> {
-        let mut cmd = redis::cmd("XREADGROUP");
-        cmd.arg("GROUP")
-            .arg(GROUP)
-            .arg(consumer)
-            .arg("COUNT")
-            .arg(1);
-        if !pending {
-            cmd.arg("BLOCK").arg(block_ms);
-        }
-        cmd.arg("STREAMS")
-            .arg(self.keys().jobs())
-            .arg(if pending { "0" } else { ">" });
-        let reply: Option<StreamReadReply> = cmd.query_async(conn).await?;
-        Ok(reply
-            .into_iter()
-            .flat_map(|r| r.keys)
-            .flat_map(|k| k.ids)
-            .map(|entry| queued(&entry))
-            .collect())
-    }
-
     /// Takes over one job that another consumer left unacknowledged for `min_idle_ms`.
     pub async fn claim_stale_job(
         &self,
@@ -209,5 +179,37 @@ impl Store {
             JobKind::Fanout | JobKind::Delete => self.follower_pass(job).await,
             JobKind::Refill => self.refill(job.uid).await.map(|()| None),
         }
+    }
+}
+
+impl BlockingReader {
+    /// Reads jobs for `consumer`: with `pending`, the ones it was given before and
+    /// has not acknowledged (after a restart); else new ones, blocking up to
+    /// `block_ms`.
+    pub async fn jobs(
+        &mut self,
+        consumer: &str,
+        pending: bool,
+        block_ms: usize,
+    ) -> Result<Vec<QueuedJob>> {
+        let mut cmd = redis::cmd("XREADGROUP");
+        cmd.arg("GROUP")
+            .arg(GROUP)
+            .arg(consumer)
+            .arg("COUNT")
+            .arg(1);
+        if !pending {
+            cmd.arg("BLOCK").arg(block_ms);
+        }
+        cmd.arg("STREAMS")
+            .arg(self.store.keys().jobs())
+            .arg(if pending { "0" } else { ">" });
+        let reply: Option<StreamReadReply> = cmd.query_async(&mut self.conn).await?;
+        Ok(reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .map(|entry| queued(&entry))
+            .collect())
     }
 }

@@ -51,6 +51,7 @@ impl Store {
                 following: 0,
                 posts: 0,
                 signup: format_millis(now),
+                relationship: None,
             }),
         }
     }
@@ -149,5 +150,6 @@ fn user_from(user: &Fields, counts: &Fields) -> Option<User> {
         following: int_field(counts, "following"),
         posts: int_field(counts, "posts"),
         signup: format_millis(int_field(user, "signup") as i64),
+        relationship: None,
     })
 }

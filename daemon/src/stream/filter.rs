@@ -247,24 +247,6 @@ impl Phrase {
     }
 }
 
-/// Checks a location box `[west, south, east, north]`.
-pub fn check_box(b: &[f64; 4]) -> Result<(), String> {
-    let [w, s, e, n] = *b;
-    let lon = |x: f64| (-180.0..=180.0).contains(&x);
-    let lat = |x: f64| (-90.0..=90.0).contains(&x);
-    if !(lon(w) && lon(e) && lat(s) && lat(n)) {
-        return Err(format!(
-            "location box {b:?} is outside lon -180..180, lat -90..90"
-        ));
-    }
-    if w > e || s > n {
-        return Err(format!(
-            "location box {b:?} needs west <= east and south <= north"
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,9 +331,6 @@ mod tests {
             other.location = Some(Location { lat, lon });
             assert_eq!(filter.matches(&other), inside, "{lat} {lon}");
         }
-        assert!(check_box(&[-122.75, 36.8, -121.75, 37.8]).is_ok());
-        assert!(check_box(&[10.0, 0.0, 5.0, 1.0]).is_err());
-        assert!(check_box(&[0.0, 0.0, 181.0, 1.0]).is_err());
     }
 
     #[test]

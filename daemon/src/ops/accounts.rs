@@ -1,0 +1,90 @@
+//! Accounts: `hello`, `register`, `user` (with the caller's relationship),
+//! `marker` and `token`.
+
+use roost_shared::time::now_millis;
+use roost_shared::{Hello, PROTOCOL_VERSION, Token, validate};
+use serde_json::Value;
+
+use super::{check, json};
+use crate::error::{Error, Result};
+use crate::identity::{new_token, token_hash, unix_user_name};
+use crate::session::Caller;
+use crate::store::Owner;
+
+pub async fn hello(caller: &mut Caller<'_>) -> Result<Value> {
+    let you = match caller.account().await? {
+        Some(id) => caller.store().user(id).await?,
+        None => None,
+    };
+    let operator = caller.peer().operator;
+    json(Hello {
+        protocol: PROTOCOL_VERSION,
+        server: format!("roostd {}", env!("CARGO_PKG_VERSION")),
+        you,
+        operator,
+        subscriptions: operator.then(|| caller.daemon.hub().len() as u64),
+    })
+}
+
+pub async fn register(
+    caller: &mut Caller<'_>,
+    login: Option<String>,
+    name: Option<String>,
+    bot: bool,
+) -> Result<Value> {
+    if caller.names_as() {
+        return Err(Error::BadRequest(
+            "register takes no `as`; an operator registers other accounts with \"bot\": true"
+                .into(),
+        ));
+    }
+    let peer = caller.peer();
+    if bot && !peer.operator {
+        return Err(Error::Forbidden("only operators may register bots".into()));
+    }
+    let login = match (login, bot) {
+        (Some(login), _) => login,
+        (None, true) => return Err(Error::BadRequest("a bot needs a `login`".into())),
+        (None, false) => unix_user_name(peer.uid).ok_or_else(|| {
+            Error::BadRequest("your Unix user has no name: pass a `login`".into())
+        })?,
+    };
+    check(validate::login(&login))?;
+    let name = name.unwrap_or_else(|| login.clone());
+    check(validate::name(&name))?;
+    let owner = if bot {
+        Owner::Bot
+    } else {
+        Owner::Unix(peer.uid)
+    };
+    json(
+        caller
+            .store()
+            .register(&login, &name, owner, now_millis())
+            .await?,
+    )
+}
+
+/// A user, with `relationship` when the caller has an account and is not them.
+pub async fn user(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
+    let store = caller.store();
+    let mut user = store.user_by_login(login).await?;
+    if let Some(me) = caller.account().await?
+        && me != user.id
+    {
+        user.relationship = Some(store.relationship(me, user.id).await?);
+    }
+    json(user)
+}
+
+pub async fn marker(caller: &mut Caller<'_>, home: Option<u64>) -> Result<Value> {
+    let me = caller.id().await?;
+    json(caller.store().marker(me, home).await?)
+}
+
+pub async fn token(caller: &mut Caller<'_>) -> Result<Value> {
+    let me = caller.id().await?;
+    let token = new_token().map_err(|e| Error::Internal(e.to_string()))?;
+    caller.store().set_token(me, &token_hash(&token)).await?;
+    json(Token { token })
+}

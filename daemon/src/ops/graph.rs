@@ -1,0 +1,55 @@
+//! The follow graph: `follow`, `unfollow`, `followers` and `following`.
+
+use roost_shared::time::now_millis;
+use roost_shared::{User, Users};
+use serde_json::Value;
+
+use super::{json, page_and_count};
+use crate::error::{Error, Result};
+use crate::session::Caller;
+
+pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
+    let (me, them) = pair(caller, login).await?;
+    json(caller.store().follow(me, them.id, now_millis()).await?)
+}
+
+pub async fn unfollow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
+    let (me, them) = pair(caller, login).await?;
+    json(caller.store().unfollow(me, them.id, now_millis()).await?)
+}
+
+/// Which side of the graph a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum List {
+    Followers,
+    Following,
+}
+
+pub async fn list(
+    caller: &mut Caller<'_>,
+    list: List,
+    login: Option<&str>,
+    page: Option<u32>,
+    count: Option<u32>,
+) -> Result<Value> {
+    let (page, count) = page_and_count(page, count)?;
+    let uid = caller.subject(login).await?;
+    let store = caller.store();
+    let users = match list {
+        List::Followers => store.followers(uid, page, count).await?,
+        List::Following => store.following(uid, page, count).await?,
+    };
+    json(Users { users })
+}
+
+/// The acting account and the other user of a follow or unfollow.
+async fn pair(caller: &mut Caller<'_>, login: &str) -> Result<(u64, User)> {
+    let me = caller.id().await?;
+    let them = caller.store().user_by_login(login).await?;
+    if them.id == me {
+        return Err(Error::BadRequest(
+            "you cannot follow or unfollow yourself".into(),
+        ));
+    }
+    Ok((me, them))
+}

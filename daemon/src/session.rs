@@ -1,0 +1,108 @@
+//! The caller: one connection's peer credentials, its account (looked up once;
+//! accounts are never removed), its subscriptions and its queue to the writer;
+//! and per request, [`Caller`], the one way to learn who acts.
+
+use roost_shared::User;
+
+use crate::connection::Outgoing;
+use crate::daemon::Daemon;
+use crate::error::{Error, Result};
+use crate::identity::Peer;
+use crate::store::Store;
+use crate::stream::{Queue, Subscriptions};
+
+/// What one connection knows about its caller. Dropping it ends its subscriptions.
+pub struct Session {
+    pub peer: Peer,
+    /// The caller's own account, once known.
+    account: Option<u64>,
+    pub subscriptions: Subscriptions,
+    /// The connection's writer queue, for subscriptions.
+    pub queue: Queue<Outgoing>,
+}
+
+impl Session {
+    pub fn new(peer: Peer, queue: Queue<Outgoing>, max_subscriptions: usize) -> Session {
+        Session {
+            peer,
+            account: None,
+            subscriptions: Subscriptions::new(max_subscriptions),
+            queue,
+        }
+    }
+}
+
+/// One request's caller: the connection's session and the `as` it names.
+pub struct Caller<'a> {
+    pub daemon: &'a Daemon,
+    pub session: &'a mut Session,
+    as_login: Option<String>,
+}
+
+impl<'a> Caller<'a> {
+    pub fn new(daemon: &'a Daemon, session: &'a mut Session, as_login: Option<String>) -> Self {
+        Caller {
+            daemon,
+            session,
+            as_login,
+        }
+    }
+
+    pub fn store(&self) -> &'a Store {
+        self.daemon.store()
+    }
+
+    pub fn peer(&self) -> Peer {
+        self.session.peer
+    }
+
+    /// Whether the request names an `as`.
+    pub fn names_as(&self) -> bool {
+        self.as_login.is_some()
+    }
+
+    /// The account the request acts for: `as` (an operator's choice, or the
+    /// caller's own login), else the caller's own account, if registered.
+    pub async fn account(&mut self) -> Result<Option<u64>> {
+        let store = self.store();
+        if self.session.account.is_none() {
+            self.session.account = store.id_of_unix_uid(self.session.peer.uid).await?;
+        }
+        let Some(login) = self.as_login.as_deref() else {
+            return Ok(self.session.account);
+        };
+        let target = store.id_of_login(login).await?;
+        if self.session.peer.operator {
+            return target.map(Some).ok_or_else(|| Error::unknown_user(login));
+        }
+        match (target, self.session.account) {
+            (Some(t), Some(own)) if t == own => Ok(Some(own)),
+            _ => Err(Error::Forbidden(
+                "only operators may act `as` another account".into(),
+            )),
+        }
+    }
+
+    /// The acting account; `not_registered` without one.
+    pub async fn id(&mut self) -> Result<u64> {
+        self.account().await?.ok_or(Error::NotRegistered)
+    }
+
+    /// The acting account's full record.
+    pub async fn me(&mut self) -> Result<User> {
+        let id = self.id().await?;
+        self.store().user(id).await?.ok_or(Error::NotRegistered)
+    }
+
+    /// The user a read is about: `login`, or else the acting account.
+    pub async fn subject(&mut self, login: Option<&str>) -> Result<u64> {
+        match login {
+            Some(login) => self
+                .store()
+                .id_of_login(login)
+                .await?
+                .ok_or_else(|| Error::unknown_user(login)),
+            None => self.id().await,
+        }
+    }
+}
