@@ -80,8 +80,8 @@ pub enum Sub {
         #[arg(long, value_delimiter = ',')]
         follow: Vec<String>,
         /// Boxes as west,south,east,north[,west,south,east,north...]
-        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
-        locations: Vec<f64>,
+        #[arg(long, allow_hyphen_values = true)]
+        locations: Vec<String>,
         /// A deterministic sample of this percent of all statuses
         #[arg(long, conflicts_with_all = ["track", "follow", "locations", "firehose", "home"])]
         sample: Option<u8>,
@@ -307,13 +307,8 @@ async fn execute(
             } else if let Some(percent) = sample {
                 Stream::Sample(Sample { percent })
             } else {
-                if !locations.len().is_multiple_of(4) {
-                    return Err(failure("--locations takes four numbers per box"));
-                }
-                let locations = locations
-                    .chunks(4)
-                    .map(|c| [c[0], c[1], c[2], c[3]])
-                    .collect();
+                let locations = roost_shared::validate::location_boxes(&locations.join(","))
+                    .map_err(failure)?;
                 Stream::Filter(Filter {
                     follow,
                     track,

@@ -6,10 +6,12 @@
 //! - [`ui`]: drawing the state with ratatui; `render` only reads.
 //! - [`keys`]: the key table behind both the app and its help overlay, remappable.
 //! - [`text`]: sanitizing, wrapping by display width, relative times.
-//! - [`run`]: the terminal, the event loop and the reconnecting backend.
+//! - [`run`]: the terminal and the event loop.
+//! - [`backend`]: the connection task: effects in, messages out, reconnecting.
 //! - [`cli`]: the subcommands for scripts.
 
 pub mod app;
+pub mod backend;
 pub mod cli;
 pub mod client;
 pub mod keys;

@@ -1,0 +1,393 @@
+//! `update` driven without a terminal or a daemon.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use roost_shared::{Event, FollowEntry, Status, Stream, User};
+
+use super::*;
+
+pub fn user(id: u64, login: &str) -> User {
+    User {
+        id,
+        login: login.into(),
+        name: login.to_uppercase(),
+        followers: 0,
+        following: 0,
+        posts: 0,
+        signup: "2026-11-26T21:49:06.123Z".into(),
+        relationship: None,
+    }
+}
+
+pub fn status(id: u64, uid: u64, login: &str, text: &str) -> Status {
+    Status {
+        id,
+        uid,
+        login: login.into(),
+        text: text.into(),
+        posted: "2026-11-26T21:50:00.001Z".into(),
+        location: None,
+    }
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(key(c));
+    }
+}
+
+/// A registered app with a home timeline of `n` statuses (newest first).
+pub fn loaded(n: u64) -> App {
+    let mut app = App::new(KeyMap::default());
+    app.update(Msg::Live {
+        me: Some(user(1, "me")),
+    });
+    let statuses = (1..=n)
+        .rev()
+        .map(|i| status(i, 2, "friend", &format!("status {i}")))
+        .collect();
+    app.update(Msg::Home(statuses));
+    app
+}
+
+#[test]
+fn first_run_asks_for_a_name_and_registers() {
+    let mut app = App::new(KeyMap::default());
+    assert_eq!(app.update(Msg::Live { me: None }), []);
+    assert!(matches!(
+        app.mode,
+        Mode::Prompt {
+            kind: PromptKind::Register,
+            ..
+        }
+    ));
+    app.update(code(KeyCode::Enter));
+    assert!(
+        matches!(
+            app.mode,
+            Mode::Prompt {
+                kind: PromptKind::Register,
+                ..
+            }
+        ),
+        "a blank name is refused"
+    );
+    typed(&mut app, "Ada L");
+    app.update(code(KeyCode::Backspace));
+    let effects = app.update(code(KeyCode::Enter));
+    assert_eq!(effects, [Effect::Register("Ada ".trim().to_owned())]);
+    assert_eq!(
+        app.update(Msg::Registered(user(1, "ada"))),
+        [Effect::LoadHome]
+    );
+    assert_eq!(app.me.as_ref().unwrap().login, "ada");
+}
+
+#[test]
+fn moving_and_marking_read() {
+    let mut app = loaded(5);
+    assert_eq!(app.unread(), 5);
+    app.update(key('j'));
+    app.update(key('j'));
+    assert_eq!(app.home.selected, 2);
+    app.update(key('G'));
+    assert_eq!(app.home.selected, 4);
+    app.update(key('k'));
+    assert_eq!(app.home.selected, 3);
+    assert_eq!(app.update(key('g')), [Effect::SetMarker(5)]);
+    assert_eq!(app.unread(), 0);
+    assert_eq!(app.update(key('g')), [], "already read");
+    app.update(Msg::ScrollDown);
+    assert_eq!(app.home.selected, 1);
+}
+
+#[test]
+fn new_statuses_keep_the_reader_in_place_and_are_counted() {
+    let mut app = loaded(3);
+    app.update(key('j'));
+    let reading = app.home.current().unwrap().id;
+    app.update(Msg::HomeEvent(Event::Status {
+        sub: 1,
+        eid: roost_shared::Eid { ms: 1, seq: 0 },
+        status: status(10, 2, "friend", "new"),
+    }));
+    app.update(Msg::HomeEvent(Event::Status {
+        sub: 1,
+        eid: roost_shared::Eid { ms: 2, seq: 0 },
+        status: status(11, 2, "friend", "newer"),
+    }));
+    assert_eq!(app.home.current().unwrap().id, reading);
+    assert_eq!(app.home.new_above, 2);
+    assert_eq!(app.home.statuses[0].id, 11);
+    app.update(Msg::HomeEvent(Event::Delete {
+        sub: 1,
+        eid: roost_shared::Eid { ms: 3, seq: 0 },
+        status: 10,
+        uid: 2,
+    }));
+    assert_eq!(app.home.current().unwrap().id, reading);
+    assert_eq!(app.home.new_above, 1);
+    assert_eq!(
+        app.update(Msg::HomeEvent(Event::Gap { sub: 1 })),
+        [Effect::LoadHome]
+    );
+}
+
+#[test]
+fn compose_send_cancel_and_failure_keeps_the_draft() {
+    let mut app = loaded(1);
+    app.update(key('c'));
+    assert!(matches!(app.mode, Mode::Compose(_)));
+    typed(&mut app, "hello 数据库");
+    assert_eq!(app.update(ctrl('s')), [Effect::Post("hello 数据库".into())]);
+    assert!(matches!(app.mode, Mode::Normal));
+    app.update(Msg::Failed {
+        effect: Effect::Post("hello 数据库".into()),
+        message: "unavailable".into(),
+    });
+    let Mode::Compose(area) = &app.mode else {
+        panic!("the draft comes back")
+    };
+    assert_eq!(area.lines().join("\n"), "hello 数据库");
+    // Esc on a draft asks; no keeps it, yes drops it.
+    app.update(code(KeyCode::Esc));
+    assert!(matches!(app.mode, Mode::Confirm { .. }));
+    app.update(key('n'));
+    assert!(matches!(app.mode, Mode::Compose(_)));
+    app.update(code(KeyCode::Esc));
+    app.update(key('y'));
+    assert!(matches!(app.mode, Mode::Normal));
+    // Too long: not sent.
+    app.update(key('c'));
+    app.update(Msg::Paste("x".repeat(1001)));
+    assert_eq!(app.update(ctrl('s')), []);
+    assert!(app.message.as_deref().unwrap().contains("1000"));
+    // Quitting with a draft asks first.
+    app.update(ctrl('c'));
+    assert!(!app.quit);
+    app.update(key('y'));
+    assert!(app.quit);
+}
+
+#[test]
+fn delete_only_own_statuses_after_confirmation() {
+    let mut app = loaded(2);
+    app.update(key('d'));
+    assert!(matches!(app.mode, Mode::Normal), "not mine");
+    app.update(Msg::Posted(status(9, 1, "me", "mine")));
+    app.update(key('g'));
+    app.update(key('d'));
+    assert!(matches!(app.mode, Mode::Confirm { .. }));
+    assert_eq!(app.update(key('y')), [Effect::Delete(9)]);
+    app.update(Msg::Deleted(9));
+    assert!(app.home.statuses.iter().all(|s| s.id != 9));
+}
+
+#[test]
+fn profiles_lists_follow_and_unfollow() {
+    let mut app = loaded(2);
+    assert_eq!(app.update(key('a')), [Effect::LoadProfile("friend".into())]);
+    let mut friend = user(2, "friend");
+    friend.relationship = Some(roost_shared::Relationship::default());
+    app.update(Msg::Profile {
+        user: friend,
+        statuses: vec![status(2, 2, "friend", "x")],
+    });
+    assert_eq!(app.pane, Pane::Detail);
+    assert_eq!(app.update(key('f')), [Effect::Follow("friend".into())]);
+    let mut friend = user(2, "friend");
+    friend.followers = 1;
+    app.update(Msg::Followed {
+        user: friend,
+        following: true,
+    });
+    app.update(key('f'));
+    assert!(
+        matches!(app.mode, Mode::Confirm { .. }),
+        "unfollow asks first"
+    );
+    assert_eq!(app.update(key('y')), [Effect::Unfollow("friend".into())]);
+    assert_eq!(
+        app.update(key('F')),
+        [Effect::LoadList(ListKind::Followers, "friend".into())]
+    );
+    let entry = FollowEntry {
+        user: user(3, "fan"),
+        since: "2026-11-26T21:50:00.001Z".into(),
+    };
+    app.update(Msg::List {
+        kind: ListKind::Followers,
+        login: "friend".into(),
+        entries: vec![entry],
+    });
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::LoadProfile("fan".into())]
+    );
+    app.update(key('q'));
+    assert_eq!(app.pane, Pane::Home);
+    assert!(!app.quit);
+    app.update(key('@'));
+    typed(&mut app, "@bob");
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::LoadProfile("bob".into())]
+    );
+    app.update(key('q'));
+    assert!(app.quit);
+}
+
+/// Issue 7: whether the caller follows a profile comes with the profile.
+#[test]
+fn a_profile_knows_from_its_relationship_whether_you_follow_it() {
+    let mut app = loaded(1);
+    let mut friend = user(2, "friend");
+    friend.relationship = Some(roost_shared::Relationship {
+        following: true,
+        ..Default::default()
+    });
+    app.update(Msg::Profile {
+        user: friend,
+        statuses: Vec::new(),
+    });
+    assert_eq!(app.update(key('f')), [], "unfollow asks first");
+    assert!(matches!(app.mode, Mode::Confirm { .. }));
+    assert_eq!(app.update(key('y')), [Effect::Unfollow("friend".into())]);
+}
+
+#[test]
+fn the_stream_pane_filters_and_counts() {
+    let mut app = loaded(0);
+    app.update(key('e'));
+    typed(
+        &mut app,
+        "track: redis, rust tui; follow: @alice bob; loc: -122.75,36.8,-121.75,37.8",
+    );
+    let effects = app.update(code(KeyCode::Enter));
+    let [Effect::Subscribe(Stream::Filter(f))] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(f.track, ["redis", "rust tui"]);
+    assert_eq!(f.follow, ["alice", "bob"]);
+    assert_eq!(f.locations, [[-122.75, 36.8, -121.75, 37.8]]);
+    assert_eq!(app.pane, Pane::Stream);
+    for id in 1..=3 {
+        app.update(Msg::StreamEvent(Event::Status {
+            sub: 2,
+            eid: roost_shared::Eid { ms: id, seq: 0 },
+            status: status(id, 5, "x", "redis"),
+        }));
+    }
+    assert_eq!(app.stream.count, 3);
+    assert_eq!(app.stream.matches.statuses[0].id, 3);
+    app.update(Msg::StreamEvent(Event::Lagged { sub: 2, dropped: 4 }));
+    assert_eq!(app.stream.lagged, 4);
+    assert_eq!(parse_filter("firehose"), Ok(Stream::Firehose));
+    assert_eq!(
+        parse_filter("sample 10%"),
+        Ok(Stream::Sample(roost_shared::Sample { percent: 10 }))
+    );
+    assert!(parse_filter("loc: 1,2,3").is_err());
+    assert!(parse_filter("").is_err());
+    app.update(key('e'));
+    app.update(code(KeyCode::Esc));
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn connection_states_and_help() {
+    let mut app = loaded(1);
+    app.update(Msg::Reconnecting {
+        attempt: 2,
+        at_ms: 5000,
+    });
+    assert_eq!(
+        app.conn,
+        ConnState::Reconnecting {
+            attempt: 2,
+            at_ms: 5000
+        }
+    );
+    assert_eq!(
+        app.update(Msg::Live {
+            me: Some(user(1, "me"))
+        }),
+        [Effect::LoadHome]
+    );
+    assert_eq!(app.conn, ConnState::Live);
+    app.update(key('?'));
+    assert!(matches!(app.mode, Mode::Help));
+    app.update(key('x'));
+    assert!(matches!(app.mode, Mode::Normal));
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.pane, Pane::Stream);
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.pane, Pane::Home);
+}
+
+#[test]
+fn paging_lists_refresh_and_panes() {
+    let mut app = loaded(30);
+    app.update(Msg::Resize { height: 16 });
+    assert_eq!(app.page, 4);
+    app.update(code(KeyCode::PageDown));
+    assert_eq!(app.home.selected, 4);
+    app.update(ctrl('d'));
+    assert_eq!(app.home.selected, 8);
+    app.update(code(KeyCode::PageUp));
+    assert_eq!(app.home.selected, 4);
+    app.update(code(KeyCode::End));
+    assert_eq!(app.home.selected, 29);
+    app.update(Msg::ScrollUp);
+    assert_eq!(app.home.selected, 28);
+    assert_eq!(app.update(key('r')), [Effect::LoadHome]);
+    assert_eq!(
+        app.update(key('W')),
+        [Effect::LoadList(ListKind::Following, "me".into())]
+    );
+    let entries = (0..3)
+        .map(|i| FollowEntry {
+            user: user(10 + i, &format!("u{i}")),
+            since: String::new(),
+        })
+        .collect();
+    app.update(Msg::List {
+        kind: ListKind::Following,
+        login: "me".into(),
+        entries,
+    });
+    app.update(key('j'));
+    app.update(key('j'));
+    app.update(key('j'));
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::LoadProfile("u2".into())]
+    );
+    assert_eq!(
+        app.update(key('r')),
+        [Effect::LoadList(ListKind::Following, "me".into())]
+    );
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.pane, Pane::Home);
+    app.update(code(KeyCode::Tab));
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.pane, Pane::Detail, "Tab reaches the open list");
+    app.update(key('h'));
+    assert_eq!(app.pane, Pane::Home);
+    assert!(app.detail.is_none());
+    app.update(code(KeyCode::Tab));
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.pane, Pane::Home, "Esc goes back from the stream");
+    assert!(!app.quit);
+}

@@ -1,0 +1,92 @@
+//! An open profile (its header and its statuses) or a follow list.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::Theme;
+use super::timeline::render_timeline;
+use crate::app::{App, Detail, ListKind};
+use crate::text::{relative, sanitize, truncate};
+
+pub(super) fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
+    match &app.detail {
+        Some(Detail::Profile {
+            user,
+            statuses,
+            following,
+        }) => {
+            let [head, body] =
+                Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
+            let me = app.me.as_ref().is_some_and(|m| m.id == user.id);
+            let relation = if me {
+                "you"
+            } else if *following {
+                "following · f to unfollow"
+            } else {
+                "f to follow"
+            };
+            let lines = vec![
+                Line::from(vec![
+                    Span::styled(
+                        format!(" {}", sanitize(&user.name, false)),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(format!(" @{} · {relation}", user.login), theme.dim()),
+                ]),
+                Line::from(Span::raw(format!(
+                    " {} posts · {} followers (F) · {} following (W) · since {}",
+                    user.posts,
+                    user.followers,
+                    user.following,
+                    user.signup.get(..10).unwrap_or(&user.signup)
+                ))),
+                Line::raw(""),
+            ];
+            frame.render_widget(Paragraph::new(lines), head);
+            render_timeline(app, theme, statuses, "This profile", frame, body);
+        }
+        Some(Detail::List {
+            kind,
+            login,
+            entries,
+            selected,
+        }) => {
+            let title = match kind {
+                ListKind::Followers => format!(" Followers of @{login}"),
+                ListKind::Following => format!(" Followed by @{login}"),
+            };
+            let mut lines = vec![
+                Line::from(Span::styled(title, theme.accent())),
+                Line::raw(""),
+            ];
+            if entries.is_empty() {
+                lines.push(Line::from(Span::styled(" nobody yet", theme.dim())));
+            }
+            let rows = usize::from(area.height).saturating_sub(2);
+            let first = selected.saturating_sub(rows.saturating_sub(1));
+            for (i, e) in entries.iter().enumerate().skip(first).take(rows) {
+                let style = if i == *selected {
+                    theme.selected()
+                } else {
+                    Style::default()
+                };
+                let text = format!(
+                    " @{} {} · {} followers · since {}",
+                    e.user.login,
+                    sanitize(&e.user.name, false),
+                    e.user.followers,
+                    relative(&e.since, app.now_ms)
+                );
+                lines.push(Line::from(Span::styled(
+                    truncate(&text, usize::from(area.width)),
+                    style,
+                )));
+            }
+            frame.render_widget(Paragraph::new(lines), area);
+        }
+        None => {}
+    }
+}

@@ -1,0 +1,115 @@
+//! What covers the panes while it has the keyboard: compose, a one-line
+//! prompt, a yes/no question, the help generated from the key table.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use roost_shared::validate::TEXT_MAX;
+
+use super::Theme;
+use crate::app::{App, Mode, PromptKind};
+use crate::text::{sanitize, truncate, width};
+
+/// A rectangle `w` x `h` centred in `area`, clipped to it.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
+    let area = frame.area();
+    match &app.mode {
+        Mode::Normal => {}
+        Mode::Compose(textarea) => {
+            let text = textarea.lines().join("\n");
+            let count = text.chars().count();
+            let box_area = centered(
+                area,
+                area.width.saturating_sub(4).max(20),
+                (area.height / 2).max(6),
+            );
+            frame.render_widget(Clear, box_area);
+            let over = count > TEXT_MAX;
+            let title = format!(" New status · {count}/{TEXT_MAX} · Ctrl-s send · Esc cancel ");
+            let border = if over {
+                theme.fg(Color::Red)
+            } else {
+                theme.accent()
+            };
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(title)
+                .border_style(border);
+            let inner = block.inner(box_area);
+            frame.render_widget(block, box_area);
+            frame.render_widget(&**textarea, inner);
+        }
+        Mode::Prompt { kind, input } => {
+            let title = match kind {
+                PromptKind::Register => " Welcome to Roost! Your display name (Enter) ",
+                PromptKind::Profile => " Open the profile of @login (Enter; Esc cancels) ",
+                PromptKind::Filter => {
+                    " Stream filter: words, or track: a, b c; follow: alice; loc: w,s,e,n; sample 10; firehose "
+                }
+            };
+            let box_area = centered(area, area.width.saturating_sub(4).max(20), 3);
+            frame.render_widget(Clear, box_area);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(truncate(
+                    title,
+                    usize::from(box_area.width).saturating_sub(2),
+                ))
+                .border_style(theme.accent());
+            let visible = usize::from(box_area.width).saturating_sub(3);
+            let shown: String = {
+                let clean = sanitize(input, false);
+                let chars: Vec<char> = clean.chars().collect();
+                let mut start = 0;
+                while width(&chars[start..].iter().collect::<String>()) > visible {
+                    start += 1;
+                }
+                chars[start..].iter().collect()
+            };
+            frame.render_widget(Paragraph::new(format!("{shown}▏")).block(block), box_area);
+        }
+        Mode::Confirm { question, .. } => {
+            let w = (width(question) as u16 + 4).min(area.width);
+            let box_area = centered(area, w, 3);
+            frame.render_widget(Clear, box_area);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.fg(Color::Yellow));
+            frame.render_widget(Paragraph::new(question.as_str()).block(block), box_area);
+        }
+        Mode::Help => {
+            let rows: Vec<Line> = app
+                .keys
+                .table
+                .iter()
+                .map(|b| {
+                    Line::from(vec![
+                        Span::styled(format!(" {:<18}", b.keys.join(" ")), theme.accent()),
+                        Span::raw(b.help),
+                    ])
+                })
+                .collect();
+            let h = (rows.len() as u16 + 2).min(area.height);
+            let box_area = centered(area, 70, h);
+            frame.render_widget(Clear, box_area);
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .title(" Keys (any key closes) ")
+                .border_style(theme.accent());
+            frame.render_widget(Paragraph::new(rows).block(block), box_area);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Screens drawn on ratatui's `TestBackend`, at many sizes.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use roost_shared::{Event, Location};
+
+use super::*;
+use crate::app::{App, ConnState, Detail, ListKind, Mode, Msg, PromptKind, Timeline};
+use crate::keys::KeyMap;
+use crate::text::width;
+use roost_shared::Status;
+
+fn screen(app: &App, w: u16, h: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| render(app, Theme { color: false }, f))
+        .unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    // A wide character's second cell is not part of the text.
+    (0..h)
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = 0;
+            while x < w {
+                let symbol = buffer[(x, y)].symbol();
+                line.push_str(symbol);
+                x += width(symbol).max(1) as u16;
+            }
+            line.trim_end().to_owned()
+        })
+        .collect()
+}
+
+fn status(id: u64, login: &str, text: &str) -> Status {
+    Status {
+        id,
+        uid: id + 100,
+        login: login.into(),
+        text: text.into(),
+        posted: "2026-11-26T21:50:00.001Z".into(),
+        location: None,
+    }
+}
+
+fn app() -> App {
+    let mut app = App::new(KeyMap::default());
+    app.now_ms = roost_shared::time::parse_millis("2026-11-26T21:52:01.000Z").unwrap();
+    let me = roost_shared::User {
+        id: 1,
+        login: "ada".into(),
+        name: "Ada".into(),
+        followers: 0,
+        following: 1,
+        posts: 0,
+        signup: "2026-11-26T21:49:06.123Z".into(),
+        relationship: None,
+    };
+    app.update(Msg::Live { me: Some(me) });
+    app.update(Msg::Home(vec![
+        status(3, "wei", "我喜欢数据库 and 🦀 crabs"),
+        status(
+            2,
+            "evil",
+            "clear\u{1b}[2J screen \u{202E}reversed\u{2028}next",
+        ),
+        status(1, "bob", "e\u{301}tude: combining marks"),
+    ]));
+    app
+}
+
+#[test]
+fn home_timeline_with_cjk_emoji_and_hostile_text() {
+    let lines = screen(&app(), 60, 16);
+    assert!(
+        lines[0].contains("Home (3)") && lines[0].contains("Stream (0)"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines[1], "▌@wei · 2m  #3");
+    assert_eq!(lines[2], "▌ 我喜欢数据库 and 🦀 crabs");
+    assert_eq!(lines[4], " @evil · 2m");
+    assert_eq!(lines[5], "  clear\u{FFFD}[2J screen reversed");
+    assert_eq!(lines[6], "  next");
+    assert!(lines.iter().any(|l| l.contains("e\u{301}tude")));
+    assert!(
+        lines[15].starts_with(" @ada  ● live · 3 unread"),
+        "{}",
+        lines[15]
+    );
+}
+
+#[test]
+fn small_and_large_terminals() {
+    let mut app = app();
+    for i in 10..60 {
+        app.update(Msg::HomeEvent(Event::Status {
+            sub: 1,
+            eid: roost_shared::Eid { ms: i, seq: 0 },
+            status: status(i, "many", &"long words ".repeat(30)),
+        }));
+    }
+    let small = screen(&app, 40, 12);
+    assert!(small.iter().all(|l| width(l) <= 40));
+    assert!(small[11].contains("@ada"));
+    let large = screen(&app, 300, 100);
+    assert!(large[99].contains("live"));
+    assert!(large.iter().filter(|l| l.contains("@many")).count() > 20);
+    // Scrolled down, new statuses show a marker.
+    app.update(Msg::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('j'),
+    )));
+    app.update(Msg::HomeEvent(Event::Status {
+        sub: 1,
+        eid: roost_shared::Eid::ZERO,
+        status: status(99, "late", "hi"),
+    }));
+    assert!(screen(&app, 60, 16)[1].contains("↑ 1 new"));
+}
+
+#[test]
+fn stream_pane_compose_help_and_reconnecting() {
+    let mut app = app();
+    app.stream.filter = "track: 数据库".into();
+    app.stream.active = true;
+    app.pane = Pane::Stream;
+    let mut located = status(7, "geo", "库 nearby");
+    located.location = Some(Location {
+        lat: 52.5,
+        lon: 13.4,
+    });
+    app.update(Msg::StreamEvent(Event::Status {
+        sub: 2,
+        eid: roost_shared::Eid { ms: 1, seq: 0 },
+        status: located,
+    }));
+    let lines = screen(&app, 60, 12);
+    assert_eq!(lines[1], " Filter: track: 数据库");
+    assert_eq!(lines[2], " 1 matches · live");
+    assert!(lines[3].contains("@geo · 2m · 52.50,13.40"));
+    assert!(lines[0].contains("Stream (1)"));
+
+    app.update(Msg::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('c'),
+    )));
+    app.update(Msg::Paste("draft 🦀".into()));
+    let lines = screen(&app, 60, 16);
+    assert!(
+        lines.iter().any(|l| l.contains("New status · 7/1000")),
+        "{lines:#?}"
+    );
+    assert!(lines.iter().any(|l| l.contains("draft 🦀")));
+
+    app.mode = Mode::Help;
+    let lines = screen(&app, 80, 30);
+    for b in &app.keys.table {
+        assert!(
+            lines.iter().any(|l| l.contains(b.help)),
+            "help lacks {}",
+            b.help
+        );
+    }
+
+    app.mode = Mode::Normal;
+    app.conn = ConnState::Reconnecting {
+        attempt: 1,
+        at_ms: app.now_ms + 3000,
+    };
+    assert!(screen(&app, 60, 12)[11].contains("reconnecting in 3s"));
+}
+
+#[test]
+fn tiny_terminals_never_panic() {
+    let mut app = app();
+    let mode = |n: usize| match n {
+        0 => Mode::Normal,
+        1 => Mode::Help,
+        2 => Mode::Prompt {
+            kind: PromptKind::Filter,
+            input: "数据库 ".repeat(20),
+        },
+        3 => Mode::Confirm {
+            question: "Delete? (y/n)".into(),
+            then: vec![],
+            quit: false,
+            back_to: None,
+        },
+        _ => Mode::Compose(Box::default()),
+    };
+    let user = app.me.clone().unwrap();
+    let statuses = Timeline {
+        statuses: app.home.statuses.clone(),
+        loaded: true,
+        ..Timeline::default()
+    };
+    let profile = Detail::Profile {
+        user: user.clone(),
+        statuses,
+        following: true,
+    };
+    let entry = roost_shared::FollowEntry {
+        user,
+        since: "2026-11-26T21:50:00.001Z".into(),
+    };
+    let list = Detail::List {
+        kind: ListKind::Followers,
+        login: "ada".into(),
+        entries: vec![entry],
+        selected: 0,
+    };
+    for n in 0..5 {
+        app.mode = mode(n);
+        for (pane, detail) in [
+            (Pane::Home, None),
+            (Pane::Stream, None),
+            (Pane::Detail, Some(profile.clone())),
+            (Pane::Detail, Some(list.clone())),
+        ] {
+            app.detail = detail;
+            app.pane = pane;
+            for (w, h) in [(1, 1), (2, 2), (5, 3), (10, 4), (20, 6), (40, 12)] {
+                screen(&app, w, h);
+            }
+        }
+    }
+}
