@@ -356,7 +356,8 @@ mod tests {
     use super::*;
     use crate::store::{Happening, LogEntry};
 
-    fn rendered(ms: u64) -> Arc<Rendered> {
+    /// The entry of status `ms`, posted at eid `ms-0`.
+    fn entry(ms: u64) -> LogEntry {
         let status = Status {
             id: ms,
             uid: 1,
@@ -365,11 +366,14 @@ mod tests {
             posted: String::new(),
             location: None,
         };
-        let entry = LogEntry {
+        LogEntry {
             eid: Eid { ms, seq: 0 },
             happening: Happening::Status(status),
-        };
-        Arc::new(Rendered::new(&entry))
+        }
+    }
+
+    fn rendered(ms: u64) -> Arc<Rendered> {
+        Arc::new(Rendered::new(&entry(ms)))
     }
 
     fn eids(out: &[u8]) -> Vec<u64> {
@@ -393,20 +397,7 @@ mod tests {
         // Live events 3 and 4 arrive while the replay sends 1 to 3.
         merge.feed(live(3), &mut out).unwrap();
         for ms in 1..=3 {
-            let event = to_event(
-                5,
-                &LogEntry {
-                    eid: Eid { ms, seq: 0 },
-                    happening: Happening::Delete(Status {
-                        id: ms,
-                        uid: 1,
-                        login: "a".into(),
-                        text: "t".into(),
-                        posted: String::new(),
-                        location: None,
-                    }),
-                },
-            );
+            let event = to_event(5, &entry(ms));
             merge
                 .feed(Feed::Replayed(Box::new(event)), &mut out)
                 .unwrap();
@@ -426,5 +417,44 @@ mod tests {
         merge.report_lag(&mut out).unwrap();
         assert_eq!(eids(&out), [1, 2, 3, 4, 5]);
         assert!(merge.subs.is_empty());
+    }
+
+    #[test]
+    fn a_subscription_ends_when_dropped_and_counts_against_its_owner() {
+        let hub = Arc::new(Hub::new(std::time::Duration::from_secs(60)));
+        let queue = |capacity| {
+            let (tx, rx) = mpsc::channel::<Feed>(capacity);
+            let closer = Arc::new(Notify::new());
+            (Box::new(Queue { tx, closer }), rx)
+        };
+        let open = |owner, sink| Subscription::open(&hub, owner, 1, Matcher::Firehose, sink);
+        let (sink, mut rx) = queue(2);
+        let first = open(7, sink).unwrap();
+        let refused = open(7, queue(2).0);
+        let refused = refused.err().expect("a second subscription of owner 7");
+        assert!(matches!(refused, Error::RateLimited(_)), "{refused}");
+        let (sink, _other_rx) = queue(8);
+        let other = open(8, sink).unwrap();
+        assert_eq!(hub.len(), 2);
+        // A queue of two takes two events; the third is counted as dropped.
+        for ms in 1..=3 {
+            hub.dispatch(&entry(ms));
+        }
+        assert_eq!(first.tally().take_dropped(), 1);
+        assert!(matches!(rx.try_recv(), Ok(Feed::Live { .. })));
+        let tally = first.tally().clone();
+        drop(first);
+        assert!(!tally.is_open());
+        assert_eq!(hub.len(), 1);
+        let again = open(7, queue(2).0).expect("room again once the first ended");
+        let again_id = again.id();
+        let mut subs = Subscriptions::new(1);
+        subs.insert(again);
+        assert!(subs.check_room().is_err());
+        assert!(matches!(subs.end(99), Err(Error::NotFound(_))));
+        subs.end(again_id).unwrap();
+        assert_eq!(hub.len(), 1, "only `other` is left");
+        drop(other);
+        assert!(hub.is_empty());
     }
 }

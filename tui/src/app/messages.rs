@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 use roost_shared::{Event, FollowEntry, Marker, Status, Stream, User};
 
-use super::ListKind;
+use super::model::ListKind;
 
 /// Everything that can happen to the app.
 #[derive(Debug, Clone)]
