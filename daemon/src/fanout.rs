@@ -114,12 +114,18 @@ impl FanoutWorker {
     }
 }
 
-/// Finishes follows and unfollows whose roostd died between their steps (see
+/// Finishes posts, follows and unfollows whose roostd died between their
+/// steps (see `Store::finish_abandoned_posts` and
 /// `Store::finish_abandoned_changes`): at start, then every half `idle_ms`.
 pub async fn finish_abandoned_changes(store: Store, idle_ms: u64, mut stop: watch::Receiver<bool>) {
     let period = Duration::from_millis((idle_ms / 2).max(100));
     loop {
         let now = roost_shared::time::now_millis();
+        match store.finish_abandoned_posts(idle_ms as i64, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "published posts left half done by a roostd that died"),
+            Err(e) => tracing::warn!(error = %e, "finishing abandoned posts failed; will retry"),
+        }
         match store.finish_abandoned_changes(idle_ms as i64, now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(n, "finished follows left half done by a roostd that died"),

@@ -21,11 +21,13 @@
 //! - [`redis_server`]: the private redis-server started when none is configured.
 //! - [`config`]: the command-line flags.
 //! - [`error`]: the error type, one protocol error code per variant.
+//! - [`failpoint`]: named crash points for the crash-safety tests.
 
 pub mod config;
 pub mod connection;
 pub mod daemon;
 pub mod error;
+pub mod failpoint;
 pub mod fanout;
 pub mod http;
 pub mod identity;

@@ -4,6 +4,7 @@
 mod bad_input;
 mod cluster;
 mod concurrency;
+mod crashes;
 mod fanout;
 mod http;
 mod identity;

@@ -10,7 +10,8 @@
 //! | `{ns}:next_user` | string | global | last user id issued |
 //! | `{ns}:user:<id>` | hash | global | id, login, name, signup (ms), unix_uid |
 //! | `{ns}:next_status` | string | global | last status id issued |
-//! | `{ns}:status_author` | hash | global | status id → author's user id |
+//! | `{ns}:status_author` | hash | global | status id → author's user id, once published; 0 once deleted |
+//! | `{ns}:pending_posts` | zset | global | `<author>:<sid>` of posts not yet published, score ms |
 //! | `{ns}:jobs` | stream | global | durable background jobs (consumer group `workers`) |
 //! | `{ns}:events` | stream | global | the event log: posts, deletes, follows, unfollows |
 //! | `{ns}:tokens` | hash | global | SHA-256 of a bearer token → user id |
@@ -80,6 +81,12 @@ impl Keys {
 
     pub fn status_author(&self) -> String {
         self.global("status_author")
+    }
+
+    /// Posts written or being written whose event and fan-out job are not
+    /// queued yet: `<author>:<sid>` → allocation time (ms).
+    pub fn pending_posts(&self) -> String {
+        self.global("pending_posts")
     }
 
     pub fn jobs(&self) -> String {
@@ -246,7 +253,9 @@ mod tests {
             k.user(42),
             k.next_status(),
             k.status_author(),
+            k.pending_posts(),
             k.jobs(),
+            k.events(),
         ];
         assert!(
             global.iter().all(|key| slot(key) == slot(&k.logins())),

@@ -24,29 +24,54 @@ return id
     )
 });
 
-/// Takes a status id, records its author and appends the post to the event log.
-/// KEYS: next_status, status_author, events. ARGV: event log length, author id,
-/// then the status's [field, value, ...] without its id. Returns the id.
+/// Takes a status id and marks the post pending until it is published, so a
+/// roostd that dies before publishing is finished by another (or itself after
+/// a restart). KEYS: next_status, pending_posts. ARGV: author id, now (ms).
+/// Returns the id.
 pub static ALLOCATE_STATUS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local id = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], id, ARGV[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[1], '*', 'kind', 'status', 'id', id, unpack(ARGV, 3))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1] .. ':' .. id)
 return id
 ",
     )
 });
 
+/// Publishes a written status, once: records its author (which lets `delete`
+/// find it), appends it to the event log, queues the fan-out job past the
+/// inline first page (if any) and ends its pending mark, in one step. A status
+/// already published, or deleted since (its author entry is then a 0
+/// tombstone), is not published again. KEYS: status_author, events, jobs,
+/// pending_posts. ARGV: status id, author id, event log length, number N of
+/// status field arguments, the status's N [field, value, ...], then the job's
+/// [field, value, ...] (none: no job). Returns 1 if this call published it.
+pub static PUBLISH_STATUS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+redis.call('ZREM', KEYS[4], ARGV[2] .. ':' .. ARGV[1])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local n = tonumber(ARGV[4])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'status', unpack(ARGV, 5, 4 + n))
+if #ARGV > 4 + n then redis.call('XADD', KEYS[3], '*', unpack(ARGV, 5 + n)) end
+return 1
+",
+    )
+});
+
 /// Claims the deletion of a status (only one of racing deletes wins), appends
-/// it to the event log and queues its cleanup job, in one step.
+/// it to the event log and queues its cleanup job, in one step. The author
+/// entry becomes a 0 tombstone, so a late publish of the same status (by a
+/// roostd finishing an abandoned post) cannot bring it back.
 /// KEYS: status_author, events, jobs. ARGV: status id, event log length, number
 /// N of status field arguments, the status's N [field, value, ...], then the
 /// job's [field, value, ...]. Returns 1 if this call claimed it, else 0.
 pub static DELETE_CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') <= 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 0)
 local n = tonumber(ARGV[3])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'delete', unpack(ARGV, 4, 3 + n))
 redis.call('XADD', KEYS[3], '*', unpack(ARGV, 4 + n))
@@ -56,7 +81,8 @@ return 1
 });
 
 /// Writes a status with its profile entry, `posts` counter and the author's own
-/// home timeline, then returns the first page of followers for the inline fan-out.
+/// home timeline, then returns the first page of followers for the inline
+/// fan-out. The post stays pending (see `ALLOCATE_STATUS`) until published.
 /// KEYS: status, profile, home, counts, followers (all the author's slot).
 /// ARGV: member, cap, batch, then the status hash's [field, value, ...].
 /// Returns the followers page as [member, score, ...].

@@ -6,14 +6,19 @@ use roost_shared::{Location, Status, User};
 
 use super::events::status_fields;
 use super::jobs::{Cursor, Job, JobKind};
-use super::scripts::{ALLOCATE_STATUS, DELETE, DELETE_CLAIM, HOME_ADD, PAGE_AFTER, POST};
+use super::scripts::{
+    ALLOCATE_STATUS, DELETE, DELETE_CLAIM, HOME_ADD, PAGE_AFTER, POST, PUBLISH_STATUS,
+};
 use super::{Entry, Fields, Store, field, int_field, scored_pairs};
 use crate::error::{Error, Result};
+use crate::failpoint::crash_point;
 
 impl Store {
-    /// Posts a status: writes it with the author's profile, home and `posts`
-    /// counter in one step, queues a durable job for followers past the first
-    /// batch, then writes the first batch's home timelines before answering.
+    /// Posts a status, in steps that a crash between any two of them leaves
+    /// finishable (see `finish_abandoned_posts`): an id with a pending mark;
+    /// the status with the author's profile, home and `posts` counter in one
+    /// step; the first page of followers' homes; then one step that publishes
+    /// it (author entry, event, fan-out job for the rest) and ends the mark.
     pub async fn post(
         &self,
         author: &User,
@@ -22,26 +27,22 @@ impl Store {
         now: i64,
     ) -> Result<Status> {
         let k = self.keys();
-        let mut status = Status {
-            id: 0,
+        let sid: u64 = ALLOCATE_STATUS
+            .key(k.next_status())
+            .key(k.pending_posts())
+            .arg(author.id)
+            .arg(now)
+            .invoke_async(&mut self.conn())
+            .await?;
+        crash_point("post.allocated");
+        let status = Status {
+            id: sid,
             uid: author.id,
             login: author.login.clone(),
             text: text.to_owned(),
             posted: format_millis(now),
             location,
         };
-        let fields = status_fields(&status, now);
-        let mut allocate = ALLOCATE_STATUS.prepare_invoke();
-        allocate
-            .key(k.next_status())
-            .key(k.status_author())
-            .key(k.events());
-        allocate.arg(self.limits.event_log_len).arg(author.id);
-        for (name, value) in fields.iter().filter(|(name, _)| *name != "id") {
-            allocate.arg(*name).arg(value);
-        }
-        status.id = allocate.invoke_async(&mut self.conn()).await?;
-        let sid = status.id;
         let entry = Entry {
             uid: author.id,
             sid,
@@ -60,18 +61,84 @@ impl Store {
             write.arg(name).arg(value);
         }
         let first_page: Value = write.invoke_async(&mut self.conn()).await?;
+        crash_point("post.written");
         let page = scored_pairs(&first_page, "post")?;
-        if page.len() as u32 == self.limits.fanout_batch {
-            let job = Job {
-                kind: JobKind::Fanout,
-                uid: author.id,
-                sid,
-                cursor: Cursor::after(&page),
-            };
-            self.enqueue(&job).await?;
-        }
         self.add_to_homes(entry, &page).await?;
+        crash_point("post.first_page");
+        let rest = (page.len() as u32 == self.limits.fanout_batch).then(|| Job {
+            kind: JobKind::Fanout,
+            uid: author.id,
+            sid,
+            cursor: Cursor::after(&page),
+        });
+        self.publish(&status, now, rest.as_ref()).await?;
+        crash_point("post.published");
         Ok(status)
+    }
+
+    /// The step that makes a written status public: see `PUBLISH_STATUS`.
+    async fn publish(&self, status: &Status, posted_ms: i64, job: Option<&Job>) -> Result<bool> {
+        let k = self.keys();
+        let fields = status_fields(status, posted_ms);
+        let mut call = PUBLISH_STATUS.prepare_invoke();
+        call.key(k.status_author())
+            .key(k.events())
+            .key(k.jobs())
+            .key(k.pending_posts())
+            .arg(status.id)
+            .arg(status.uid)
+            .arg(self.limits.event_log_len)
+            .arg(fields.len() * 2);
+        for (name, value) in fields {
+            call.arg(name).arg(value);
+        }
+        for (name, value) in job.map(Job::fields).unwrap_or_default() {
+            call.arg(name).arg(value);
+        }
+        let published: i64 = call.invoke_async(&mut self.conn()).await?;
+        Ok(published == 1)
+    }
+
+    /// Finishes posts whose roostd died before publishing them: every pending
+    /// mark older than `min_age_ms` is published with a fan-out job over all
+    /// the author's followers (their homes may or may not have it yet), or
+    /// dropped when the status was never written. Returns how many were published.
+    pub async fn finish_abandoned_posts(&self, min_age_ms: i64, now: i64) -> Result<usize> {
+        let k = self.keys();
+        let mut published = 0;
+        loop {
+            let pending: Vec<String> = self
+                .conn()
+                .zrangebyscore_limit(k.pending_posts(), "-inf", now - min_age_ms, 0, 100)
+                .await?;
+            if pending.is_empty() {
+                return Ok(published);
+            }
+            for mark in pending {
+                let parsed = mark.split_once(':').map(|(a, s)| (a.parse(), s.parse()));
+                let Some((Ok(author), Ok(sid))) = parsed else {
+                    let _: i64 = self.conn().zrem(k.pending_posts(), &mark).await?;
+                    continue;
+                };
+                let fields: Fields = self.conn().hgetall(k.status(author, sid)).await?;
+                let Some(status) = status_from(&fields) else {
+                    // Never written: nothing was shown anywhere.
+                    let _: i64 = self.conn().zrem(k.pending_posts(), &mark).await?;
+                    continue;
+                };
+                let followers: u64 = self.conn().zcard(k.followers(author)).await?;
+                let job = (followers > 0).then_some(Job {
+                    kind: JobKind::Fanout,
+                    uid: author,
+                    sid,
+                    cursor: Cursor::Start,
+                });
+                let posted = int_field(&fields, "posted") as i64;
+                if self.publish(&status, posted, job.as_ref()).await? {
+                    published += 1;
+                }
+            }
+        }
     }
 
     /// Deletes a status of `caller`: it leaves the author's timelines and every
@@ -82,7 +149,8 @@ impl Store {
         let k = self.keys();
         let author: Option<u64> = self.conn().hget(k.status_author(), sid).await?;
         let not_found = || Error::NotFound(format!("no status {sid}"));
-        let author = author.ok_or_else(not_found)?;
+        // 0 is the tombstone of a deleted status.
+        let author = author.filter(|a| *a > 0).ok_or_else(not_found)?;
         if author != caller {
             return Err(Error::Forbidden(format!(
                 "status {sid} is not yours to delete"
@@ -113,6 +181,7 @@ impl Store {
         if claimed == 0 {
             return Err(not_found());
         }
+        crash_point("delete.claimed");
         self.delete_own(Entry { uid: author, sid }).await?;
         Ok(())
     }

@@ -1,0 +1,176 @@
+//! Crash safety (issue 8): roostd is aborted at each step of a multi-step
+//! write (named crash points, `ROOST_CRASH_AT`, as a kill -9 there would stop
+//! it) while another roostd on the same Redis goes on; the write is finished
+//! exactly once or leaves no trace: nothing lost, nothing invented.
+
+use std::time::Duration;
+
+use roost_tests::{Client, Redis, Roostd, eventually};
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(30);
+const FLAGS: [&str; 4] = ["--fanout-batch", "5", "--job-claim-idle-ms", "300"];
+
+/// A Redis, a healthy roostd with a client, and `star` with 12 followers: more
+/// than two fan-out batches.
+async fn world() -> (Redis, Roostd, Client, Vec<String>) {
+    let redis = Redis::start();
+    let healthy = Roostd::start(&redis, &FLAGS);
+    let mut c = healthy.client().await;
+    c.bot("star").await;
+    let fans: Vec<String> = (0..12).map(|i| format!("f{i}")).collect();
+    for fan in &fans {
+        c.bot(fan).await;
+        c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
+            .await;
+    }
+    (redis, healthy, c, fans)
+}
+
+/// A second roostd on the same Redis that aborts at `point`.
+fn crashing(redis: &Redis, point: &str) -> Roostd {
+    let mut args = vec!["--redis".to_owned(), redis.url()];
+    args.extend(FLAGS.iter().map(|s| s.to_string()));
+    Roostd::start_with(args, vec![("ROOST_CRASH_AT".into(), point.into())])
+}
+
+/// Sends `request` to a roostd that must die on it.
+async fn dies_on(roostd: &Roostd, request: serde_json::Value) {
+    let mut c = roostd.client().await;
+    c.send(&request).await;
+    assert_eq!(c.read_line().await, None, "roostd answered {request}");
+}
+
+/// How many of `logins` have status `sid` in their home timeline.
+async fn holders(c: &mut Client, logins: &[String], sid: u64) -> usize {
+    let mut n = 0;
+    for login in logins {
+        n += c
+            .home(login, 50)
+            .await
+            .iter()
+            .filter(|s| s["id"].as_u64() == Some(sid))
+            .count();
+    }
+    n
+}
+
+/// How many events of `kind` for status `sid` the event log holds.
+fn logged(redis: &Redis, kind: &str, sid: u64) -> usize {
+    let lines = redis.cli_lines(&["XRANGE", "{roost}:events", "-", "+"]);
+    let sid = sid.to_string();
+    lines
+        .windows(4)
+        .filter(|w| w[0] == "kind" && w[1] == kind && w[2] == "id" && w[3] == sid)
+        .count()
+}
+
+fn pending(redis: &Redis) -> u64 {
+    let n = redis.cli(&["ZCARD", "{roost}:pending_posts"]);
+    n.trim().parse().unwrap()
+}
+
+fn last_status_id(redis: &Redis) -> u64 {
+    redis
+        .cli(&["GET", "{roost}:next_status"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+async fn posts_of_star(c: &mut Client) -> u64 {
+    c.ok(json!({"op": "user", "login": "star"})).await["posts"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_post_interrupted_after_it_was_written_is_finished_exactly_once() {
+    for point in ["post.written", "post.first_page", "post.published"] {
+        let (redis, _healthy, mut c, fans) = world().await;
+        let doomed = crashing(&redis, point);
+        dies_on(
+            &doomed,
+            json!({"op": "post", "as": "star", "text": "mid-crash"}),
+        )
+        .await;
+        let sid = last_status_id(&redis);
+        assert!(
+            eventually!(WAIT, holders(&mut c, &fans, sid).await == fans.len()),
+            "{point}: a follower never got the status"
+        );
+        assert!(eventually!(WAIT, pending(&redis) == 0), "{point}");
+        assert_eq!(logged(&redis, "status", sid), 1, "{point}: logged once");
+        assert_eq!(posts_of_star(&mut c).await, 1, "{point}");
+        // Not a ghost: its author can delete it, and it leaves every home.
+        c.ok(json!({"op": "delete", "as": "star", "status": sid}))
+            .await;
+        assert!(
+            eventually!(WAIT, holders(&mut c, &fans, sid).await == 0),
+            "{point}: the delete did not reach every home"
+        );
+        assert_eq!(posts_of_star(&mut c).await, 0, "{point}");
+        // A late finisher can't bring a deleted status back.
+        assert_eq!(logged(&redis, "status", sid), 1, "{point}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_interrupted_before_it_was_written_leaves_no_trace() {
+    let (redis, _healthy, mut c, fans) = world().await;
+    let doomed = crashing(&redis, "post.allocated");
+    dies_on(
+        &doomed,
+        json!({"op": "post", "as": "star", "text": "never"}),
+    )
+    .await;
+    let sid = last_status_id(&redis);
+    assert!(eventually!(WAIT, pending(&redis) == 0));
+    assert_eq!(logged(&redis, "status", sid), 0, "no event for it");
+    assert_eq!(holders(&mut c, &fans, sid).await, 0);
+    assert_eq!(posts_of_star(&mut c).await, 0);
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "star"}))
+        .await;
+    assert_eq!(profile["statuses"], json!([]));
+    assert_eq!(
+        c.err(json!({"op": "delete", "as": "star", "status": sid}))
+            .await,
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn a_delete_interrupted_after_its_claim_is_finished() {
+    let (redis, _healthy, mut c, fans) = world().await;
+    let sid = c
+        .ok(json!({"op": "post", "as": "star", "text": "soon gone"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    assert!(eventually!(
+        WAIT,
+        holders(&mut c, &fans, sid).await == fans.len()
+    ));
+    let doomed = crashing(&redis, "delete.claimed");
+    dies_on(
+        &doomed,
+        json!({"op": "delete", "as": "star", "status": sid}),
+    )
+    .await;
+    assert!(
+        eventually!(WAIT, holders(&mut c, &fans, sid).await == 0),
+        "the cleanup was lost"
+    );
+    assert!(eventually!(WAIT, posts_of_star(&mut c).await == 0));
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "star"}))
+        .await;
+    assert_eq!(profile["statuses"], json!([]));
+    assert_eq!(logged(&redis, "delete", sid), 1);
+    assert_eq!(
+        c.err(json!({"op": "delete", "as": "star", "status": sid}))
+            .await,
+        "not_found"
+    );
+}
