@@ -276,3 +276,49 @@ async fn a_follow_abandoned_between_its_steps_is_finished_and_its_event_logged()
         "0"
     );
 }
+
+/// Issue 8, finding 6: an unfollow that lands while the refill of an earlier
+/// unfollow runs stays undone (the refill read `following` before it).
+#[tokio::test]
+async fn an_unfollow_during_a_refill_stays_undone() {
+    let redis = roost_tests::Redis::start();
+    let roostd = Roostd::start_with(
+        vec!["--redis".into(), redis.url()],
+        vec![("ROOST_PAUSE_AT".into(), "refill.sources:1500".into())],
+    );
+    let mut c = roostd.client().await;
+    for login in ["reader", "a", "b", "c"] {
+        c.bot(login).await;
+    }
+    let mut of_b = Vec::new();
+    for author in ["a", "b", "c"] {
+        for i in 0..3 {
+            let status = c
+                .ok(json!({"op": "post", "as": author, "text": format!("{author} {i}")}))
+                .await;
+            if author == "b" {
+                of_b.push(status["id"].as_u64().unwrap());
+            }
+        }
+        c.ok(json!({"op": "follow", "as": "reader", "login": author}))
+            .await;
+    }
+    // The refill of this unfollow reads whom reader follows (a, b), then waits...
+    c.ok(json!({"op": "unfollow", "as": "reader", "login": "c"}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // ...while reader unfollows b.
+    c.ok(json!({"op": "unfollow", "as": "reader", "login": "b"}))
+        .await;
+    let drained = roost_tests::eventually!(
+        std::time::Duration::from_secs(20),
+        redis.cli(&["XLEN", "{roost}:jobs"]).trim() == "0"
+    );
+    assert!(drained, "the refills did not finish");
+    let home = c.home_ids("reader", 50).await;
+    assert!(
+        home.iter().all(|id| !of_b.contains(id)),
+        "b's statuses came back after the unfollow: {home:?} holds some of {of_b:?}"
+    );
+    assert_eq!(home.len(), 3, "a's statuses: {home:?}");
+}

@@ -12,7 +12,7 @@ use roost_shared::time::format_millis;
 use roost_shared::{FollowEntry, Relationship, User};
 
 use super::jobs::{Cursor, Job, JobKind};
-use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE};
+use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE, REFILL_ADD};
 use super::{Entry, Store, as_array, as_int, scored_pairs, unexpected};
 use crate::error::{Error, Result};
 
@@ -313,25 +313,31 @@ impl Store {
     }
 
     /// Merges the newest statuses of the user and everyone they follow back into
-    /// their home timeline, capped, after an unfollow left it short.
+    /// their home timeline, capped, after an unfollow left it short. Each chunk
+    /// is written in one step that checks the follow, so an unfollow landing
+    /// meanwhile stays undone.
     pub(crate) async fn refill(&self, uid: u64) -> Result<()> {
         let k = self.keys();
         let mut sources: Vec<u64> = self.conn().zrange(k.following(uid), 0, -1).await?;
         sources.push(uid);
+        crate::failpoint::pause_point("refill.sources").await;
         let cap = self.limits.timeline_cap as isize;
         for chunk in sources.chunks(REFILL_USERS_PER_PASS) {
             let reads = chunk
                 .iter()
                 .map(|&source| redis::Cmd::zrevrange_withscores(k.profile(source), 0, cap - 1));
             let profiles: Vec<Vec<(String, f64)>> = self.query_many(reads.collect()).await?;
-            let mut write = redis::pipe();
-            for profile in profiles.iter().filter(|p| !p.is_empty()) {
-                let items: Vec<(f64, &str)> =
-                    profile.iter().map(|(m, s)| (*s, m.as_str())).collect();
-                write.zadd_multiple(k.home(uid), &items).ignore();
+            let mut call = REFILL_ADD.prepare_invoke();
+            call.key(k.home(uid))
+                .key(k.following(uid))
+                .arg(cap)
+                .arg(uid);
+            for (source, profile) in chunk.iter().zip(&profiles) {
+                for (member, score) in profile {
+                    call.arg(source).arg(member).arg(*score);
+                }
             }
-            write.zremrangebyrank(k.home(uid), 0, -(cap + 1)).ignore();
-            let () = write.query_async(&mut self.conn()).await?;
+            let _: i64 = call.invoke_async(&mut self.conn()).await?;
         }
         Ok(())
     }

@@ -254,6 +254,26 @@ return 1
     )
 });
 
+/// Merges statuses into a home timeline after an unfollow, each only if its
+/// author is the owner or still followed (an unfollow landing while the refill
+/// runs must not bring its statuses back), then trims to the cap.
+/// KEYS: home, following (the owner's slot). ARGV: cap, owner id, then
+/// [author id, member, score, ...]. Returns how many were added.
+pub static REFILL_ADD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local added = 0
+for i = 3, #ARGV, 3 do
+  if ARGV[i] == ARGV[2] or redis.call('ZSCORE', KEYS[2], ARGV[i]) then
+    added = added + redis.call('ZADD', KEYS[1], ARGV[i + 2], ARGV[i + 1])
+  end
+end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+return added
+",
+    )
+});
+
 /// Removes a logged change from an outbox; returns how many entries are left.
 /// KEYS: outbox. ARGV: field.
 pub static OUTBOX_DONE: LazyLock<Script> = LazyLock::new(|| {
