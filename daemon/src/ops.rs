@@ -63,7 +63,11 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
             login,
             page,
             count,
-        } => statuses::timeline(caller, kind, login.as_deref(), page, count).await,
+            before,
+        } => {
+            let page = statuses::Page::new(page, count, before)?;
+            statuses::timeline(caller, kind, login.as_deref(), page).await
+        }
         Request::Follow { login } => graph::follow(caller, &login).await,
         Request::Unfollow { login } => graph::unfollow(caller, &login).await,
         Request::Followers { login, page, count } => {

@@ -29,6 +29,7 @@ pub use events::{Happening, LogEntry};
 pub use jobs::{Job, JobKind, QueuedJob};
 pub use keys::{Entry, Keys};
 pub use reader::{BlockingReader, Recovery};
+pub use statuses::Page;
 use statuses::status_from;
 pub use users::Owner;
 

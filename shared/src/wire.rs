@@ -240,6 +240,10 @@ pub enum Request {
         page: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
+        /// Only statuses older than this status id: a cursor that pages without
+        /// skipping or repeating while statuses come and go.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<u64>,
     },
     Follow {
         login: String,

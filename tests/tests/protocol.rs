@@ -406,6 +406,56 @@ async fn user_carries_the_callers_relationship() {
     assert!(event["followed"].get("relationship").is_none(), "{event}");
 }
 
+/// Issue 8, finding 10: a status that is gone while its cleanup runs keeps its
+/// place, so the next page neither skips nor repeats; `before` pages by cursor
+/// while new statuses arrive.
+#[tokio::test]
+async fn pages_neither_skip_nor_repeat_live_statuses() {
+    let (redis, _roostd, mut c) = setup(&[]).await;
+    let star = c.bot("star").await["id"].as_u64().unwrap();
+    let mut posted = Vec::new();
+    for i in 0..10 {
+        let status = c
+            .ok(json!({"op": "post", "as": "star", "text": format!("s{i}")}))
+            .await;
+        posted.push(status["id"].as_u64().unwrap());
+    }
+    posted.reverse();
+    // Status 3 (newest first) is gone, its ids not yet cleaned up.
+    let gone = posted[2];
+    let key = format!("{{roost:u{star}}}:s:{gone}");
+    assert_eq!(redis.cli(&["DEL", &key]).trim(), "1");
+    let live: Vec<u64> = posted.iter().copied().filter(|id| *id != gone).collect();
+    let page = |n: u32| json!({"op": "timeline", "kind": "profile", "login": "star", "page": n, "count": 5});
+    let first = ids(&c.ok(page(1)).await);
+    let second = ids(&c.ok(page(2)).await);
+    assert_eq!(
+        [first.clone(), second].concat(),
+        live,
+        "skipped or repeated"
+    );
+    // By cursor: a status posted between two reads changes nothing below it.
+    let newest = c
+        .ok(json!({"op": "post", "as": "star", "text": "meanwhile"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let last = *first.last().unwrap();
+    let next = ids(&c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "star", "count": 5, "before": last}))
+        .await);
+    assert_eq!(next, live[4..], "the page after status {last}");
+    let top = ids(&c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "star", "count": 2}))
+        .await);
+    assert_eq!(top, [newest, posted[0]]);
+    assert_eq!(
+        c.err(json!({"op": "timeline", "kind": "home", "as": "star", "before": "x"}))
+            .await,
+        "bad_request"
+    );
+}
+
 #[tokio::test]
 async fn delete_rules() {
     let (_redis, _roostd, mut c) = setup(&[]).await;

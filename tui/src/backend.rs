@@ -179,22 +179,22 @@ async fn carry_out(
                 })
             }
             Effect::LoadHome => {
-                // The whole home timeline (roostd keeps the newest 1,000 by default).
-                let mut statuses = Vec::new();
-                for page in 1..=HOME_PAGES {
-                    let kind = TimelineKind::Home;
+                // The whole home timeline (roostd keeps the newest 1,000 by
+                // default), paged by cursor so nothing is skipped or repeated.
+                let mut statuses: Vec<Status> = Vec::new();
+                for _ in 0..HOME_PAGES {
                     let request = Request::Timeline {
-                        kind,
+                        kind: TimelineKind::Home,
                         login: None,
-                        page: Some(page),
+                        page: None,
                         count: Some(200),
+                        before: statuses.last().map(|s| s.id),
                     };
                     let got = client.call_as::<Statuses>(request).await?.statuses;
-                    let full = got.len() == 200;
-                    statuses.extend(got);
-                    if !full {
+                    if got.is_empty() {
                         break;
                     }
+                    statuses.extend(got);
                 }
                 Some(Msg::Home(statuses))
             }
@@ -209,6 +209,7 @@ async fn carry_out(
                     login: Some(login),
                     page: None,
                     count: Some(100),
+                    before: None,
                 };
                 let statuses = client.call_as::<Statuses>(request).await?.statuses;
                 Some(Msg::Profile { user, statuses })

@@ -46,12 +46,18 @@ pub enum Sub {
     },
     /// Your home timeline, or a user's profile
     Timeline {
+        /// A user's own statuses instead of your home timeline
         #[arg(long, value_name = "LOGIN")]
         profile: Option<String>,
+        /// Statuses per page, 1 to 200
         #[arg(long, default_value_t = 30)]
         count: u32,
+        /// Page number, from 1
         #[arg(long, default_value_t = 1)]
         page: u32,
+        /// Only statuses older than this status id (a cursor for paging)
+        #[arg(long, value_name = "ID")]
+        before: Option<u64>,
     },
     Follow {
         login: String,
@@ -228,6 +234,7 @@ async fn execute(
             profile,
             count,
             page,
+            before,
         } => {
             let kind = if profile.is_some() {
                 TimelineKind::Profile
@@ -239,6 +246,7 @@ async fn execute(
                 login: profile,
                 page: Some(page),
                 count: Some(count),
+                before,
             };
             let statuses: Statuses = client.call_as(request).await?;
             for s in &statuses.statuses {

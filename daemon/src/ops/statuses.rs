@@ -32,14 +32,26 @@ pub async fn delete(caller: &mut Caller<'_>, status: u64) -> Result<Value> {
     json(Deleted { deleted: status })
 }
 
+pub use crate::store::Page;
+
+impl Page {
+    /// The page a request asks for, checked.
+    pub fn new(page: Option<u32>, count: Option<u32>, before: Option<u64>) -> Result<Page> {
+        let (page, count) = page_and_count(page, count)?;
+        Ok(Page {
+            page,
+            count,
+            before,
+        })
+    }
+}
+
 pub async fn timeline(
     caller: &mut Caller<'_>,
     kind: TimelineKind,
     login: Option<&str>,
-    page: Option<u32>,
-    count: Option<u32>,
+    page: Page,
 ) -> Result<Value> {
-    let (page, count) = page_and_count(page, count)?;
     let store = caller.store();
     let statuses = match (kind, login) {
         (TimelineKind::Home, Some(_)) => {
@@ -47,10 +59,10 @@ pub async fn timeline(
                 "`login` applies to profile timelines only; a home timeline is the caller's".into(),
             ));
         }
-        (TimelineKind::Home, None) => store.home(caller.id().await?, page, count).await?,
+        (TimelineKind::Home, None) => store.home(caller.id().await?, page).await?,
         (TimelineKind::Profile, login) => {
             let uid = caller.subject(login).await?;
-            store.profile(uid, page, count).await?
+            store.profile(uid, page).await?
         }
     };
     json(Statuses { statuses })

@@ -320,24 +320,28 @@ impl Store {
     }
 
     /// A page of a user's home timeline, newest first.
-    pub async fn home(&self, uid: u64, page: u32, count: u32) -> Result<Vec<Status>> {
-        self.timeline(&self.keys().home(uid), page, count).await
+    pub async fn home(&self, uid: u64, page: Page) -> Result<Vec<Status>> {
+        self.timeline(&self.keys().home(uid), page).await
     }
 
     /// A page of a user's own statuses, newest first.
-    pub async fn profile(&self, uid: u64, page: u32, count: u32) -> Result<Vec<Status>> {
-        self.timeline(&self.keys().profile(uid), page, count).await
+    pub async fn profile(&self, uid: u64, page: Page) -> Result<Vec<Status>> {
+        self.timeline(&self.keys().profile(uid), page).await
     }
 
     /// Reads one page of a timeline: the ids, then every status in one round
     /// trip. An id whose status is gone (deleted while its cleanup job runs) is
-    /// skipped and removed from the timeline.
-    async fn timeline(&self, key: &str, page: u32, count: u32) -> Result<Vec<Status>> {
-        let start = (i64::from(page) - 1) * i64::from(count);
-        let stop = start + i64::from(count) - 1;
+    /// left out of the answer but keeps its place, so later pages don't shift
+    /// (the cleanup job removes it).
+    async fn timeline(&self, key: &str, page: Page) -> Result<Vec<Status>> {
+        let offset = (page.page as usize - 1) * page.count as usize;
+        let max = match page.before {
+            Some(before) => format!("({before}"),
+            None => "+inf".to_owned(),
+        };
         let members: Vec<String> = self
             .conn()
-            .zrevrange(key, start as isize, stop as isize)
+            .zrevrangebyscore_limit(key, max, "-inf", offset as isize, page.count as isize)
             .await?;
         let entries: Vec<Entry> = members.iter().filter_map(|m| Entry::parse(m)).collect();
         if entries.is_empty() {
@@ -347,19 +351,17 @@ impl Store {
             .iter()
             .map(|e| redis::Cmd::hgetall(self.keys().status(e.uid, e.sid)));
         let hashes: Vec<Fields> = self.query_many(cmds.collect()).await?;
-        let mut statuses = Vec::with_capacity(entries.len());
-        let mut gone = Vec::new();
-        for (entry, fields) in entries.iter().zip(&hashes) {
-            match status_from(fields) {
-                Some(status) => statuses.push(status),
-                None => gone.push(entry.member()),
-            }
-        }
-        if !gone.is_empty() {
-            let _: i64 = self.conn().zrem(key, gone).await?;
-        }
-        Ok(statuses)
+        Ok(hashes.iter().filter_map(status_from).collect())
     }
+}
+
+/// Which part of a timeline to read: page `page` (from 1) of `count`
+/// statuses, counted from the newest or from just below status id `before`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub page: u32,
+    pub count: u32,
+    pub before: Option<u64>,
 }
 
 /// The user ids of a page of a followers set.

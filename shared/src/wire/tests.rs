@@ -82,12 +82,14 @@ fn every_request_round_trips() {
             login: None,
             page: p,
             count: c,
+            before: None,
         },
         Request::Timeline {
             kind: TimelineKind::Profile,
             login: login.clone(),
             page: None,
             count: None,
+            before: Some(77),
         },
         Request::Follow {
             login: "bob".into(),
@@ -152,7 +154,8 @@ fn requests_read_as_the_protocol_writes_them() {
             kind: TimelineKind::Home,
             login: None,
             page: None,
-            count: Some(5)
+            count: Some(5),
+            before: None,
         }
     );
     let sub: Request =
