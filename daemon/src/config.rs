@@ -95,9 +95,39 @@ pub struct Config {
     #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
     pub http_keepalive_ms: u64,
 
-    /// Most client connections served at once; more wait to be accepted
-    #[arg(long, default_value_t = 1024, value_name = "N")]
-    pub max_connections: usize,
+    /// Most client connections served at once, over every socket; more are
+    /// refused with `rate_limited`
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "N")]
+    pub max_connections: u64,
+
+    /// Most connections of one Unix user (or, on TCP, one address) at once;
+    /// operators are exempt
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_000_000), value_name = "N")]
+    pub max_connections_per_uid: u64,
+
+    /// Of --max-connections, the last N only go to users holding fewer than
+    /// two, so one user can never lock the others out
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub connection_reserve: u64,
+
+    /// A connection with no subscription that sends no request this long is closed
+    #[arg(long, default_value_t = 300_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    pub idle_timeout_ms: u64,
+
+    /// Response bytes queued per connection for a client that does not read;
+    /// past them roostd reads no more of its requests (and after the stall
+    /// timeout disconnects it)
+    #[arg(long, default_value_t = 1 << 20, value_parser = clap::value_parser!(u32).range(1024..), value_name = "BYTES")]
+    pub max_queued_bytes: u32,
+
+    /// On SIGTERM, how long connections and HTTP streams get to finish before
+    /// they are closed
+    #[arg(long, default_value_t = 5_000, value_name = "MS")]
+    pub shutdown_grace_ms: u64,
+
+    /// An HTTP client must send a request's headers within this time
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    pub http_header_timeout_ms: u64,
 
     /// Longest request line in bytes; a longer one gets `too_large` and the
     /// connection is closed
@@ -149,6 +179,22 @@ impl Config {
 
     pub fn http_keepalive(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.http_keepalive_ms)
+    }
+
+    pub fn stall_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.stall_timeout_ms)
+    }
+
+    pub fn idle_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.idle_timeout_ms)
+    }
+
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.shutdown_grace_ms)
+    }
+
+    pub fn http_header_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.http_header_timeout_ms)
     }
 
     /// Queue length per connection, as a channel capacity.

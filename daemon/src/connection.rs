@@ -3,11 +3,13 @@
 //! Buffers are small so that thousands of idle subscribers cost little memory.
 
 use std::io;
+use std::sync::Arc;
+use std::time::Duration;
 
 use roost_shared::Response;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, Semaphore, mpsc};
 
 use crate::stream::Feed;
 use crate::stream::subscription::{Merge, put};
@@ -71,6 +73,10 @@ impl LineReader {
 /// allocated per connection.
 #[derive(Debug)]
 pub enum Outgoing {
+    /// A response, encoded, that holds `permits` of the connection's byte budget
+    /// until it is handed to the socket.
+    Line { bytes: Vec<u8>, permits: u32 },
+    /// A small response outside the budget (a subscription's answer).
     Response(Box<Response>),
     /// A subscription's message, put in order by the writer's [`Merge`].
     Feed(Feed),
@@ -83,15 +89,37 @@ impl From<Feed> for Outgoing {
 }
 
 /// Writes everything for one connection, in order, until the queue closes,
-/// batching what is ready into one write.
+/// batching what is ready into one write. A write the client does not take
+/// within `stall` ends the connection (and `closer` tells its reader).
 pub async fn write_loop(
     mut write: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Outgoing>,
+    budget: Arc<Semaphore>,
+    stall: Duration,
+    closer: Arc<Notify>,
 ) -> io::Result<()> {
     let mut merge = Merge::default();
     let mut line = Vec::with_capacity(256);
+    let mut send = async |line: &mut Vec<u8>| -> io::Result<()> {
+        let written = tokio::time::timeout(stall, write.write_all(line)).await;
+        line.clear();
+        match written {
+            Ok(result) => result,
+            Err(_) => {
+                closer.notify_one();
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client stopped reading",
+                ))
+            }
+        }
+    };
     while let Some(item) = rx.recv().await {
         match item {
+            Outgoing::Line { bytes, permits } => {
+                line.extend_from_slice(&bytes);
+                budget.add_permits(permits as usize);
+            }
             Outgoing::Response(r) => put(&mut line, &r)?,
             Outgoing::Feed(feed) => merge.feed(feed, &mut line)?,
         }
@@ -99,12 +127,11 @@ pub async fn write_loop(
             merge.report_lag(&mut line)?;
         }
         if !line.is_empty() && (rx.is_empty() || line.len() > 16 * 1024) {
-            write.write_all(&line).await?;
-            line.clear();
+            send(&mut line).await?;
         }
     }
     if !line.is_empty() {
-        write.write_all(&line).await?;
+        send(&mut line).await?;
     }
     write.shutdown().await
 }

@@ -1,8 +1,10 @@
 //! The daemon handle: the one way into roostd's shared state (the store, the
-//! hub of live subscriptions, the flags), cheap to clone into every task.
+//! hub of live subscriptions, the connection limits, the flags), cheap to clone
+//! into every task.
 
 use std::sync::Arc;
 
+use crate::admission::Admission;
 use crate::config::Config;
 use crate::store::Store;
 use crate::stream::Hub;
@@ -15,11 +17,27 @@ struct State {
     store: Store,
     config: Config,
     hub: Arc<Hub>,
+    admission: Arc<Admission>,
 }
 
 impl Daemon {
     pub fn new(store: Store, config: Config, hub: Arc<Hub>) -> Daemon {
-        Daemon(Arc::new(State { store, config, hub }))
+        let admission = Admission::new(
+            config.max_connections as usize,
+            config.max_connections_per_uid as usize,
+            config.connection_reserve as usize,
+        );
+        Daemon(Arc::new(State {
+            store,
+            config,
+            hub,
+            admission,
+        }))
+    }
+
+    /// Who may open another connection, on every socket.
+    pub fn admission(&self) -> &Arc<Admission> {
+        &self.0.admission
     }
 
     pub fn store(&self) -> &Store {

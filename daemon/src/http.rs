@@ -6,22 +6,28 @@
 //! tokens from the `token` op.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use roost_shared::validate::location_boxes;
 use roost_shared::{ErrorCode, Filter, Sample, Stream};
 use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinSet;
+use tower_service::Service;
 
+use crate::admission;
 use crate::daemon::Daemon;
 use crate::error::Error;
-use crate::identity::token_hash;
+use crate::identity::{self, token_hash};
 use crate::stream::{self, Feed, Queue, Subscription};
 
 /// Largest form body a POST to filter.json may send.
@@ -32,17 +38,14 @@ struct App {
     daemon: Daemon,
     /// TCP requires bearer tokens; the Unix socket knows its peers.
     tcp: bool,
+    /// Turns true at shutdown: every stream ends.
+    stop: watch::Receiver<bool>,
 }
 
-/// The Unix uid of a connection to the HTTP socket, if its credentials could be read.
-#[derive(Debug, Clone)]
+/// The Unix uid of a connection to the HTTP socket, if its credentials could be
+/// read (none on TCP).
+#[derive(Debug, Clone, Copy)]
 struct PeerUid(Option<u32>);
-
-impl Connected<axum::serve::IncomingStream<'_, UnixListener>> for PeerUid {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, UnixListener>) -> Self {
-        PeerUid(stream.io().peer_cred().ok().map(|c| c.uid()))
-    }
-}
 
 fn router(app: App) -> Router {
     Router::new()
@@ -59,33 +62,144 @@ fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Serves the API on a Unix socket until `shutdown`.
-pub async fn serve_unix(
-    daemon: Daemon,
-    listener: UnixListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) {
-    let app = router(App { daemon, tcp: false }).into_make_service_with_connect_info::<PeerUid>();
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::warn!(error = %e, "the HTTP socket server stopped");
+/// A listener the API is served on: who each connection counts against.
+trait Listen {
+    type Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static;
+    /// The next connection, with its uid (on a Unix socket), the peer it is
+    /// admitted as, and whether it is an operator.
+    fn next(
+        &self,
+    ) -> impl Future<Output = std::io::Result<(Self::Io, PeerUid, admission::Peer, bool)>> + Send;
+}
+
+impl Listen for UnixListener {
+    type Io = tokio::net::UnixStream;
+
+    async fn next(&self) -> std::io::Result<(Self::Io, PeerUid, admission::Peer, bool)> {
+        let (stream, _) = self.accept().await?;
+        let uid = stream.peer_cred()?.uid();
+        let peer = identity::Peer::new(uid);
+        Ok((
+            stream,
+            PeerUid(Some(uid)),
+            admission::Peer::Uid(uid),
+            peer.operator,
+        ))
     }
 }
 
-/// Serves the API on TCP (bearer tokens required) until `shutdown`.
-pub async fn serve_tcp(
-    daemon: Daemon,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) {
-    let app = router(App { daemon, tcp: true });
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::warn!(error = %e, "the HTTP TCP server stopped");
+impl Listen for TcpListener {
+    type Io = tokio::net::TcpStream;
+
+    async fn next(&self) -> std::io::Result<(Self::Io, PeerUid, admission::Peer, bool)> {
+        let (stream, addr) = self.accept().await?;
+        Ok((
+            stream,
+            PeerUid(None),
+            admission::Peer::Addr(addr.ip()),
+            false,
+        ))
+    }
+}
+
+/// Serves the API on a Unix socket (identity from peer credentials) until `stop`.
+pub async fn serve_unix(daemon: Daemon, listener: UnixListener, stop: watch::Receiver<bool>) {
+    serve(
+        App {
+            daemon,
+            tcp: false,
+            stop,
+        },
+        listener,
+    )
+    .await;
+}
+
+/// Serves the API on TCP (bearer tokens required, connections capped per
+/// address before any token is read) until `stop`.
+pub async fn serve_tcp(daemon: Daemon, listener: TcpListener, stop: watch::Receiver<bool>) {
+    serve(
+        App {
+            daemon,
+            tcp: true,
+            stop,
+        },
+        listener,
+    )
+    .await;
+}
+
+/// Accepts connections within the connection limits until stop, then lets
+/// them end (streams end at once) within the shutdown grace time.
+async fn serve(app: App, listener: impl Listen) {
+    let router = router(app.clone());
+    let mut stop = app.stop.clone();
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.next() => accepted,
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let (io, uid, peer, operator) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::debug!(error = %e, "HTTP accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Refused: closed before anything is read.
+        let Ok(ticket) = app.daemon.admission().admit(peer, operator) else {
+            continue;
+        };
+        let (router, app) = (router.clone(), app.clone());
+        connections.spawn(async move {
+            connection(app, router, io, uid).await;
+            drop(ticket);
+        });
+    }
+    let grace = app.daemon.config().shutdown_grace();
+    let finished = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        connections.shutdown().await;
+    }
+}
+
+/// One HTTP connection: its headers must arrive within the header timeout
+/// (also while it idles between requests); at stop it ends gracefully.
+async fn connection<Io>(app: App, router: Router, io: Io, uid: PeerUid)
+where
+    Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(uid);
+        let mut router = router.clone();
+        async move { router.call(request).await }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(app.daemon.config().http_header_timeout());
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let mut stop = app.stop.clone();
+    let stopping = async {
+        let _ = stop.wait_for(|s| *s).await;
+    };
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, "HTTP connection ended with an error");
+            }
+        }
+        () = stopping => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(app.daemon.config().shutdown_grace(), conn).await;
+        }
     }
 }
 
@@ -217,8 +331,8 @@ async fn caller(
     }
     let uid = parts
         .extensions
-        .get::<ConnectInfo<PeerUid>>()
-        .and_then(|c| c.0.0)
+        .get::<PeerUid>()
+        .and_then(|p| p.0)
         .ok_or_else(|| {
             failure(
                 StatusCode::UNAUTHORIZED,
@@ -264,6 +378,7 @@ async fn open(
     let state = Streaming {
         rx,
         closer,
+        stop: app.stop.clone(),
         keepalive: tokio::time::interval_at(
             tokio::time::Instant::now() + daemon.config().http_keepalive(),
             daemon.config().http_keepalive(),
@@ -288,6 +403,7 @@ async fn open(
 struct Streaming {
     rx: mpsc::Receiver<Feed>,
     closer: Arc<Notify>,
+    stop: watch::Receiver<bool>,
     keepalive: tokio::time::Interval,
     delimited: bool,
     subscription: Subscription,
@@ -301,6 +417,7 @@ impl Streaming {
                 item = self.rx.recv() => item?,
                 _ = self.keepalive.tick() => return Some(Bytes::from_static(b"\r\n")),
                 () = self.closer.notified() => return None,
+                _ = self.stop.wait_for(|s| *s) => return None,
             };
             let mut out = Vec::new();
             let lost = self.subscription.tally().take_dropped();

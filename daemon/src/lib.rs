@@ -17,12 +17,14 @@
 //!   replay, and the event log's reader.
 //! - [`store`]: the only code that talks to Redis: keys, Lua scripts, users,
 //!   statuses, timelines, the follow graph, the event log and the job queue.
+//! - [`admission`]: connection limits per user and in all, with a reserve.
 //! - [`identity`]: peer credentials, operators, Unix user names, bearer tokens.
 //! - [`redis_server`]: the private redis-server started when none is configured.
 //! - [`config`]: the command-line flags.
 //! - [`error`]: the error type, one protocol error code per variant.
 //! - [`failpoint`]: named crash points for the crash-safety tests.
 
+pub mod admission;
 pub mod config;
 pub mod connection;
 pub mod daemon;
@@ -172,24 +174,23 @@ async fn serve(
         stop_rx.clone(),
     ));
     let daemon = Daemon::new(store, config, hub);
-    let stopped = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|s| *s).await;
-    };
     tasks.spawn(http::serve_unix(
         daemon.clone(),
         listeners.http,
-        stopped(stop_rx.clone()),
+        stop_rx.clone(),
     ));
     if let Some(tcp) = listeners.tcp {
-        tasks.spawn(http::serve_tcp(
-            daemon.clone(),
-            tcp,
-            stopped(stop_rx.clone()),
-        ));
+        tasks.spawn(http::serve_tcp(daemon.clone(), tcp, stop_rx.clone()));
     }
     tracing::info!(socket = %listeners.socket.display(), "roostd ready");
+    // At shutdown every part stops together: the sockets stop accepting, HTTP
+    // streams end, workers finish the pass they are on.
+    let stop = &stop_tx;
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
     server::serve(daemon, listeners.main, shutdown).await;
-    let _ = stop_tx.send(true);
     while tasks.join_next().await.is_some() {}
     tracing::info!("roostd stopped");
     Ok(())

@@ -1,6 +1,8 @@
 //! The listener: binds the socket (refusing when another live roostd holds it,
-//! replacing a stale one), accepts connections up to a limit, and on shutdown
-//! stops accepting and lets every connection finish its request in flight.
+//! replacing a stale one), admits connections within the per-user and total
+//! limits (refusing the rest with `rate_limited`), and on shutdown stops
+//! accepting and lets every connection finish its request in flight, within a
+//! grace time.
 
 use std::fs::{File, OpenOptions};
 use std::future::Future;
@@ -10,10 +12,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use std::time::Duration;
+
 use roost_shared::{ErrorCode, Response};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
 
+use crate::admission;
 use crate::connection::{Line, LineReader, Outgoing, write_loop};
 use crate::daemon::Daemon;
 use crate::identity::Peer;
@@ -84,98 +91,165 @@ pub fn bind(path: &Path, mode: u32) -> anyhow::Result<(UnixListener, SocketGuard
     ))
 }
 
-/// Serves connections until `shutdown` completes, then waits for every
-/// connection to finish the request it is handling.
+/// Serves connections until `shutdown` completes, then lets every connection
+/// finish the request it is handling, cutting off those that take longer than
+/// the shutdown grace time.
 pub async fn serve(daemon: Daemon, listener: &UnixListener, shutdown: impl Future<Output = ()>) {
-    let limit = Arc::new(Semaphore::new(daemon.config().max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            permit = limit.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
-            () = &mut shutdown => break,
-        };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
+                    // Out of file descriptors, most likely: others finish meanwhile.
                     tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
             () = &mut shutdown => break,
         };
-        let (daemon, stop, done) = (daemon.clone(), stop_rx.clone(), done_tx.clone());
-        tokio::spawn(async move {
-            if let Err(e) = handle(daemon, stream, stop).await {
-                tracing::debug!(error = %e, "connection ended with an error");
+        while connections.try_join_next().is_some() {}
+        let Ok(cred) = stream.peer_cred() else {
+            continue;
+        };
+        let peer = Peer::new(cred.uid());
+        let ticket = daemon
+            .admission()
+            .admit(admission::Peer::Uid(peer.uid), peer.operator);
+        let (daemon, stop) = (daemon.clone(), stop_rx.clone());
+        connections.spawn(async move {
+            match ticket {
+                Ok(ticket) => {
+                    if let Err(e) = handle(daemon, stream, peer, stop).await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                    drop(ticket);
+                }
+                Err(why) => refuse(stream, &why).await,
             }
-            drop((permit, done));
         });
     }
     let _ = stop_tx.send(true);
-    drop(done_tx);
-    let _ = done_rx.recv().await;
+    let grace = daemon.config().shutdown_grace();
+    let finished = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::info!(
+            left = connections.len(),
+            "closing connections past the grace time"
+        );
+        connections.shutdown().await;
+    }
+}
+
+/// Tells a client it may not connect now, then closes.
+async fn refuse(mut stream: UnixStream, why: &str) {
+    let response = Response::failure(serde_json::Value::Null, ErrorCode::RateLimited, why);
+    let mut line = serde_json::to_vec(&response).unwrap_or_default();
+    line.push(b'\n');
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(&line)).await;
+}
+
+/// How a connection ended.
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    /// The client closed it, or a line was too long.
+    Closed,
+    /// The client stopped reading: nothing more can reach it.
+    Stalled,
+    /// roostd is shutting down.
+    Stopped,
 }
 
 /// Serves one connection: requests in order, each answered before the next;
-/// events of its subscriptions in between.
+/// events of its subscriptions in between. A client that does not read its
+/// responses gets no more requests read until it does, and is disconnected
+/// after the stall timeout.
 async fn handle(
     daemon: Daemon,
     stream: UnixStream,
+    peer: Peer,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let peer = Peer::new(stream.peer_cred()?.uid());
     let config = daemon.config();
     let (read, write) = stream.into_split();
     let mut reader = LineReader::new(read, config.max_line);
     let (tx, rx) = mpsc::channel(config.sub_buffer());
     let closer = Arc::new(Notify::new());
-    let writer = tokio::spawn(write_loop(write, rx));
+    let max_queued = config.max_queued_bytes;
+    let budget = Arc::new(Semaphore::new(max_queued as usize));
+    let stall = config.stall_timeout();
+    let mut writer = tokio::spawn(write_loop(write, rx, budget.clone(), stall, closer.clone()));
     let out = tx.clone();
     let queue = Queue {
         tx,
         closer: closer.clone(),
     };
     let mut session = Session::new(peer, queue, config.max_subs_per_connection);
-    let mut stalled = false;
-    loop {
+    let end = loop {
+        let idle = async {
+            if session.subscriptions.is_empty() {
+                tokio::time::sleep(config.idle_timeout()).await
+            } else {
+                std::future::pending().await
+            }
+        };
         let line = tokio::select! {
             line = reader.read_line() => line,
-            _ = stop.wait_for(|stop| *stop) => break,
-            () = closer.notified() => { stalled = true; break }
+            _ = stop.wait_for(|stop| *stop) => break End::Stopped,
+            () = closer.notified() => break End::Stalled,
+            () = idle => break End::Closed,
         };
-        match line {
-            Ok(Line::Request(bytes)) => {
-                let response = ops::apply(&daemon, &mut session, &bytes).await;
-                if let Some(response) = response
-                    && out
-                        .send(Outgoing::Response(Box::new(response)))
-                        .await
-                        .is_err()
-                {
-                    break;
-                }
-            }
+        let response = match line {
+            Ok(Line::Request(bytes)) => match ops::apply(&daemon, &mut session, &bytes).await {
+                Some(response) => response,
+                None => continue,
+            },
             Ok(Line::TooLarge) => {
-                let max = daemon.config().max_line;
+                let max = config.max_line;
                 let message = format!("request line longer than {max} bytes; closing");
                 let response =
                     Response::failure(serde_json::Value::Null, ErrorCode::TooLarge, message);
                 let _ = out.send(Outgoing::Response(Box::new(response))).await;
-                break;
+                break End::Closed;
             }
-            Ok(Line::Closed) | Err(_) => break,
+            Ok(Line::Closed) | Err(_) => break End::Closed,
+        };
+        // Waits while the client leaves earlier responses unread: no more of
+        // its requests are read meanwhile.
+        let mut bytes = serde_json::to_vec(&response).unwrap_or_default();
+        bytes.push(b'\n');
+        let permits = (bytes.len() as u32).clamp(1, max_queued);
+        let queued = async {
+            let permit = budget.acquire_many(permits).await.ok()?;
+            permit.forget();
+            out.send(Outgoing::Line { bytes, permits }).await.ok()
+        };
+        match tokio::time::timeout(stall, queued).await {
+            Ok(Some(())) => {}
+            Ok(None) => break End::Closed,
+            Err(_) => break End::Stalled,
         }
-    }
+    };
     // Ends every subscription, so the hub lets go of the queue too.
     drop(session);
     drop(out);
-    if stalled {
+    if end == End::Stalled {
+        tracing::info!(uid = peer.uid, "closing a connection that stopped reading");
         writer.abort();
         return Ok(());
     }
-    writer.await.unwrap_or(Ok(()))
+    // What is queued goes out, if the client takes it within the stall timeout.
+    match tokio::time::timeout(stall, &mut writer).await {
+        Ok(result) => result.unwrap_or(Ok(())),
+        Err(_) => {
+            writer.abort();
+            Ok(())
+        }
+    }
 }

@@ -106,6 +106,10 @@ impl Subscriptions {
         Ok(())
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
     pub fn insert(&mut self, subscription: Subscription) {
         self.open.insert(subscription.id(), subscription);
     }
