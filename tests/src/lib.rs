@@ -51,6 +51,38 @@ pub fn roost_bin() -> PathBuf {
     path
 }
 
+/// The `roost-neighbour` helper: connection floods, unread responses,
+/// half-sent HTTP requests, and latency probes, run as other Unix users.
+pub fn neighbour_bin() -> PathBuf {
+    target_binary("roost-neighbour")
+}
+
+/// A command that runs `program` as Unix user `uid` (group `uid`), with
+/// `setpriv` (util-linux); the tests run as root to do that.
+pub fn as_user(uid: u32, program: &Path) -> Command {
+    // SAFETY: geteuid has no preconditions.
+    assert!(
+        unsafe { libc::geteuid() } == 0,
+        "running a client as another Unix user takes root (setpriv)"
+    );
+    let id = uid.to_string();
+    let mut cmd = Command::new("setpriv");
+    cmd.args(["--reuid", &id, "--regid", &id, "--clear-groups"])
+        .arg(program);
+    cmd
+}
+
+/// Whether process `pid` is running (not gone, not a zombie waiting to be reaped).
+pub fn pid_alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
 /// The `roost-wire` helper (a one-request-per-line socket client), for running a
 /// client as another Unix user.
 pub fn wire_bin() -> PathBuf {

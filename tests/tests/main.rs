@@ -9,6 +9,7 @@ mod fanout;
 mod http;
 mod identity;
 mod lifecycle;
+mod neighbours;
 mod protocol;
 mod streams;
 mod tui;
