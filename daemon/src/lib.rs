@@ -55,6 +55,9 @@ use crate::redis_server::PrivateRedis;
 use crate::store::{Limits, Store, Target};
 use crate::stream::Hub;
 
+/// How often roostd checks whether Redis lost its data (see `store::epoch`).
+const EPOCH_PERIOD: Duration = Duration::from_millis(250);
+
 /// Runs roostd until `shutdown` completes: binds the socket, starts a private
 /// redis-server if no Redis is configured, serves clients and job workers, then
 /// stops accepting, finishes requests and job passes in flight, and stops the
@@ -150,6 +153,10 @@ async fn serve(
         .ensure_job_group()
         .await
         .context("creating the job queue")?;
+    store
+        .refresh_epoch()
+        .await
+        .context("reading the data epoch")?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
@@ -167,6 +174,7 @@ async fn serve(
         config.job_claim_idle_ms,
         stop_rx.clone(),
     ));
+    tasks.spawn(store.clone().watch_epoch(EPOCH_PERIOD, stop_rx.clone()));
     let hub = Arc::new(Hub::new(Duration::from_millis(config.stall_timeout_ms)));
     tasks.spawn(stream::reader::read_log(
         store.clone(),

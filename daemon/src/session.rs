@@ -14,8 +14,9 @@ use crate::stream::{Queue, Subscriptions};
 /// What one connection knows about its caller. Dropping it ends its subscriptions.
 pub struct Session {
     pub peer: Peer,
-    /// The caller's own account, once known.
-    account: Option<u64>,
+    /// The caller's own account, once known, with the data epoch it was
+    /// looked up in: a new epoch (Redis lost its data) means a new look.
+    account: Option<(u64, u64)>,
     pub subscriptions: Subscriptions,
     /// The connection's writer queue, for subscriptions.
     pub queue: Queue<Outgoing>,
@@ -65,17 +66,20 @@ impl<'a> Caller<'a> {
     /// caller's own login), else the caller's own account, if registered.
     pub async fn account(&mut self) -> Result<Option<u64>> {
         let store = self.store();
-        if self.session.account.is_none() {
-            self.session.account = store.id_of_unix_uid(self.session.peer.uid).await?;
+        let epoch = store.epoch();
+        if self.session.account.is_none_or(|(_, seen)| seen != epoch) {
+            let id = store.id_of_unix_uid(self.session.peer.uid).await?;
+            self.session.account = id.map(|id| (id, epoch));
         }
+        let own = self.session.account.map(|(id, _)| id);
         let Some(login) = self.as_login.as_deref() else {
-            return Ok(self.session.account);
+            return Ok(own);
         };
         let target = store.id_of_login(login).await?;
         if self.session.peer.operator {
             return target.map(Some).ok_or_else(|| Error::unknown_user(login));
         }
-        match (target, self.session.account) {
+        match (target, own) {
             (Some(t), Some(own)) if t == own => Ok(Some(own)),
             _ => Err(Error::Forbidden(
                 "only operators may act `as` another account".into(),

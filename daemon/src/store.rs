@@ -11,6 +11,7 @@ pub mod keys;
 pub mod reader;
 pub mod scripts;
 
+mod epoch;
 mod events;
 mod graph;
 mod jobs;
@@ -109,6 +110,14 @@ pub struct Store {
     conn: Conn,
     keys: Keys,
     limits: Limits,
+    shared: std::sync::Arc<Shared>,
+}
+
+/// What every clone of a store knows about the data's life (see `epoch`).
+#[derive(Debug, Default)]
+struct Shared {
+    epoch: std::sync::atomic::AtomicU64,
+    highest_account: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -133,6 +142,7 @@ impl Store {
             conn,
             keys: Keys::new(namespace),
             limits,
+            shared: Default::default(),
         })
     }
 

@@ -163,3 +163,81 @@ async fn a_private_socket_refuses_other_users() {
         "{out:?}"
     );
 }
+
+/// `roost-wire` running as another Unix user, answering one request at a time.
+struct WireAs {
+    child: std::process::Child,
+    answers: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl WireAs {
+    fn start(uid: u32, socket: &std::path::Path) -> WireAs {
+        let mut child = roost_tests::as_user(uid, &wire_bin())
+            .arg(socket)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("setpriv (util-linux) must be installed");
+        let answers = std::io::BufReader::new(child.stdout.take().unwrap());
+        WireAs { child, answers }
+    }
+
+    fn call(&mut self, request: Value) -> Value {
+        use std::io::BufRead;
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{request}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        self.answers.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"))
+    }
+}
+
+impl Drop for WireAs {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Issue 8, finding 5: after Redis loses its data, a connection that knew its
+/// account never acts for whoever registers next, and ids are not reused.
+#[tokio::test]
+async fn an_old_connection_never_acts_for_the_next_owner_of_its_id() {
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &["--socket-mode", "0666"]);
+    open_to_others(&roostd);
+    let mut mallory = WireAs::start(65534, &roostd.socket);
+    let old = mallory.call(json!({"op": "register", "login": "mallory"}));
+    let old_id = old["result"]["id"].as_u64().expect("registered");
+    assert_eq!(
+        code(&mallory.call(json!({"op": "post", "text": "hi"}))),
+        "ok"
+    );
+    redis.cli(&["FLUSHALL"]);
+    let mut victim = WireAs::start(65533, &roostd.socket);
+    let new = victim.call(json!({"op": "register", "login": "victim"}));
+    let new_id = new["result"]["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{new}"));
+    assert!(new_id > old_id, "id {old_id} handed out again");
+    let posted = victim.call(json!({"op": "post", "text": "mine alone"}));
+    let sid = posted["result"]["id"].as_u64().unwrap();
+    let deleted = mallory.call(json!({"op": "delete", "status": sid}));
+    assert_ne!(
+        code(&deleted),
+        "ok",
+        "the old connection deleted the victim's status"
+    );
+    let mut op = roostd.client().await;
+    let profile = op
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "victim"}))
+        .await;
+    assert_eq!(profile["statuses"][0]["id"], sid);
+    // Once the daemon has seen the new epoch, the old connection has no account.
+    let unregistered = roost_tests::eventually!(
+        std::time::Duration::from_secs(5),
+        mallory.call(json!({"op": "hello"}))["result"]["you"].is_null()
+    );
+    assert!(unregistered);
+}

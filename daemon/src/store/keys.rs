@@ -8,6 +8,7 @@
 //! | `{ns}:logins` | hash | global | lowercased login → user id |
 //! | `{ns}:uids` | hash | global | Unix uid → user id (bots have none) |
 //! | `{ns}:next_user` | string | global | last user id issued |
+//! | `{ns}:epoch` | string | global | random id of this life of the data (gone when Redis loses it) |
 //! | `{ns}:user:<id>` | hash | global | id, login, name, signup (ms), unix_uid |
 //! | `{ns}:next_status` | string | global | last status id issued |
 //! | `{ns}:status_author` | hash | global | status id → author's user id, once published; 0 once deleted |
@@ -64,6 +65,11 @@ impl Keys {
 
     pub fn next_user(&self) -> String {
         self.global("next_user")
+    }
+
+    /// The data's epoch (see `store::epoch`).
+    pub fn epoch(&self) -> String {
+        self.global("epoch")
     }
 
     /// Prefix of the user hashes; the register script appends the new id.
@@ -250,6 +256,7 @@ mod tests {
             k.logins(),
             k.uids(),
             k.next_user(),
+            k.epoch(),
             k.user(42),
             k.next_status(),
             k.status_author(),

@@ -5,21 +5,43 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
-/// Registers an account. Refusals use up no id.
+/// Registers an account. Refusals use up no id; a new id is above `floor`
+/// (the highest id the calling roostd has seen), so ids are not handed out
+/// again after Redis lost its data.
 /// KEYS: logins, uids, next_user. ARGV: lowercased login, login, name, signup
-/// (ms), Unix uid (empty for a bot), user hash prefix (global slot).
+/// (ms), Unix uid (empty for a bot), user hash prefix (global slot), floor.
 /// Returns the new id, -1 when the login is taken, -2 when the uid has an account.
 pub static REGISTER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
 if ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return -2 end
+if tonumber(redis.call('GET', KEYS[3]) or '0') < tonumber(ARGV[7]) then
+  redis.call('SET', KEYS[3], ARGV[7])
+end
 local id = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[1], id)
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], ARGV[5], id) end
 redis.call('HSET', ARGV[6] .. id, 'id', id, 'login', ARGV[2], 'name', ARGV[3],
            'signup', ARGV[4], 'unix_uid', ARGV[5])
 return id
+",
+    )
+});
+
+/// Reads the data's epoch, or starts a new one where there is none (a new or
+/// lost data set), raising the user id counter to `floor` then.
+/// KEYS: epoch, next_user. ARGV: a new random epoch, floor. Returns the epoch.
+pub static EPOCH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local epoch = redis.call('GET', KEYS[1])
+if epoch then return tonumber(epoch) end
+redis.call('SET', KEYS[1], ARGV[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], ARGV[2])
+end
+return tonumber(ARGV[1])
 ",
     )
 });

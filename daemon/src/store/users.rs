@@ -36,6 +36,7 @@ impl Store {
             .arg(now)
             .arg(&unix_uid)
             .arg(k.user_prefix())
+            .arg(self.highest_account())
             .invoke_async(&mut self.conn())
             .await?;
         match id {
@@ -43,25 +44,33 @@ impl Store {
             -2 => Err(Error::Conflict(format!(
                 "Unix uid {unix_uid} already has an account"
             ))),
-            id => Ok(User {
-                id: id as u64,
-                login: login.to_owned(),
-                name: name.to_owned(),
-                followers: 0,
-                following: 0,
-                posts: 0,
-                signup: format_millis(now),
-                relationship: None,
-            }),
+            id => {
+                let id = id as u64;
+                self.saw_account(id);
+                Ok(User {
+                    id,
+                    login: login.to_owned(),
+                    name: name.to_owned(),
+                    followers: 0,
+                    following: 0,
+                    posts: 0,
+                    signup: format_millis(now),
+                    relationship: None,
+                })
+            }
         }
     }
 
     /// The account id of a login (case-insensitive), if any.
     pub async fn id_of_login(&self, login: &str) -> Result<Option<u64>> {
-        Ok(self
+        let id: Option<u64> = self
             .conn()
             .hget(self.keys().logins(), login.to_lowercase())
-            .await?)
+            .await?;
+        if let Some(id) = id {
+            self.saw_account(id);
+        }
+        Ok(id)
     }
 
     /// The account ids of several logins in one round trip, in order.
@@ -79,7 +88,11 @@ impl Store {
 
     /// The account id bound to a Unix uid, if any.
     pub async fn id_of_unix_uid(&self, uid: u32) -> Result<Option<u64>> {
-        Ok(self.conn().hget(self.keys().uids(), uid).await?)
+        let id: Option<u64> = self.conn().hget(self.keys().uids(), uid).await?;
+        if let Some(id) = id {
+            self.saw_account(id);
+        }
+        Ok(id)
     }
 
     /// The account of a login, or `not_found`.
