@@ -51,7 +51,6 @@ pub use config::Config;
 
 use crate::daemon::Daemon;
 use crate::fanout::FanoutWorker;
-use crate::redis_server::PrivateRedis;
 use crate::store::{Limits, Store, Target};
 use crate::stream::Hub;
 
@@ -89,20 +88,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         }
         Some(url) => (Target::Single(url.clone()), None),
         None => {
-            let (run_dir, data_dir) = (
+            let (url, supervisor) = redis_server::run(
                 roost_shared::paths::runtime_dir(),
                 roost_shared::paths::data_dir(),
-            );
-            let private = PrivateRedis::start(&run_dir, &data_dir).await?;
-            let url = private.url();
-            (
-                Target::Single(url),
-                Some(tokio::spawn(private.supervise(
-                    run_dir,
-                    data_dir,
-                    redis_stopped,
-                ))),
+                redis_stopped,
             )
+            .await?;
+            (Target::Single(url), Some(supervisor))
         }
     };
     let listeners = Listeners {

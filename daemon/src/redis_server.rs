@@ -1,8 +1,16 @@
 //! A private `redis-server` for one user, started when roostd is given no Redis:
 //! on a Unix socket in the runtime directory, with its data (append-only file
-//! on) in the user's data directory, so what one run wrote is there in the next.
-//! It is stopped when roostd exits, and dies with roostd even on SIGKILL.
+//! on) in the user's data directory, both readable by the user alone, so what
+//! one run wrote is there in the next. It is stopped when roostd exits, and
+//! dies with roostd even on SIGKILL.
+//!
+//! One roostd of a user owns it, by a lock on the data directory; another
+//! roostd of the same user (another `--socket`) uses the running server, and
+//! takes it over when the owner goes.
 
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -19,12 +27,84 @@ pub struct PrivateRedis {
     socket: PathBuf,
 }
 
-impl PrivateRedis {
-    /// Starts redis-server with its socket in `runtime_dir` and data in `data_dir`.
-    pub async fn start(runtime_dir: &Path, data_dir: &Path) -> anyhow::Result<PrivateRedis> {
-        for dir in [runtime_dir, data_dir] {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// Runs or joins the user's private redis-server: returns its URL and the task
+/// that keeps it running (or that takes it over from another roostd) until
+/// `stop`.
+pub async fn run(
+    runtime_dir: PathBuf,
+    data_dir: PathBuf,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<(String, tokio::task::JoinHandle<()>)> {
+    for dir in [&runtime_dir, &data_dir] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} private", dir.display()))?;
+    }
+    let socket = runtime_dir.join("redis.sock");
+    let url = format!("redis+unix://{}", socket.display());
+    if let Some(lock) = try_lock(&data_dir)? {
+        let redis = PrivateRedis::start(&runtime_dir, &data_dir).await?;
+        let task = tokio::spawn(redis.supervise(runtime_dir, data_dir, lock, stop));
+        return Ok((url, task));
+    }
+    // Another roostd of this user runs it.
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+    while !ping(&socket).await {
+        if tokio::time::Instant::now() > deadline {
+            bail!(
+                "another roostd holds {} but its redis-server does not answer on {}",
+                data_dir.join(LOCK).display(),
+                socket.display()
+            );
         }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tracing::info!(socket = %socket.display(), "using the private redis-server another roostd runs");
+    Ok((url, tokio::spawn(follow(runtime_dir, data_dir, stop))))
+}
+
+/// The lock file in the data directory that says which roostd runs the server.
+const LOCK: &str = "redis.lock";
+
+/// The data directory's lock, if no other live roostd holds it.
+fn try_lock(data_dir: &Path) -> anyhow::Result<Option<File>> {
+    let path = data_dir.join(LOCK);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    // SAFETY: flock on a file descriptor we own; no memory is involved.
+    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    Ok(locked.then_some(file))
+}
+
+/// Uses another roostd's server; when that roostd is gone (its server goes
+/// with it), takes the lock and runs the server here.
+async fn follow(runtime_dir: PathBuf, data_dir: PathBuf, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let Ok(Some(lock)) = try_lock(&data_dir) else {
+            continue;
+        };
+        tracing::info!("the roostd that ran the private redis-server is gone; running it here");
+        match PrivateRedis::start(&runtime_dir, &data_dir).await {
+            Ok(redis) => return redis.supervise(runtime_dir, data_dir, lock, stop).await,
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "starting redis-server failed"),
+        }
+    }
+}
+
+impl PrivateRedis {
+    /// Starts redis-server with its socket in `runtime_dir` and data in
+    /// `data_dir`; the caller holds the data directory's lock.
+    async fn start(runtime_dir: &Path, data_dir: &Path) -> anyhow::Result<PrivateRedis> {
         let socket = runtime_dir.join("redis.sock");
         let pidfile = runtime_dir.join("redis.pid");
         stop_orphan(&pidfile).await;
@@ -50,10 +130,13 @@ impl PrivateRedis {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        // SAFETY: prctl and umask are async-signal-safe and touch no memory of
+        // the parent.
         unsafe {
             cmd.pre_exec(|| {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                // Its data, log and socket: the user's alone.
+                libc::umask(0o077);
                 Ok(())
             });
         }
@@ -70,11 +153,6 @@ impl PrivateRedis {
         redis.wait_ready(data_dir).await?;
         tracing::info!(socket = %redis.socket.display(), data = %data_dir.display(), "private redis-server started");
         Ok(redis)
-    }
-
-    /// The URL roostd connects to.
-    pub fn url(&self) -> String {
-        format!("redis+unix://{}", self.socket.display())
     }
 
     async fn wait_ready(&mut self, data_dir: &Path) -> anyhow::Result<()> {
@@ -96,13 +174,15 @@ impl PrivateRedis {
         }
     }
 
-    /// Keeps redis-server running until `stop` turns true, then stops it. One
-    /// that exits (killed, crashed) is started again on the same files, so
-    /// nothing is lost beyond the append-only file's last fsync (1 s).
-    pub async fn supervise(
+    /// Keeps redis-server running until `stop` turns true, then stops it and
+    /// lets go of the lock. One that exits (killed, crashed) is started again
+    /// on the same files, so nothing is lost beyond the append-only file's last
+    /// fsync (1 s).
+    async fn supervise(
         mut self,
         runtime_dir: PathBuf,
         data_dir: PathBuf,
+        _lock: File,
         mut stop: watch::Receiver<bool>,
     ) {
         loop {
@@ -136,7 +216,7 @@ impl PrivateRedis {
     }
 
     /// Stops redis-server (SIGTERM: it flushes the append-only file) and waits.
-    pub async fn stop(mut self) {
+    async fn stop(mut self) {
         if let Some(pid) = self.child.id() {
             // SAFETY: signalling our own child process.
             unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };

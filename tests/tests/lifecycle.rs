@@ -255,3 +255,61 @@ async fn redis_going_away_is_unavailable_and_its_return_is_picked_up() {
         "the event reader reconnected too"
     );
 }
+
+/// Issue 8, finding 9: two roostd of one user with different sockets and no
+/// `--redis` share one private redis-server instead of killing each other's;
+/// when the one running it stops, the other takes it over, data intact. The
+/// data directory is the user's alone.
+#[tokio::test]
+async fn two_roostd_of_one_user_share_the_private_redis_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("HOME".to_owned(), home.path().display().to_string()),
+        (
+            "XDG_RUNTIME_DIR".to_owned(),
+            home.path().join("run").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME".to_owned(),
+            home.path().join("data").display().to_string(),
+        ),
+    ];
+    std::fs::create_dir_all(home.path().join("run")).unwrap();
+    let mut first = Roostd::start_with(Vec::new(), env.clone());
+    let second = Roostd::start_with(Vec::new(), env);
+    let pidfile = home.path().join("run/roost/redis.pid");
+    let pid = || -> i32 {
+        std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let server = pid();
+    let mut a = first.client().await;
+    let mut b = second.client().await;
+    a.bot("shared").await;
+    let status = a
+        .ok(json!({"op": "post", "as": "shared", "text": "one server"}))
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(pid(), server, "the redis-server was replaced");
+    let profile = b
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "shared"}))
+        .await;
+    assert_eq!(profile["statuses"][0], status);
+    let data = home.path().join("data/roost");
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the data directory is readable by others");
+    // The one that runs it stops: the other runs it now.
+    assert!(first.terminate().success());
+    let back = eventually!(Duration::from_secs(20), {
+        let r = b
+            .call(json!({"op": "timeline", "kind": "profile", "login": "shared"}))
+            .await;
+        r["ok"] == true && r["result"]["statuses"][0] == status
+    });
+    assert!(back, "the second roostd did not take the redis-server over");
+    assert_ne!(pid(), server);
+}
