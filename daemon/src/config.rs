@@ -70,6 +70,15 @@ pub struct Config {
     #[arg(long, default_value_t = 30_000, value_name = "MS")]
     pub job_claim_idle_ms: u64,
 
+    /// Failures (with Redis answering) after which a job is parked for
+    /// `roostd check` instead of tried again
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    pub job_attempts: u32,
+
+    /// The pause after a job's first failure; it doubles with each next one (to 60 s)
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub job_retry_ms: u64,
+
     /// Events the event log keeps at least (streams resume from within it)
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1000..), value_name = "N")]
     pub event_log_len: u64,

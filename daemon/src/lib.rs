@@ -158,6 +158,8 @@ async fn serve(
             consumer: FanoutWorker::consumer_name(listeners.socket, index),
             pace: Duration::from_millis(config.fanout_pace_ms),
             claim_idle_ms: config.job_claim_idle_ms,
+            attempts: config.job_attempts,
+            backoff: Duration::from_millis(config.job_retry_ms),
         };
         tasks.spawn(worker.run(stop_rx.clone()));
     }

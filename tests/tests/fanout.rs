@@ -274,3 +274,59 @@ async fn fanout_survives_redis_forgetting_its_scripts() {
         .unwrap();
     assert!(eventually!(WAIT, all_hold(&mut c, &fans, status).await));
 }
+
+/// Issue 8, finding 11: a job whose pass keeps failing (a follower's home is
+/// broken) neither blocks its worker nor runs forever: other jobs go through
+/// meanwhile, and after `--job-attempts` it is parked.
+#[tokio::test]
+async fn a_job_that_keeps_failing_is_parked_and_blocks_nothing() {
+    let (redis, _roostd, mut c) = setup(&[
+        "--workers",
+        "1",
+        "--fanout-batch",
+        "2",
+        "--job-attempts",
+        "3",
+        "--job-retry-ms",
+        "300",
+    ])
+    .await;
+    let stars = audience(&mut c, "star", 4).await;
+    // The last follower's home is not a timeline: the job's second pass fails.
+    let broken = c.ok(json!({"op": "user", "login": &stars[3]})).await["id"]
+        .as_u64()
+        .unwrap();
+    redis.cli(&[
+        "SET",
+        &format!("{{roost:u{broken}}}:home"),
+        "not a timeline",
+    ]);
+    c.ok(json!({"op": "post", "as": "star", "text": "meets a broken home"}))
+        .await;
+    // Another author's fan-out goes through while that job waits to retry.
+    c.bot("other").await;
+    let readers: Vec<String> = (0..4).map(|i| format!("g{i}")).collect();
+    for reader in &readers {
+        c.bot(reader).await;
+        c.ok(json!({"op": "follow", "as": reader, "login": "other"}))
+            .await;
+    }
+    let status = c
+        .ok(json!({"op": "post", "as": "other", "text": "not held up"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        eventually!(
+            Duration::from_secs(5),
+            all_hold(&mut c, &readers, status).await
+        ),
+        "a failing job held up the worker"
+    );
+    let parked = || redis.cli(&["XLEN", "{roost}:parked"]).trim().to_owned();
+    assert!(eventually!(WAIT, parked() == "1"), "not parked");
+    assert!(eventually!(WAIT, jobs_len(&redis) == 0));
+    let entry = redis.cli_lines(&["XRANGE", "{roost}:parked", "-", "+"]);
+    assert!(entry.iter().any(|l| l.contains("WRONGTYPE")), "{entry:?}");
+    assert!(entry.iter().any(|l| l == "fanout"), "{entry:?}");
+}

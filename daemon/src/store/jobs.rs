@@ -11,7 +11,7 @@ use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use redis::{AsyncCommands, Value};
 
 use super::reader::BlockingReader;
-use super::scripts::ACK_AND_CONTINUE;
+use super::scripts::{ACK_AND_CONTINUE, PARK_JOB};
 use super::{Store, as_string};
 use crate::error::Result;
 
@@ -173,6 +173,30 @@ impl Store {
         Ok(acked == 1)
     }
 
+    /// Moves a job that keeps failing out of the queue into `{ns}:parked`, with
+    /// the last error and the number of attempts, in one step.
+    pub async fn park_job(&self, queued: &QueuedJob, error: &str, attempts: u32) -> Result<()> {
+        let mut call = PARK_JOB.prepare_invoke();
+        call.key(self.keys().jobs())
+            .key(self.keys().parked())
+            .arg(GROUP)
+            .arg(&queued.id)
+            .arg("error")
+            .arg(error)
+            .arg("attempts")
+            .arg(attempts);
+        for (name, value) in queued.job.as_ref().map(Job::fields).unwrap_or_default() {
+            call.arg(name).arg(value);
+        }
+        let _: i64 = call.invoke_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    /// Parked jobs, for `roostd check`.
+    pub async fn parked_jobs(&self) -> Result<u64> {
+        Ok(self.conn().xlen(self.keys().parked()).await?)
+    }
+
     /// Does one pass of a job; returns its next pass, if any.
     pub async fn run_job(&self, job: &Job) -> Result<Option<Job>> {
         match job.kind {
@@ -183,13 +207,14 @@ impl Store {
 }
 
 impl BlockingReader {
-    /// Reads jobs for `consumer`: with `pending`, the ones it was given before and
-    /// has not acknowledged (after a restart); else new ones, blocking up to
-    /// `block_ms`.
+    /// Reads up to `count` jobs for `consumer`: with `pending`, the ones it was
+    /// given before and has not acknowledged (after a restart, or failed); else
+    /// new ones, blocking up to `block_ms`.
     pub async fn jobs(
         &mut self,
         consumer: &str,
         pending: bool,
+        count: usize,
         block_ms: usize,
     ) -> Result<Vec<QueuedJob>> {
         let mut cmd = redis::cmd("XREADGROUP");
@@ -197,7 +222,7 @@ impl BlockingReader {
             .arg(GROUP)
             .arg(consumer)
             .arg("COUNT")
-            .arg(1);
+            .arg(count);
         if !pending {
             cmd.arg("BLOCK").arg(block_ms);
         }

@@ -14,6 +14,7 @@
 //! | `{ns}:status_author` | hash | global | status id → author's user id, once published; 0 once deleted |
 //! | `{ns}:pending_posts` | zset | global | `<author>:<sid>` of posts not yet published, score ms |
 //! | `{ns}:jobs` | stream | global | durable background jobs (consumer group `workers`) |
+//! | `{ns}:parked` | stream | global | jobs that kept failing: the job, its last error, attempts |
 //! | `{ns}:events` | stream | global | the event log: posts, deletes, follows, unfollows |
 //! | `{ns}:tokens` | hash | global | SHA-256 of a bearer token → user id |
 //! | `{ns}:token_of_user` | hash | global | user id → SHA-256 of their token |
@@ -101,6 +102,11 @@ impl Keys {
 
     pub fn events(&self) -> String {
         self.global("events")
+    }
+
+    /// Jobs that kept failing, for `roostd check`.
+    pub fn parked(&self) -> String {
+        self.global("parked")
     }
 
     /// SHA-256 (hex) of a bearer token → user id.
@@ -262,6 +268,7 @@ mod tests {
             k.status_author(),
             k.pending_posts(),
             k.jobs(),
+            k.parked(),
             k.events(),
         ];
         assert!(

@@ -246,6 +246,21 @@ return 1
     )
 });
 
+/// Parks a job that keeps failing: acknowledges and removes it from the queue
+/// and appends it to the parked jobs, in one step.
+/// KEYS: jobs, parked. ARGV: group, job id, then the parked entry's
+/// [field, value, ...]. Returns 1 if the job was still pending.
+pub static PARK_JOB: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+if acked == 1 then redis.call('XADD', KEYS[2], '*', 'job', ARGV[2], unpack(ARGV, 3)) end
+return acked
+",
+    )
+});
+
 /// Gives an account a new bearer token (stored as its SHA-256), dropping the old.
 /// KEYS: tokens, token_of_user. ARGV: user id, new token hash.
 pub static SET_TOKEN: LazyLock<Script> = LazyLock::new(|| {
