@@ -9,6 +9,9 @@ use clap::Parser;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "roostd", version, about, long_about = None)]
 pub struct Config {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// The JSON-lines socket [default: $XDG_RUNTIME_DIR/roost/roostd.sock]
     #[arg(long, env = "ROOST_SOCKET", value_name = "PATH")]
     pub socket: Option<PathBuf>,
@@ -30,7 +33,7 @@ pub struct Config {
     /// Redis to use: redis://host:port/db or redis+unix:///path. Absent: roostd
     /// starts a private redis-server (data in the user's data directory) and stops
     /// it when it exits
-    #[arg(long, env = "ROOST_REDIS_URL", value_name = "URL")]
+    #[arg(long, env = "ROOST_REDIS_URL", value_name = "URL", global = true)]
     pub redis: Option<String>,
 
     /// Use a Redis Cluster: comma-separated seed nodes (host:port or
@@ -39,12 +42,13 @@ pub struct Config {
         long,
         value_name = "URLS",
         value_delimiter = ',',
-        conflicts_with = "redis"
+        conflicts_with = "redis",
+        global = true
     )]
     pub redis_cluster: Vec<String>,
 
     /// Prefix of every key, so several networks can share one Redis
-    #[arg(long, default_value = "roost", value_parser = parse_namespace, value_name = "PREFIX")]
+    #[arg(long, default_value = "roost", value_parser = parse_namespace, value_name = "PREFIX", global = true)]
     pub namespace: String,
 
     /// Newest N statuses kept in each home timeline
@@ -142,6 +146,18 @@ pub struct Config {
     /// connection is closed
     #[arg(long, default_value_t = roost_shared::MAX_LINE_BYTES, value_name = "BYTES")]
     pub max_line: usize,
+}
+
+/// What roostd does instead of serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Check the data for broken invariants (counts, one-sided follows, ids
+    /// of missing statuses, dangling map entries, parked jobs); exit 1 if any
+    Check {
+        /// Fix what is found
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 fn parse_mode(text: &str) -> Result<u32, String> {

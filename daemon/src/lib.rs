@@ -74,29 +74,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         None => None,
     };
     let (stop_redis, redis_stopped) = watch::channel(false);
-    let cluster = !config.redis_cluster.is_empty();
-    let (target, supervisor) = match &config.redis {
-        _ if cluster => {
-            let seeds = config.redis_cluster.iter().map(|s| {
-                if s.contains("://") {
-                    s.clone()
-                } else {
-                    format!("redis://{s}")
-                }
-            });
-            (Target::Cluster(seeds.collect()), None)
-        }
-        Some(url) => (Target::Single(url.clone()), None),
-        None => {
-            let (url, supervisor) = redis_server::run(
-                roost_shared::paths::runtime_dir(),
-                roost_shared::paths::data_dir(),
-                redis_stopped,
-            )
-            .await?;
-            (Target::Single(url), Some(supervisor))
-        }
-    };
+    let (target, supervisor) = redis_target(&config, redis_stopped).await?;
     let listeners = Listeners {
         socket: &socket,
         main: &listener,
@@ -110,6 +88,62 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         let _ = supervisor.await;
     }
     result
+}
+
+/// Where the data is: `--redis-cluster`, `--redis`, or else the user's
+/// private redis-server (started, or joined), with the task that keeps it.
+async fn redis_target(
+    config: &Config,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<(Target, Option<tokio::task::JoinHandle<()>>)> {
+    if !config.redis_cluster.is_empty() {
+        let seeds = config.redis_cluster.iter().map(|s| {
+            if s.contains("://") {
+                s.clone()
+            } else {
+                format!("redis://{s}")
+            }
+        });
+        return Ok((Target::Cluster(seeds.collect()), None));
+    }
+    if let Some(url) = &config.redis {
+        return Ok((Target::Single(url.clone()), None));
+    }
+    let (url, supervisor) = redis_server::run(
+        roost_shared::paths::runtime_dir(),
+        roost_shared::paths::data_dir(),
+        stop,
+    )
+    .await?;
+    Ok((Target::Single(url), Some(supervisor)))
+}
+
+/// `roostd check`: reads the data, prints every broken invariant by kind
+/// (and with `repair` fixes them); returns how many were found.
+pub async fn check(config: Config, repair: bool) -> anyhow::Result<usize> {
+    let (stop, stopped) = watch::channel(false);
+    let (target, supervisor) = redis_target(&config, stopped).await?;
+    let store = Store::connect(target, &config.namespace, limits(&config))
+        .await
+        .context("connecting to Redis")?;
+    let report = store.check(repair).await.context("checking the data")?;
+    println!("{report}");
+    if repair && report.total() > 0 {
+        println!("repaired");
+    }
+    let _ = stop.send(true);
+    if let Some(supervisor) = supervisor {
+        let _ = supervisor.await;
+    }
+    Ok(report.total())
+}
+
+fn limits(config: &Config) -> Limits {
+    Limits {
+        timeline_cap: config.timeline_cap,
+        fanout_batch: config.fanout_batch,
+        event_log_len: config.event_log_len as usize,
+    }
 }
 
 struct Listeners<'a> {
@@ -129,12 +163,7 @@ async fn serve(
         Target::Single(url) => url.clone(),
         Target::Cluster(seeds) => format!("the cluster at {}", seeds.join(",")),
     };
-    let limits = Limits {
-        timeline_cap: config.timeline_cap,
-        fanout_batch: config.fanout_batch,
-        event_log_len: config.event_log_len as usize,
-    };
-    let store = Store::connect(target, &config.namespace, limits)
+    let store = Store::connect(target, &config.namespace, limits(&config))
         .await
         .with_context(|| format!("connecting to Redis at {url}"))?;
     store

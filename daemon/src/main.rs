@@ -20,6 +20,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(roostd::config::Command::Check { repair }) = config.command {
+        return match runtime.block_on(roostd::check(config, repair)) {
+            Ok(0) => ExitCode::SUCCESS,
+            Ok(_) if repair => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("roostd check: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(roostd::run(config, shutdown_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

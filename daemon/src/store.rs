@@ -5,12 +5,14 @@
 //! - [`keys`]: every key and the timeline member format.
 //! - [`scripts`]: the Lua scripts that make multi-key steps atomic.
 //! - [`reader`]: a task's own connection for blocking reads, reconnecting.
+//! - [`check`]: `roostd check`, every invariant verified (and repaired).
 //! - `users`, `statuses`, `graph`, `jobs`, `events`: the operations on each part.
 
 pub mod keys;
 pub mod reader;
 pub mod scripts;
 
+pub mod check;
 mod epoch;
 mod events;
 mod graph;
@@ -155,6 +157,9 @@ impl Store {
     /// a bounded number in flight on a cluster (whose client refuses pipelines
     /// across slots). Results come back in order.
     async fn query_many<T: redis::FromRedisValue>(&self, cmds: Vec<redis::Cmd>) -> Result<Vec<T>> {
+        if cmds.is_empty() {
+            return Ok(Vec::new());
+        }
         if !self.clustered() {
             let mut pipe = redis::pipe();
             for cmd in cmds {

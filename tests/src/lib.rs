@@ -72,6 +72,30 @@ pub fn as_user(uid: u32, program: &Path) -> Command {
     cmd
 }
 
+/// Runs `roostd check` (with `--repair` if asked) on `redis`: whether it found
+/// nothing, and what it printed.
+pub fn roostd_check(redis: &Redis, repair: bool) -> (bool, String) {
+    let mut cmd = Command::new(roostd_bin());
+    cmd.arg("check").arg("--redis").arg(redis.url());
+    if repair {
+        cmd.arg("--repair");
+    }
+    let out = cmd
+        .env_remove("ROOST_REDIS_URL")
+        .output()
+        .expect("roostd check");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "roostd check failed to run: {text}"
+    );
+    (out.status.success() && text.contains("\n0 findings"), text)
+}
+
 /// Whether process `pid` is running (not gone, not a zombie waiting to be reaped).
 pub fn pid_alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

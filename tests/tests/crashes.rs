@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use roost_tests::{Client, Redis, Roostd, eventually};
+use roost_tests::{Client, Redis, Roostd, eventually, roostd_check};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -32,6 +32,12 @@ fn crashing(redis: &Redis, point: &str) -> Roostd {
     let mut args = vec!["--redis".to_owned(), redis.url()];
     args.extend(FLAGS.iter().map(|s| s.to_string()));
     Roostd::start_with(args, vec![("ROOST_CRASH_AT".into(), point.into())])
+}
+
+/// `roostd check` finds nothing (once cleanup jobs have run).
+async fn consistent(redis: &Redis) {
+    let clean = eventually!(WAIT, roostd_check(redis, false).0);
+    assert!(clean, "{}", roostd_check(redis, false).1);
 }
 
 /// Sends `request` to a roostd that must die on it.
@@ -112,6 +118,7 @@ async fn a_post_interrupted_after_it_was_written_is_finished_exactly_once() {
         assert_eq!(posts_of_star(&mut c).await, 0, "{point}");
         // A late finisher can't bring a deleted status back.
         assert_eq!(logged(&redis, "status", sid), 1, "{point}");
+        consistent(&redis).await;
     }
 }
 
@@ -138,6 +145,7 @@ async fn a_post_interrupted_before_it_was_written_leaves_no_trace() {
             .await,
         "not_found"
     );
+    consistent(&redis).await;
 }
 
 #[tokio::test]
@@ -173,4 +181,5 @@ async fn a_delete_interrupted_after_its_claim_is_finished() {
             .await,
         "not_found"
     );
+    consistent(&redis).await;
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use roost_tests::{Client, Redis, Roostd, eventually};
+use roost_tests::{Client, Redis, Roostd, eventually, roostd_check};
 use serde_json::json;
 
 use crate::setup;
@@ -214,6 +214,8 @@ async fn a_killed_roostd_finishes_the_fanout_after_restart() {
     let mut c = roostd.client().await;
     assert!(all_hold(&mut c, &fans, status).await);
     assert!(eventually!(WAIT, jobs_len(&redis) == 0));
+    let (clean, report) = roostd_check(&redis, false);
+    assert!(clean, "{report}");
 }
 
 #[tokio::test]
@@ -230,6 +232,8 @@ async fn another_roostd_takes_over_the_job_of_one_that_never_returns() {
     let mut c = other.client().await;
     assert!(all_hold(&mut c, &fans, status).await);
     assert!(eventually!(WAIT, jobs_len(&redis) == 0));
+    let (clean, report) = roostd_check(&redis, false);
+    assert!(clean, "{report}");
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! on a temporary socket, and the wire protocol, as scripts use it.
 
 mod bad_input;
+mod check;
 mod cluster;
 mod concurrency;
 mod crashes;

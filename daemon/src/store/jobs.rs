@@ -192,6 +192,21 @@ impl Store {
         Ok(())
     }
 
+    /// Puts every parked job back in the queue (`roostd check --repair`).
+    pub async fn requeue_parked(&self) -> Result<u64> {
+        let k = self.keys();
+        let parked: redis::streams::StreamRangeReply = self.conn().xrange_all(k.parked()).await?;
+        let mut requeued = 0;
+        for entry in &parked.ids {
+            if let Some(job) = Job::from_fields(&entry.map) {
+                self.enqueue(&job).await?;
+                requeued += 1;
+            }
+            let _: i64 = self.conn().xdel(k.parked(), &[&entry.id]).await?;
+        }
+        Ok(requeued)
+    }
+
     /// Parked jobs, for `roostd check`.
     pub async fn parked_jobs(&self) -> Result<u64> {
         Ok(self.conn().xlen(self.keys().parked()).await?)

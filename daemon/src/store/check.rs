@@ -1,0 +1,353 @@
+//! `roostd check`: reads the whole data set and reports every broken invariant
+//! by kind; with `repair`, fixes each. It walks accounts by id (1 to
+//! `next_user`) and the keys they name, never KEYS or a scan of the keyspace,
+//! so it runs the same on one Redis and on a cluster, and on a live daemon
+//! (a change in flight can show up once; run it again to be sure).
+//!
+//! Invariants: every count equals the set it counts; a follow is on both
+//! sides; every timeline id names a status that exists; every login and uid
+//! map entry names an account (with that login); every published status id
+//! names a status; no job is parked; no post is left pending.
+
+use std::collections::{BTreeMap, HashSet};
+
+use redis::AsyncCommands;
+
+use super::keys::Entry;
+use super::{Fields, Store, int_field};
+use crate::error::Result;
+
+/// Accounts read per round trip.
+const BATCH: usize = 200;
+
+/// What `check` found, by kind, each with a line per finding (the first 20 kept).
+#[derive(Debug, Default)]
+pub struct Report {
+    pub kinds: BTreeMap<&'static str, Vec<String>>,
+    /// Findings per kind, all of them.
+    pub counts: BTreeMap<&'static str, usize>,
+    /// Accounts read.
+    pub accounts: u64,
+}
+
+impl Report {
+    fn found(&mut self, kind: &'static str, what: String) {
+        *self.counts.entry(kind).or_default() += 1;
+        let lines = self.kinds.entry(kind).or_default();
+        if lines.len() < 20 {
+            lines.push(what);
+        }
+    }
+
+    /// How many findings in all.
+    pub fn total(&self) -> usize {
+        self.counts.values().sum()
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} accounts read", self.accounts)?;
+        for (kind, n) in &self.counts {
+            writeln!(f, "{kind}: {n}")?;
+            for line in &self.kinds[kind] {
+                writeln!(f, "  {line}")?;
+            }
+        }
+        write!(f, "{} findings", self.total())
+    }
+}
+
+impl Store {
+    /// Checks every invariant; with `repair`, fixes what it finds. Returns what
+    /// it found (before repairing).
+    pub async fn check(&self, repair: bool) -> Result<Report> {
+        let mut report = Report::default();
+        let k = self.keys();
+        let last: Option<u64> = self.conn().get(k.next_user()).await?;
+        let last = last.unwrap_or(0);
+        let mut ids: Vec<u64> = Vec::new();
+        for first in (1..=last).step_by(BATCH) {
+            let batch: Vec<u64> = (first..=(first + BATCH as u64 - 1).min(last)).collect();
+            let exists: Vec<bool> = self
+                .query_many(
+                    batch
+                        .iter()
+                        .map(|&id| redis::Cmd::exists(k.user(id)))
+                        .collect(),
+                )
+                .await?;
+            ids.extend(
+                batch
+                    .iter()
+                    .zip(exists)
+                    .filter(|(_, e)| *e)
+                    .map(|(id, _)| *id),
+            );
+        }
+        report.accounts = ids.len() as u64;
+        let accounts: HashSet<u64> = ids.iter().copied().collect();
+        for chunk in ids.chunks(BATCH) {
+            self.check_follows(chunk, &accounts, repair, &mut report)
+                .await?;
+            self.check_timelines(chunk, repair, &mut report).await?;
+            // Counts last, so they count what the repairs above left.
+            self.check_counts(chunk, repair, &mut report).await?;
+        }
+        self.check_maps(&accounts, repair, &mut report).await?;
+        self.check_status_authors(repair, &mut report).await?;
+        self.check_queues(repair, &mut report).await?;
+        Ok(report)
+    }
+
+    async fn check_counts(&self, ids: &[u64], repair: bool, report: &mut Report) -> Result<()> {
+        let k = self.keys();
+        let mut cmds = Vec::new();
+        for &id in ids {
+            cmds.push(redis::Cmd::hgetall(k.counts(id)));
+        }
+        let counts: Vec<Fields> = self.query_many(cmds).await?;
+        let mut cards = Vec::new();
+        for &id in ids {
+            cards.push(redis::Cmd::zcard(k.followers(id)));
+            cards.push(redis::Cmd::zcard(k.following(id)));
+            cards.push(redis::Cmd::zcard(k.profile(id)));
+        }
+        let cards: Vec<u64> = self.query_many(cards).await?;
+        for ((&id, fields), real) in ids.iter().zip(&counts).zip(cards.chunks(3)) {
+            for (name, real) in ["followers", "following", "posts"].iter().zip(real) {
+                let said = int_field(fields, name);
+                if said != *real {
+                    report.found(
+                        "count not equal to its set",
+                        format!("user {id}: {name} says {said}, the set holds {real}"),
+                    );
+                    if repair {
+                        let _: i64 = self.conn().hset(k.counts(id), *name, *real).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Both sides of every follow: the followed user's `followers` is the
+    /// first step of a follow, so it decides.
+    async fn check_follows(
+        &self,
+        ids: &[u64],
+        accounts: &HashSet<u64>,
+        repair: bool,
+        report: &mut Report,
+    ) -> Result<()> {
+        let k = self.keys();
+        let followers: Vec<Vec<(u64, f64)>> = self
+            .query_many(
+                ids.iter()
+                    .map(|&id| redis::Cmd::zrange_withscores(k.followers(id), 0, -1))
+                    .collect(),
+            )
+            .await?;
+        for (&followed, fans) in ids.iter().zip(&followers) {
+            let sides: Vec<Option<f64>> = self
+                .query_many(
+                    fans.iter()
+                        .map(|(fan, _)| redis::Cmd::zscore(k.following(*fan), followed))
+                        .collect(),
+                )
+                .await?;
+            for ((fan, since), side) in fans.iter().zip(sides) {
+                if !accounts.contains(fan) {
+                    report.found(
+                        "follow of a missing account",
+                        format!("user {followed} is followed by missing {fan}"),
+                    );
+                    if repair {
+                        let _: i64 = self.conn().zrem(k.followers(followed), fan).await?;
+                    }
+                } else if side.is_none() {
+                    report.found("one-sided follow", format!("{fan} is in {followed}'s followers, not {followed} in {fan}'s following"));
+                    if repair {
+                        let _: i64 = self
+                            .conn()
+                            .zadd(k.following(*fan), followed, *since)
+                            .await?;
+                    }
+                }
+            }
+        }
+        let following: Vec<Vec<u64>> = self
+            .query_many(
+                ids.iter()
+                    .map(|&id| redis::Cmd::zrange(k.following(id), 0, -1))
+                    .collect(),
+            )
+            .await?;
+        for (&fan, followed) in ids.iter().zip(&following) {
+            let sides: Vec<Option<f64>> = self
+                .query_many(
+                    followed
+                        .iter()
+                        .map(|f| redis::Cmd::zscore(k.followers(*f), fan))
+                        .collect(),
+                )
+                .await?;
+            for (f, side) in followed.iter().zip(sides) {
+                if side.is_none() {
+                    report.found(
+                        "one-sided follow",
+                        format!("{f} is in {fan}'s following, not {fan} in {f}'s followers"),
+                    );
+                    if repair {
+                        let _: i64 = self.conn().zrem(k.following(fan), f).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every id in a home or profile names a status that exists. (A delete's
+    /// cleanup removes them within moments; one still there is a finding.)
+    async fn check_timelines(&self, ids: &[u64], repair: bool, report: &mut Report) -> Result<()> {
+        let k = self.keys();
+        for &id in ids {
+            for key in [k.home(id), k.profile(id)] {
+                let members: Vec<String> = self.conn().zrange(&key, 0, -1).await?;
+                let entries: Vec<Option<Entry>> = members.iter().map(|m| Entry::parse(m)).collect();
+                let exists: Vec<bool> = self
+                    .query_many(
+                        entries
+                            .iter()
+                            .flatten()
+                            .map(|e| redis::Cmd::exists(k.status(e.uid, e.sid)))
+                            .collect(),
+                    )
+                    .await?;
+                let mut exists = exists.into_iter();
+                for (member, entry) in members.iter().zip(&entries) {
+                    let live = entry.is_some() && exists.next() == Some(true);
+                    if !live {
+                        report.found(
+                            "timeline id of a missing status",
+                            format!("{key} holds {member}"),
+                        );
+                        if repair {
+                            let _: i64 = self.conn().zrem(&key, member).await?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Login and uid maps name accounts that exist (with that login).
+    async fn check_maps(
+        &self,
+        accounts: &HashSet<u64>,
+        repair: bool,
+        report: &mut Report,
+    ) -> Result<()> {
+        let k = self.keys();
+        let logins: Vec<(String, u64)> = self.conn().hgetall(k.logins()).await?;
+        let names: Vec<Option<String>> = self
+            .query_many(
+                logins
+                    .iter()
+                    .map(|(_, id)| redis::Cmd::hget(k.user(*id), "login"))
+                    .collect(),
+            )
+            .await?;
+        for ((login, id), name) in logins.iter().zip(names) {
+            let matches = name.is_some_and(|n| n.to_lowercase() == *login);
+            if !accounts.contains(id) || !matches {
+                report.found(
+                    "login map entry without its account",
+                    format!("{login} -> {id}"),
+                );
+                if repair {
+                    let _: i64 = self.conn().hdel(k.logins(), login).await?;
+                }
+            }
+        }
+        let uids: Vec<(String, u64)> = self.conn().hgetall(k.uids()).await?;
+        for (uid, id) in uids {
+            if !accounts.contains(&id) {
+                report.found(
+                    "uid map entry without its account",
+                    format!("uid {uid} -> {id}"),
+                );
+                if repair {
+                    let _: i64 = self.conn().hdel(k.uids(), uid).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every published status id (not a delete's 0 tombstone) names a status.
+    async fn check_status_authors(&self, repair: bool, report: &mut Report) -> Result<()> {
+        let k = self.keys();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, page): (u64, Vec<(u64, u64)>) = redis::cmd("HSCAN")
+                .arg(k.status_author())
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut self.conn())
+                .await?;
+            let live: Vec<(u64, u64)> = page.into_iter().filter(|(_, a)| *a > 0).collect();
+            let exists: Vec<bool> = self
+                .query_many(
+                    live.iter()
+                        .map(|(sid, author)| redis::Cmd::exists(k.status(*author, *sid)))
+                        .collect(),
+                )
+                .await?;
+            for ((sid, author), exists) in live.iter().zip(exists) {
+                if !exists {
+                    report.found(
+                        "status id without its status",
+                        format!("status {sid} of user {author}"),
+                    );
+                    if repair {
+                        let _: i64 = self.conn().hset(k.status_author(), sid, 0).await?;
+                    }
+                }
+            }
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
+    }
+
+    /// No job parked, no post left pending (older than a minute).
+    async fn check_queues(&self, repair: bool, report: &mut Report) -> Result<()> {
+        let k = self.keys();
+        let parked = self.parked_jobs().await?;
+        if parked > 0 {
+            report.found("parked job", format!("{parked} in {}", k.parked()));
+            if repair {
+                self.requeue_parked().await?;
+            }
+        }
+        let now = roost_shared::time::now_millis();
+        let stale: u64 = self
+            .conn()
+            .zcount(k.pending_posts(), "-inf", now - 60_000)
+            .await?;
+        if stale > 0 {
+            report.found(
+                "post left pending",
+                format!("{stale} in {}", k.pending_posts()),
+            );
+            if repair {
+                self.finish_abandoned_posts(60_000, now).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+//! `roostd check` (issue 8): every broken invariant reported by kind, and
+//! repaired with `--repair`, on data a test breaks by hand.
+
+use roost_tests::{Redis, eventually, roostd_check};
+use serde_json::json;
+
+use crate::setup;
+
+#[tokio::test]
+async fn check_finds_each_broken_invariant_and_repair_fixes_it() {
+    let (redis, _roostd, mut c) = setup(&[]).await;
+    for login in ["ann", "bob", "cy"] {
+        c.bot(login).await;
+    }
+    for (fan, star) in [("ann", "bob"), ("cy", "bob"), ("bob", "ann")] {
+        c.ok(json!({"op": "follow", "as": fan, "login": star}))
+            .await;
+    }
+    let mut sids = Vec::new();
+    for author in ["ann", "bob", "bob"] {
+        let status = c
+            .ok(json!({"op": "post", "as": author, "text": "hello"}))
+            .await;
+        sids.push(status["id"].as_u64().unwrap());
+    }
+    c.ok(json!({"op": "delete", "as": "bob", "status": sids[2]}))
+        .await;
+    let clean = eventually!(
+        std::time::Duration::from_secs(10),
+        roostd_check(&redis, false).0
+    );
+    assert!(clean, "{}", roostd_check(&redis, false).1);
+
+    let id = |login: &str| {
+        let id = redis.cli(&["HGET", "{roost}:logins", login]);
+        id.trim().parse::<u64>().unwrap()
+    };
+    let (ann, bob, cy) = (id("ann"), id("bob"), id("cy"));
+    broken(
+        &redis,
+        &[
+            "HSET",
+            &format!("{{roost:u{bob}}}:counts"),
+            "followers",
+            "7",
+        ],
+    );
+    broken(
+        &redis,
+        &[
+            "ZREM",
+            &format!("{{roost:u{cy}}}:following"),
+            &bob.to_string(),
+        ],
+    );
+    broken(
+        &redis,
+        &[
+            "ZADD",
+            &format!("{{roost:u{ann}}}:home"),
+            "999",
+            &format!("{bob}:999"),
+        ],
+    );
+    broken(&redis, &["HSET", "{roost}:logins", "ghost", "4242"]);
+    broken(
+        &redis,
+        &["HSET", "{roost}:status_author", "888", &ann.to_string()],
+    );
+    broken(
+        &redis,
+        &[
+            "XADD",
+            "{roost}:parked",
+            "*",
+            "job",
+            "1-1",
+            "error",
+            "x",
+            "kind",
+            "refill",
+            "uid",
+            &ann.to_string(),
+            "sid",
+            "0",
+        ],
+    );
+
+    let (ok, found) = roostd_check(&redis, false);
+    assert!(!ok, "{found}");
+    for kind in [
+        "count not equal to its set: 2",
+        "one-sided follow: 1",
+        "timeline id of a missing status: 1",
+        "login map entry without its account: 1",
+        "status id without its status: 1",
+        "parked job: 1",
+    ] {
+        assert!(found.contains(kind), "{kind:?} missing from:\n{found}");
+    }
+    let (_, repaired) = roostd_check(&redis, true);
+    assert!(repaired.contains("repaired"), "{repaired}");
+    let (ok, after) = roostd_check(&redis, false);
+    assert!(ok, "findings left after --repair:\n{after}");
+    // The data is as the protocol says: bob's counts equal his sets again.
+    let bob_user = c.ok(json!({"op": "user", "login": "bob"})).await;
+    assert_eq!(bob_user["followers"], 2);
+    assert_eq!(bob_user["posts"], 1);
+    let home = c.home_ids("ann", 10).await;
+    assert_eq!(
+        home,
+        [sids[1], sids[0]],
+        "ann's home: bob's live status and her own"
+    );
+}
+
+fn broken(redis: &Redis, args: &[&str]) {
+    let out = redis.cli(args);
+    assert!(!out.contains("ERR"), "{args:?}: {out}");
+}
