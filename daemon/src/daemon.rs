@@ -7,7 +7,10 @@ use std::sync::Arc;
 use crate::admission::Admission;
 use crate::config::Config;
 use crate::store::Store;
-use crate::stream::Hub;
+use crate::stream::{Hub, ReplayGate};
+
+/// Replays from the event log that run at once (one per owner at most).
+const REPLAY_SLOTS: usize = 2;
 
 /// Shared state of one roostd; clones share it.
 #[derive(Clone)]
@@ -18,6 +21,7 @@ struct State {
     config: Config,
     hub: Arc<Hub>,
     admission: Arc<Admission>,
+    replays: ReplayGate,
 }
 
 impl Daemon {
@@ -32,7 +36,13 @@ impl Daemon {
             config,
             hub,
             admission,
+            replays: ReplayGate::new(REPLAY_SLOTS),
         }))
+    }
+
+    /// Replays from the event log, a few at a time.
+    pub fn replays(&self) -> &ReplayGate {
+        &self.0.replays
     }
 
     /// Who may open another connection, on every socket.

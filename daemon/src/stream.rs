@@ -20,7 +20,7 @@ use roost_shared::Stream;
 use roost_shared::validate::location_box;
 
 pub use hub::Hub;
-pub use subscription::{Feed, Queue, Subscription, Subscriptions};
+pub use subscription::{Feed, Queue, ReplayGate, Subscription, Subscriptions};
 
 use crate::error::{Error, Result};
 use crate::store::Store;

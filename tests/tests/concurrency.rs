@@ -322,3 +322,53 @@ async fn an_unfollow_during_a_refill_stays_undone() {
     );
     assert_eq!(home.len(), 3, "a's statuses: {home:?}");
 }
+
+/// Issue 8, finding 8: a storm of unfollows queues one refill per user at a
+/// time (the queued one reads the follows as they are when it starts), not one
+/// per unfollow ahead of everyone's fan-out.
+#[tokio::test]
+async fn an_unfollow_storm_queues_one_refill() {
+    let redis = roost_tests::Redis::start();
+    let roostd = Roostd::start_with(
+        vec![
+            "--redis".into(),
+            redis.url(),
+            "--workers".into(),
+            "1".into(),
+        ],
+        vec![("ROOST_PAUSE_AT".into(), "refill.sources:2000".into())],
+    );
+    let mut c = roostd.client().await;
+    for login in ["reader", "x", "y"] {
+        c.bot(login).await;
+    }
+    let kept = c
+        .ok(json!({"op": "post", "as": "x", "text": "stays"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    c.ok(json!({"op": "post", "as": "y", "text": "goes"})).await;
+    for star in ["x", "y"] {
+        c.ok(json!({"op": "follow", "as": "reader", "login": star}))
+            .await;
+    }
+    c.ok(json!({"op": "unfollow", "as": "reader", "login": "y"}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut storm = Vec::new();
+    for _ in 0..20 {
+        storm.push(json!({"op": "follow", "as": "reader", "login": "y"}));
+        storm.push(json!({"op": "unfollow", "as": "reader", "login": "y"}));
+    }
+    for r in c.pipeline(&storm).await {
+        assert_eq!(r["ok"], true, "{r}");
+    }
+    let queued: u64 = redis.cli(&["XLEN", "{roost}:jobs"]).trim().parse().unwrap();
+    assert!(queued <= 2, "{queued} jobs queued by one user's unfollows");
+    let drained = roost_tests::eventually!(
+        std::time::Duration::from_secs(20),
+        redis.cli(&["XLEN", "{roost}:jobs"]).trim() == "0"
+    );
+    assert!(drained);
+    assert_eq!(c.home_ids("reader", 10).await, [kept]);
+}

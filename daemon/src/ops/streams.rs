@@ -29,14 +29,22 @@ pub async fn subscribe(
         owner,
         max_per_owner: daemon.config().max_subs_per_account,
         since,
+        stall: daemon.config().stall_timeout(),
     };
     let answer = |sub| {
         let answer = Response::success(id.clone(), json(Subscribed { sub })?);
         Ok(Outgoing::Response(Box::new(answer)))
     };
     let queue = &caller.session.queue;
-    let subscription =
-        subscription::start(daemon.hub(), daemon.store(), queue, request, answer).await?;
+    let subscription = subscription::start(
+        daemon.hub(),
+        daemon.store(),
+        daemon.replays(),
+        queue,
+        request,
+        answer,
+    )
+    .await?;
     caller.session.subscriptions.insert(subscription);
     Ok(())
 }

@@ -12,7 +12,9 @@ use roost_shared::time::format_millis;
 use roost_shared::{FollowEntry, Relationship, User};
 
 use super::jobs::{Cursor, Job, JobKind};
-use super::scripts::{FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE, REFILL_ADD};
+use super::scripts::{
+    FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE, PAGE_AFTER, QUEUE_REFILL, REFILL_ADD,
+};
 use super::{Entry, Store, as_array, as_int, scored_pairs, unexpected};
 use crate::error::{Error, Result};
 
@@ -85,13 +87,7 @@ impl Store {
         generation: i64,
     ) -> Result<User> {
         if matches!(change, Change::Unfollow) {
-            let job = Job {
-                kind: JobKind::Refill,
-                uid: follower,
-                sid: 0,
-                cursor: Cursor::Start,
-            };
-            self.enqueue(&job).await?;
+            self.queue_refill(follower).await?;
         }
         let mut users = self
             .users(&[follower, followed])
@@ -312,33 +308,73 @@ impl Store {
             .collect())
     }
 
-    /// Merges the newest statuses of the user and everyone they follow back into
-    /// their home timeline, capped, after an unfollow left it short. Each chunk
-    /// is written in one step that checks the follow, so an unfollow landing
-    /// meanwhile stays undone.
-    pub(crate) async fn refill(&self, uid: u64) -> Result<()> {
+    /// Queues a refill of `uid`'s home, unless one is waiting already.
+    async fn queue_refill(&self, uid: u64) -> Result<()> {
         let k = self.keys();
-        let mut sources: Vec<u64> = self.conn().zrange(k.following(uid), 0, -1).await?;
-        sources.push(uid);
+        let job = Job {
+            kind: JobKind::Refill,
+            uid,
+            sid: 0,
+            cursor: Cursor::Start,
+        };
+        let mut call = QUEUE_REFILL.prepare_invoke();
+        call.key(k.refills()).key(k.jobs()).arg(uid);
+        for (name, value) in job.fields() {
+            call.arg(name).arg(value);
+        }
+        let _: i64 = call.invoke_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    /// One pass of a home refill after an unfollow: the newest statuses of the
+    /// user (first pass) and of the next `REFILL_USERS_PER_PASS` users they
+    /// follow, merged in one step that checks each follow, so an unfollow
+    /// landing meanwhile stays undone. A long following list takes several
+    /// passes, each queued behind everyone else's jobs. Returns the next pass.
+    pub(crate) async fn refill_pass(&self, job: &Job) -> Result<Option<Job>> {
+        let k = self.keys();
+        let uid = job.uid;
+        let (score, member) = match &job.cursor {
+            Cursor::Start => {
+                // From here on, another unfollow queues another refill.
+                let _: i64 = self.conn().srem(k.refills(), uid).await?;
+                (String::new(), String::new())
+            }
+            Cursor::After { score, member } => (score.clone(), member.clone()),
+        };
+        let reply: Value = PAGE_AFTER
+            .key(k.following(uid))
+            .arg(score)
+            .arg(member)
+            .arg(REFILL_USERS_PER_PASS)
+            .invoke_async(&mut self.conn())
+            .await?;
+        let page = scored_pairs(&reply, "following page")?;
+        let mut sources: Vec<u64> = page.iter().filter_map(|(m, _)| m.parse().ok()).collect();
+        if job.cursor == Cursor::Start {
+            sources.push(uid);
+        }
         crate::failpoint::pause_point("refill.sources").await;
         let cap = self.limits.timeline_cap as isize;
-        for chunk in sources.chunks(REFILL_USERS_PER_PASS) {
-            let reads = chunk
-                .iter()
-                .map(|&source| redis::Cmd::zrevrange_withscores(k.profile(source), 0, cap - 1));
-            let profiles: Vec<Vec<(String, f64)>> = self.query_many(reads.collect()).await?;
-            let mut call = REFILL_ADD.prepare_invoke();
-            call.key(k.home(uid))
-                .key(k.following(uid))
-                .arg(cap)
-                .arg(uid);
-            for (source, profile) in chunk.iter().zip(&profiles) {
-                for (member, score) in profile {
-                    call.arg(source).arg(member).arg(*score);
-                }
+        let reads = sources
+            .iter()
+            .map(|&source| redis::Cmd::zrevrange_withscores(k.profile(source), 0, cap - 1));
+        let profiles: Vec<Vec<(String, f64)>> = self.query_many(reads.collect()).await?;
+        let mut call = REFILL_ADD.prepare_invoke();
+        call.key(k.home(uid))
+            .key(k.following(uid))
+            .arg(cap)
+            .arg(uid);
+        for (source, profile) in sources.iter().zip(&profiles) {
+            for (member, score) in profile {
+                call.arg(source).arg(member).arg(*score);
             }
-            let _: i64 = call.invoke_async(&mut self.conn()).await?;
         }
-        Ok(())
+        let _: i64 = call.invoke_async(&mut self.conn()).await?;
+        let full = page.len() == REFILL_USERS_PER_PASS;
+        Ok(full.then(|| Job {
+            cursor: Cursor::after(&page),
+            ..job.clone()
+        }))
     }
 }

@@ -216,7 +216,7 @@ impl Store {
     pub async fn run_job(&self, job: &Job) -> Result<Option<Job>> {
         match job.kind {
             JobKind::Fanout | JobKind::Delete => self.follower_pass(job).await,
-            JobKind::Refill => self.refill(job.uid).await.map(|()| None),
+            JobKind::Refill => self.refill_pass(job).await,
         }
     }
 }

@@ -14,6 +14,7 @@
 //! | `{ns}:status_author` | hash | global | status id → author's user id, once published; 0 once deleted |
 //! | `{ns}:pending_posts` | zset | global | `<author>:<sid>` of posts not yet published, score ms |
 //! | `{ns}:jobs` | stream | global | durable background jobs (consumer group `workers`) |
+//! | `{ns}:refills` | set | global | users whose home refill is queued and not started |
 //! | `{ns}:parked` | stream | global | jobs that kept failing: the job, its last error, attempts |
 //! | `{ns}:events` | stream | global | the event log: posts, deletes, follows, unfollows |
 //! | `{ns}:tokens` | hash | global | SHA-256 of a bearer token → user id |
@@ -102,6 +103,11 @@ impl Keys {
 
     pub fn events(&self) -> String {
         self.global("events")
+    }
+
+    /// Users whose home refill is queued and has not started.
+    pub fn refills(&self) -> String {
+        self.global("refills")
     }
 
     /// Jobs that kept failing, for `roostd check`.
@@ -269,6 +275,7 @@ mod tests {
             k.pending_posts(),
             k.jobs(),
             k.parked(),
+            k.refills(),
             k.events(),
         ];
         assert!(

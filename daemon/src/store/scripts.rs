@@ -291,6 +291,21 @@ return 1
     )
 });
 
+/// Queues a home refill unless one for that user is queued and not started
+/// yet (which will read the follows as they are when it starts): one user's
+/// follow and unfollow storm costs one refill, not one per unfollow.
+/// KEYS: refills (set of users with a refill waiting), jobs. ARGV: user id,
+/// then the job's [field, value, ...]. Returns 1 if queued.
+pub static QUEUE_REFILL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+return 1
+",
+    )
+});
+
 /// Merges statuses into a home timeline after an unfollow, each only if its
 /// author is the owner or still followed (an unfollow landing while the refill
 /// runs must not bring its statuses back), then trims to the cap.

@@ -180,6 +180,74 @@ pub struct Request {
     pub owner: u64,
     pub max_per_owner: usize,
     pub since: Option<Eid>,
+    /// A replay whose client takes nothing for this long is given up.
+    pub stall: std::time::Duration,
+}
+
+/// Replays, each of which can read the whole event log, run one at a time per
+/// owner and a few at a time in all, so one neighbour's replays cost at most
+/// one replay's worth of work at a time and never crowd out the requests.
+#[derive(Debug)]
+pub struct ReplayGate {
+    slots: Arc<tokio::sync::Semaphore>,
+    owners: std::sync::Mutex<HashMap<u64, Arc<tokio::sync::Semaphore>>>,
+}
+
+/// A replay's places in the gate; dropping it lets the next one in.
+struct ReplayTurn<'a> {
+    gate: &'a ReplayGate,
+    owner: u64,
+    _own: tokio::sync::OwnedSemaphorePermit,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl ReplayGate {
+    pub fn new(slots: usize) -> ReplayGate {
+        ReplayGate {
+            slots: Arc::new(tokio::sync::Semaphore::new(slots.max(1))),
+            owners: Default::default(),
+        }
+    }
+
+    fn owners(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<tokio::sync::Semaphore>>> {
+        self.owners.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn enter(&self, owner: u64) -> ReplayTurn<'_> {
+        let own = {
+            let mut owners = self.owners();
+            // Owners no replay holds or waits for (one left by a cancelled wait).
+            owners.retain(|_, s| Arc::strong_count(s) > 1);
+            owners
+                .entry(owner)
+                .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(1)))
+                .clone()
+        };
+        let own = own.acquire_owned().await.expect("never closed");
+        let slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        ReplayTurn {
+            gate: self,
+            owner,
+            _own: own,
+            _slot: slot,
+        }
+    }
+}
+
+impl Drop for ReplayTurn<'_> {
+    fn drop(&mut self) {
+        // An owner is forgotten once only the map holds it (this turn's permit
+        // still holds its own owner's).
+        let mine = self.owner;
+        self.gate
+            .owners()
+            .retain(|o, s| Arc::strong_count(s) > if *o == mine { 2 } else { 1 });
+    }
 }
 
 /// Starts a subscription on a connection's `queue`: `Begin`, registration,
@@ -188,6 +256,7 @@ pub struct Request {
 pub async fn start<O: From<Feed> + Send + 'static>(
     hub: &Arc<Hub>,
     store: &Store,
+    gate: &ReplayGate,
     queue: &Queue<O>,
     request: Request,
     answer: impl FnOnce(u64) -> Result<O>,
@@ -216,7 +285,16 @@ pub async fn start<O: From<Feed> + Send + 'static>(
     queue.tx.send(answer(sub)?).await.map_err(|_| gone())?;
     let last = match request.since {
         None => None,
-        Some(since) => match replay(store, sub, since, matcher, &queue.tx).await {
+        Some(since) => match replay(
+            store,
+            gate,
+            sub,
+            (since, request.owner, request.stall),
+            matcher,
+            &queue.tx,
+        )
+        .await
+        {
             Ok(last) => last,
             Err(e) => {
                 tracing::warn!(error = %e, sub, "replay failed; telling the client to re-read");
@@ -234,28 +312,38 @@ pub async fn start<O: From<Feed> + Send + 'static>(
 /// Returns the eid the replay reached.
 async fn replay<O: From<Feed>>(
     store: &Store,
+    gate: &ReplayGate,
     sub: u64,
-    mut after: Eid,
+    (mut after, owner, stall): (Eid, u64, std::time::Duration),
     mut matcher: Matcher,
     tx: &mpsc::Sender<O>,
 ) -> Result<Option<Eid>> {
+    let _turn = gate.enter(owner).await;
     let replayed = |event: Event| O::from(Feed::Replayed(Box::new(event)));
+    let stalled = || Error::RateLimited("the client stopped reading its replay".into());
+    let send = |event: Event| async {
+        match tokio::time::timeout(stall, tx.send(replayed(event))).await {
+            Ok(Ok(())) => Ok(true),
+            Ok(Err(_)) => Ok(false),
+            Err(_) => Err(stalled()),
+        }
+    };
     if store.events_trimmed_after(after).await? {
-        let _ = tx.send(replayed(Event::Gap { sub })).await;
+        send(Event::Gap { sub }).await?;
     }
     let mut last = None;
     loop {
         let (entries, page_last) = store.events_after(after, REPLAY_PAGE).await?;
         let Some(page_last) = page_last else { break };
         for entry in &entries {
-            if matcher.matches(&entry.happening)
-                && tx.send(replayed(to_event(sub, entry))).await.is_err()
-            {
+            if matcher.matches(&entry.happening) && !send(to_event(sub, entry)).await? {
                 return Ok(last);
             }
         }
         last = Some(page_last);
         after = page_last;
+        // A long replay lets the requests in between its pages.
+        tokio::task::yield_now().await;
     }
     Ok(last)
 }
@@ -460,5 +548,22 @@ mod tests {
         assert_eq!(hub.len(), 1, "only `other` is left");
         drop(other);
         assert!(hub.is_empty());
+    }
+
+    #[tokio::test]
+    async fn replays_go_one_at_a_time_per_owner_and_a_few_in_all() {
+        let gate = ReplayGate::new(2);
+        let first = gate.enter(1).await;
+        let wait = std::time::Duration::from_millis(50);
+        let same_owner = tokio::time::timeout(wait, gate.enter(1)).await;
+        assert!(same_owner.is_err(), "a second replay of one owner waits");
+        let other = gate.enter(2).await;
+        let third = tokio::time::timeout(wait, gate.enter(3)).await;
+        assert!(third.is_err(), "no more than two at once");
+        drop(first);
+        let again = tokio::time::timeout(wait, gate.enter(1)).await;
+        assert!(again.is_ok(), "owner 1 goes once its replay ended");
+        drop((other, again));
+        assert!(gate.owners().is_empty(), "finished owners are forgotten");
     }
 }
