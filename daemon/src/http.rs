@@ -307,10 +307,12 @@ async fn firehose(State(app): State<App>, request: Request) -> Response {
 
 /// The caller's account and stream identity: from the bearer token on TCP,
 /// from peer credentials on the Unix socket.
+/// Who is calling: the account, the stream identity, and on TCP the token
+/// (its hash) the stream holds only while it stays the account's current one.
 async fn caller(
     app: &App,
     parts: &axum::http::request::Parts,
-) -> Result<(Option<u64>, u64), Response> {
+) -> Result<(Option<u64>, u64, Option<String>), Response> {
     let store = app.daemon.store();
     if app.tcp {
         let unauthorized = |m: &str| failure(StatusCode::UNAUTHORIZED, ErrorCode::Forbidden, m);
@@ -322,12 +324,10 @@ async fn caller(
             .ok_or_else(|| {
                 unauthorized("send Authorization: Bearer <token> (from the token op)")
             })?;
-        let account = store
-            .account_of_token(&token_hash(token.trim()))
-            .await
-            .map_err(from_error)?;
+        let hash = token_hash(token.trim());
+        let account = store.account_of_token(&hash).await.map_err(from_error)?;
         let account = account.ok_or_else(|| unauthorized("unknown or replaced token"))?;
-        return Ok((Some(account), account));
+        return Ok((Some(account), account, Some(hash)));
     }
     let uid = parts
         .extensions
@@ -341,7 +341,7 @@ async fn caller(
             )
         })?;
     let account = store.id_of_unix_uid(uid).await.map_err(from_error)?;
-    Ok((account, stream::identity(account, uid)))
+    Ok((account, stream::identity(account, uid), None))
 }
 
 async fn open(
@@ -355,7 +355,7 @@ async fn open(
         Some("length") => true,
         Some(other) => return bad(format!("delimited must be \"length\", not {other:?}")),
     };
-    let (account, identity) = match caller(&app, parts).await {
+    let (account, identity, token) = match caller(&app, parts).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -379,6 +379,12 @@ async fn open(
         rx,
         closer,
         stop: app.stop.clone(),
+        token: token.map(|hash| Token {
+            hash,
+            account: account.unwrap_or_default(),
+            store: daemon.store().clone(),
+            check: tokio::time::interval(TOKEN_CHECK),
+        }),
         keepalive: tokio::time::interval_at(
             tokio::time::Instant::now() + daemon.config().http_keepalive(),
             daemon.config().http_keepalive(),
@@ -400,7 +406,32 @@ async fn open(
 
 /// One streaming response; its subscription ends when the response ends or
 /// the client goes.
+/// How often a TCP stream checks that its token is still the account's.
+const TOKEN_CHECK: Duration = Duration::from_secs(1);
+
+/// The token a TCP stream was opened with: a new token ends the stream.
+struct Token {
+    hash: String,
+    account: u64,
+    store: crate::store::Store,
+    check: tokio::time::Interval,
+}
+
+impl Token {
+    /// Waits until the token is no longer the account's.
+    async fn replaced(&mut self) {
+        loop {
+            self.check.tick().await;
+            let current = self.store.account_of_token(&self.hash).await;
+            if matches!(current, Ok(owner) if owner != Some(self.account)) {
+                return;
+            }
+        }
+    }
+}
+
 struct Streaming {
+    token: Option<Token>,
     rx: mpsc::Receiver<Feed>,
     closer: Arc<Notify>,
     stop: watch::Receiver<bool>,
@@ -418,6 +449,12 @@ impl Streaming {
                 _ = self.keepalive.tick() => return Some(Bytes::from_static(b"\r\n")),
                 () = self.closer.notified() => return None,
                 _ = self.stop.wait_for(|s| *s) => return None,
+                () = async {
+                    match &mut self.token {
+                        Some(token) => token.replaced().await,
+                        None => std::future::pending().await,
+                    }
+                } => return None,
             };
             let mut out = Vec::new();
             let lost = self.subscription.tally().take_dropped();

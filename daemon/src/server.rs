@@ -52,12 +52,16 @@ pub fn bind(path: &Path, mode: u32) -> anyhow::Result<(UnixListener, SocketGuard
         let dir_mode = if mode & 0o006 != 0 { 0o755 } else { 0o700 };
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(dir_mode))?;
     }
-    let lock_path = path.with_extension("lock");
+    // `<socket>.lock`: two sockets never share a lock (a.sock, a.http).
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
     let lock = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&lock_path)
         .with_context(|| format!("opening {}", lock_path.display()))?;
     // SAFETY: flock on a file descriptor we own; no memory is involved.

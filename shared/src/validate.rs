@@ -29,10 +29,28 @@ pub fn login(login: &str) -> Result<(), String> {
     }
 }
 
-/// A display name: 1 to 64 characters, not only white space, no control characters.
+/// Characters that show nothing: white space, zero-width and joiner
+/// characters, direction marks and overrides, the byte-order mark, fillers.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}'
+            | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Whether text shows nothing at all.
+fn blank(text: &str) -> bool {
+    text.chars().all(is_invisible)
+}
+
+/// A display name: 1 to 64 characters, not only white space or invisible
+/// characters, no control characters.
 pub fn name(name: &str) -> Result<(), String> {
     let len = name.chars().count();
-    if name.trim().is_empty() || len > NAME_MAX {
+    if blank(name) || len > NAME_MAX {
         return Err(format!(
             "name must be 1 to {NAME_MAX} characters and not blank"
         ));
@@ -43,12 +61,13 @@ pub fn name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A status text: 1 to 1,000 Unicode scalar values, not only white space; line
+/// A status text: 1 to 1,000 Unicode scalar values, not only white space or
+/// invisible characters; line
 /// breaks and tabs are allowed, other control characters are not.
 pub fn text(text: &str) -> Result<(), String> {
     let len = text.chars().count();
-    if text.trim().is_empty() {
-        return Err("text must not be empty".into());
+    if blank(text) {
+        return Err("text must not be empty or only invisible characters".into());
     }
     if len > TEXT_MAX {
         return Err(format!("text is {len} characters; the limit is {TEXT_MAX}"));
@@ -159,6 +178,17 @@ mod tests {
         for bad in ["", "  \n", "bell\u{7}", "esc\u{1b}[2J", "c1\u{85}"] {
             assert!(text(bad).is_err(), "{bad:?}");
         }
+        for invisible in [
+            "\u{200B}",
+            "\u{202E}\u{200B}",
+            "\u{FEFF} \u{2060}",
+            "\u{3164}",
+        ] {
+            assert!(text(invisible).is_err(), "{invisible:?}");
+            assert!(name(invisible).is_err(), "{invisible:?}");
+        }
+        assert!(text("a\u{200B}b").is_ok(), "visible text may hold them");
+        assert!(name("👩\u{200D}💻").is_ok(), "a joined emoji shows");
     }
 
     #[test]

@@ -244,6 +244,15 @@ impl Roostd {
         }
     }
 
+    /// Starts roostd with flags made from the directory its socket is in (for
+    /// other files beside it).
+    pub fn start_beside(args: impl FnOnce(&Path) -> Vec<String>) -> Roostd {
+        let mut roostd = Roostd::prepare(Vec::new(), Vec::new());
+        roostd.args = args(roostd.dir.path());
+        roostd.spawn();
+        roostd
+    }
+
     /// The directory holding the socket.
     pub fn dir(&self) -> &Path {
         self.dir.path()

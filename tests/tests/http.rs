@@ -311,6 +311,12 @@ async fn tcp_needs_a_current_token() {
     assert_eq!(fresh.status(), 200);
     let stored = redis.cli(&["HGETALL", "{roost}:tokens"]);
     assert!(!stored.contains(&newer), "tokens are stored hashed");
+    // Issue 8, finding 12: the stream opened with the old token ends too.
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(_)) = ok.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "a stream outlived its replaced token");
 }
 
 #[tokio::test]

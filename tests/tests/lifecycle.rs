@@ -313,3 +313,41 @@ async fn two_roostd_of_one_user_share_the_private_redis_server() {
     assert!(back, "the second roostd did not take the redis-server over");
     assert_ne!(pid(), server);
 }
+
+/// Issue 8, finding 12: sockets whose names differ only in their extension
+/// take separate locks, and a lock file that is a symlink is never followed.
+#[tokio::test]
+async fn socket_locks_are_per_socket_and_never_follow_symlinks() {
+    let redis = Redis::start();
+    // roostd.sock and roostd.http side by side both start.
+    let url = redis.url();
+    let roostd = Roostd::start_beside(|dir| {
+        let http = dir.join("roostd.http");
+        vec![
+            "--redis".into(),
+            url,
+            "--http-socket".into(),
+            http.display().to_string(),
+        ]
+    });
+    drop(roostd.client().await);
+    assert!(roostd.socket.with_file_name("roostd.http").exists());
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    let link = dir.path().join("b.sock.lock");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let linked = Roostd::prepare(
+        vec![
+            "--redis".into(),
+            redis.url(),
+            "--http-socket".into(),
+            dir.path().join("b.sock").display().to_string(),
+        ],
+        Vec::new(),
+    );
+    let (status, stderr) = linked.run_once();
+    assert!(!status.success(), "started through a symlinked lock");
+    assert!(stderr.contains("b.sock.lock"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+}

@@ -74,7 +74,7 @@ impl Keys {
         self.global("epoch")
     }
 
-    /// Prefix of the user hashes; the register script appends the new id.
+    /// Prefix of the user hashes.
     pub fn user_prefix(&self) -> String {
         self.global("user:")
     }

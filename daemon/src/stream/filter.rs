@@ -136,6 +136,19 @@ struct Text {
     mentions: HashSet<String>,
 }
 
+/// Text as matching compares it: compatibility-composed (so `cafe` + U+0301
+/// is `café`, and full-width letters are plain), lowercased, with final sigma
+/// as sigma and the dot that lowercasing `İ` leaves dropped, so `ΟΔΟΣ`
+/// matches `οδος` and `İstanbul` matches `istanbul`.
+fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| *c != '\u{0307}')
+        .map(|c| if c == 'ς' { 'σ' } else { c })
+        .collect()
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
@@ -187,8 +200,9 @@ fn runs(text: &str) -> Vec<(Option<char>, String)> {
 
 impl Text {
     fn new(text: &str) -> Text {
+        let text = &fold(text);
         let mut t = Text {
-            lower: text.to_lowercase(),
+            lower: text.clone(),
             words: HashSet::new(),
             hashtags: HashSet::new(),
             mentions: HashSet::new(),
@@ -214,6 +228,7 @@ impl Phrase {
             ));
         }
         let mut words = Vec::new();
+        let phrase = fold(phrase);
         for raw in phrase.split_whitespace() {
             let (kind, rest): (fn(String) -> Word, &str) = match raw.chars().next() {
                 Some('#') => (Word::Hashtag, &raw[1..]),
@@ -296,6 +311,14 @@ mod tests {
         assert!(track(&["rust tui"], "a TUI in Rust"));
         assert!(track(&["don't"], "I don't know"));
         assert!(track(&["café"], "Café au lait"));
+        // Case pairs that need full folding and normalisation.
+        assert!(track(&["οδος"], "ΟΔΟΣ"));
+        assert!(track(&["ΟΔΟΣ"], "η οδος"));
+        assert!(track(&["istanbul"], "İstanbul'da"));
+        assert!(track(&["İstanbul"], "istanbul"));
+        assert!(track(&["café"], "cafe\u{301} noir"));
+        assert!(track(&["cafe\u{301}"], "Café"));
+        assert!(track(&["redis"], "ＲＥＤＩＳ"));
         assert!(Phrase::parse("#").is_err());
         assert!(Phrase::parse("...").is_err());
         assert!(Phrase::parse(&"a".repeat(61)).is_err());
