@@ -148,3 +148,101 @@ fn page_and_count(page: Option<u32>, count: Option<u32>) -> Result<(u32, u32)> {
 fn json<T: serde::Serialize>(value: T) -> Result<Value> {
     serde_json::to_value(value).map_err(|e| Error::Internal(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use roost_tests::fuzz::fuzz;
+
+    use super::*;
+
+    /// Any JSON value, a few levels deep.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "\\PC{0,40}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A request object: a known op (or not), with known parameter names
+    /// holding values of any type, and maybe an id and an `as`.
+    fn request() -> impl Strategy<Value = Value> {
+        let op = prop_oneof![
+            prop::sample::select(Request::OPS.to_vec()).prop_map(str::to_owned),
+            "[a-z_]{0,10}",
+        ];
+        let fields = [
+            "login", "name", "bot", "text", "location", "status", "kind", "page", "count",
+            "before", "stream", "since", "sub", "home", "id", "as",
+        ];
+        let params =
+            prop::collection::btree_map(prop::sample::select(fields.to_vec()), json_value(), 0..6);
+        (op, params).prop_map(|(op, params)| {
+            let mut object: serde_json::Map<String, Value> =
+                params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            object.insert("op".into(), Value::from(op));
+            Value::Object(object)
+        })
+    }
+
+    #[test]
+    fn fuzz_request_decoder_takes_any_bytes() {
+        fuzz(
+            "request bytes",
+            prop::collection::vec(any::<u8>(), 0..300),
+            |bytes| {
+                // Never panics; whatever it refuses is bad_request.
+                if let Err((_, code, _)) = parse(&bytes) {
+                    prop_assert!(matches!(code, ErrorCode::BadRequest | ErrorCode::UnknownOp));
+                }
+                Ok(())
+            },
+        );
+    }
+
+    #[test]
+    fn fuzz_every_ops_parameters() {
+        fuzz("op parameters", request(), |request| {
+            let line = serde_json::to_vec(&request).unwrap();
+            let id = request.get("id").cloned().unwrap_or(Value::Null);
+            match parse(&line) {
+                Ok((parsed_id, _, parsed)) => {
+                    prop_assert_eq!(parsed_id, id);
+                    // What was read writes back as the same op.
+                    let again = serde_json::to_value(&parsed).unwrap();
+                    prop_assert_eq!(&again["op"], &request["op"]);
+                }
+                Err((err_id, code, message)) => {
+                    prop_assert!(!message.is_empty());
+                    let known = request["op"]
+                        .as_str()
+                        .is_some_and(|op| Request::OPS.contains(&op));
+                    match code {
+                        ErrorCode::UnknownOp => prop_assert!(!known),
+                        ErrorCode::BadRequest => {
+                            // The id comes back unless `as` was what was wrong.
+                            if !matches!(request.get("as"), Some(v) if !v.is_string() && !v.is_null())
+                            {
+                                prop_assert_eq!(err_id, id);
+                            }
+                        }
+                        other => prop_assert!(false, "unexpected code {:?}", other),
+                    }
+                }
+            }
+            Ok(())
+        });
+    }
+}

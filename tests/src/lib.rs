@@ -3,6 +3,8 @@
 //! and a client that speaks the wire protocol as a script would. A test never
 //! touches a Redis it did not start here.
 
+pub mod fuzz;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};

@@ -59,6 +59,11 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
                 }
                 line_width = width(&line);
                 last_space = None;
+                // What was carried over may still leave no room.
+                if line_width + w > max && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    line_width = 0;
+                }
             }
             line.push(c);
             line_width += w;
@@ -76,15 +81,18 @@ pub fn truncate(text: &str, max: usize) -> String {
     if width(text) <= max {
         return text.to_owned();
     }
+    if max == 0 {
+        return String::new();
+    }
+    // Measured as a whole, as the terminal will: a string's width is not
+    // always the sum of its characters' (line breaks, emoji sequences).
     let mut out = String::new();
-    let mut used = 0;
     for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > max {
+        out.push(c);
+        if width(&out) + 1 > max {
+            out.pop();
             break;
         }
-        out.push(c);
-        used += w;
     }
     out.push('…');
     out
@@ -143,5 +151,38 @@ mod tests {
         assert_eq!(relative(posted, t + 3 * 3_600_000), "3h");
         assert_eq!(relative(posted, t + 2 * 86_400_000), "2d");
         assert_eq!(relative(posted, t + 90 * 86_400_000), "2026-11-26");
+    }
+
+    #[test]
+    fn fuzz_sanitize_wrap_and_truncate() {
+        use proptest::prelude::*;
+        let text = prop_oneof![
+            "\\PC{0,80}",
+            ".{0,80}",
+            "[\u{0}-\u{9f}\u{2028}\u{202e}\u{2066}a 数🦀\n\t]{0,60}"
+        ];
+        roost_tests::fuzz::fuzz(
+            "sanitize",
+            (text, any::<bool>(), 1usize..50),
+            |(raw, keep, max)| {
+                let clean = sanitize(&raw, keep);
+                for c in clean.chars() {
+                    prop_assert!(
+                        !c.is_control() || (keep && c == '\n'),
+                        "{:?} left in {:?}",
+                        c,
+                        clean
+                    );
+                    let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+                    prop_assert!(!bidi, "a bidi control left in {:?}", clean);
+                }
+                for line in wrap(&clean, max) {
+                    // A single character wider than the column count stands alone.
+                    prop_assert!(width(&line) <= max.max(2), "{:?} wider than {}", line, max);
+                }
+                prop_assert!(width(&truncate(&clean, max)) <= max);
+                Ok(())
+            },
+        );
     }
 }

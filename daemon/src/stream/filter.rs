@@ -367,4 +367,40 @@ mod tests {
         assert_ne!(a, c, "another identity gets another sample");
         assert!((1..1000).all(|sid| sampled(1, sid, 100)));
     }
+
+    #[test]
+    fn fuzz_track_phrases_and_texts() {
+        use proptest::prelude::*;
+        let text = prop_oneof![
+            "\\PC{0,60}",
+            ".{0,60}",
+            "[a-zA-Z #@İıΣσς数据库é\u{301}_.!]{0,40}"
+        ];
+        roost_tests::fuzz::fuzz("track", (text.clone(), text), |(phrase, text)| {
+            // Never panics, whatever the phrase and the text.
+            let parsed = Phrase::parse(&phrase);
+            let status = status(&text);
+            if let Ok(p) = &parsed {
+                let filter = Filter {
+                    track: vec![p.clone()],
+                    ..Filter::default()
+                };
+                let _ = filter.matches(&status);
+            }
+            // Every word of a text, as a phrase, matches that text.
+            for (_, word) in runs(&fold(&text)) {
+                if word.len() > MAX_PHRASE_BYTES {
+                    continue;
+                }
+                let phrase = Phrase::parse(&word);
+                prop_assert!(phrase.is_ok(), "{:?}", word);
+                let filter = Filter {
+                    track: vec![phrase.unwrap()],
+                    ..Filter::default()
+                };
+                prop_assert!(filter.matches(&status), "{:?} in {:?}", word, text);
+            }
+            Ok(())
+        });
+    }
 }
