@@ -9,6 +9,7 @@ mod crashes;
 mod fanout;
 mod http;
 mod identity;
+mod kills;
 mod lifecycle;
 mod neighbours;
 mod protocol;
