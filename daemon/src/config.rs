@@ -36,6 +36,11 @@ pub struct Config {
     #[arg(long, env = "ROOST_REDIS_URL", value_name = "URL", global = true)]
     pub redis: Option<String>,
 
+    /// A Redis command that takes longer fails its request with `unavailable`
+    /// (Redis stopped, or unreachable)
+    #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(100..), value_name = "MS")]
+    pub redis_timeout_ms: u64,
+
     /// Use a Redis Cluster: comma-separated seed nodes (host:port or
     /// redis://host:port). Several roostd may share one cluster
     #[arg(

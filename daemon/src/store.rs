@@ -41,9 +41,6 @@ use crate::error::{Error, Result};
 /// Pause before trying an unreachable Redis again.
 pub const RETRY: Duration = Duration::from_millis(500);
 
-/// How long a normal command may take before the request fails as `unavailable`.
-const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Tunables of the data layer, from the command line.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -53,6 +50,8 @@ pub struct Limits {
     pub fanout_batch: u32,
     /// Events the log keeps at least.
     pub event_log_len: usize,
+    /// How long a command may take before the request fails as `unavailable`.
+    pub redis_timeout: Duration,
 }
 
 /// Where the data lives: one Redis, or a Redis Cluster given by seed nodes.
@@ -128,15 +127,15 @@ impl Store {
         let conn = match &target {
             Target::Single(url) => {
                 let config = ConnectionManagerConfig::new()
-                    .set_response_timeout(Some(RESPONSE_TIMEOUT))
-                    .set_connection_timeout(Some(Duration::from_secs(5)))
+                    .set_response_timeout(Some(limits.redis_timeout))
+                    .set_connection_timeout(Some(limits.redis_timeout))
                     .set_number_of_retries(3);
                 Conn::Single(
                     ConnectionManager::new_with_config(Client::open(url.as_str())?, config).await?,
                 )
             }
             Target::Cluster(_) => {
-                Conn::Cluster(cluster_connection(&target, RESPONSE_TIMEOUT).await?)
+                Conn::Cluster(cluster_connection(&target, limits.redis_timeout).await?)
             }
         };
         Ok(Store {

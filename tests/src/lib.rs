@@ -154,6 +154,14 @@ fn spawn_redis(dir: &Path, socket: &Path) -> Child {
 }
 
 impl Redis {
+    /// Stops (SIGSTOP) or continues (SIGCONT) the server: a Redis that hangs
+    /// without closing its connections.
+    pub fn pause(&self, paused: bool) {
+        let signal = if paused { libc::SIGSTOP } else { libc::SIGCONT };
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+    }
+
     pub fn start() -> Redis {
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = dir.path().join("redis.sock");

@@ -351,3 +351,78 @@ async fn socket_locks_are_per_socket_and_never_follow_symlinks() {
     assert!(stderr.contains("b.sock.lock"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
 }
+
+/// Issue 8: Redis hangs for 5 s under load from 50 clients. Every request
+/// meanwhile is answered `unavailable` within about `--redis-timeout-ms`,
+/// roostd stays up, serves normally right after, and a subscriber resumes with
+/// `since` without missing anything.
+#[tokio::test]
+async fn a_hung_redis_is_unavailable_in_bounded_time_and_roostd_recovers() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &["--redis-timeout-ms", "1000"]);
+    let mut c = roostd.client().await;
+    c.bot("w").await;
+    let mut watcher = roostd.client().await;
+    watcher
+        .subscribe(json!({"op": "subscribe", "stream": {"firehose": true}}))
+        .await;
+    c.ok(json!({"op": "post", "as": "w", "text": "before"}))
+        .await;
+    let since = watcher.event().await["eid"].as_str().unwrap().to_owned();
+
+    let done = Arc::new(AtomicBool::new(false));
+    let mut load = Vec::new();
+    for _ in 0..50 {
+        let mut client = roostd.client().await;
+        let done = done.clone();
+        load.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                let start = std::time::Instant::now();
+                let r = client
+                    .call(json!({"op": "timeline", "kind": "home", "as": "w", "count": 5}))
+                    .await;
+                let code = r["error"]["code"].as_str().unwrap_or("ok").to_owned();
+                seen.push((start, start.elapsed(), code));
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    redis.pause(true);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    redis.pause(false);
+    let back = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    done.store(true, Ordering::Relaxed);
+    let mut slowest = Duration::ZERO;
+    let (mut unavailable, mut late_failures) = (0, 0);
+    for task in load {
+        for (at, took, code) in task.await.unwrap() {
+            slowest = slowest.max(took);
+            assert!(code == "ok" || code == "unavailable", "{code}");
+            unavailable += usize::from(code == "unavailable");
+            if at > back + Duration::from_secs(2) && code != "ok" {
+                late_failures += 1;
+            }
+        }
+    }
+    eprintln!("hung Redis: {unavailable} unavailable answers, slowest answer {slowest:?}");
+    assert!(unavailable > 0, "no request noticed the hang");
+    assert!(
+        slowest < Duration::from_secs(4),
+        "an answer took {slowest:?}"
+    );
+    assert_eq!(late_failures, 0, "still failing 2 s after Redis came back");
+    // Serving normally, and a resumed subscriber misses nothing.
+    let after = c
+        .ok(json!({"op": "post", "as": "w", "text": "after"}))
+        .await;
+    let mut resumed = roostd.client().await;
+    resumed
+        .subscribe(json!({"op": "subscribe", "stream": {"firehose": true}, "since": since}))
+        .await;
+    assert_eq!(resumed.event().await["status"], after);
+}
