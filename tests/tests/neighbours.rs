@@ -216,3 +216,20 @@ async fn shutdown_ends_streams_and_stalled_clients_within_the_grace_time() {
     assert!(end.is_ok(), "the HTTP stream did not end");
     roostd.kill9();
 }
+
+/// Finding 8: many subscriptions that each replay a full event log.
+#[tokio::test]
+async fn replaying_the_whole_log_again_and_again_starves_nobody() {
+    let redis = Redis::start();
+    let roostd = shared_roostd(&redis, &[]);
+    // 20,000 events in the log, none of which the replays match.
+    let script = "for i = 1, 20000 do redis.call('XADD', KEYS[1], '*', 'kind', 'status', \
+        'id', i, 'uid', 1, 'login', 'a', 'text', 'filler ' .. i, 'posted', 1) end";
+    redis.cli(&["EVAL", script, "1", "{roost}:events"]);
+    let mut attacker = neighbour(ATTACKER, "replay", &roostd.socket, 16);
+    let figures = bystander(&roostd.socket);
+    let replays = report(&mut attacker);
+    attacker.wait().unwrap();
+    eprintln!("bystander hello during 16 full-log replays: {figures}; {replays}");
+    assert_eq!(replays["subscribed"], 16, "{replays}");
+}

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 /// Entries read from the log per round trip of a replay.
-const REPLAY_PAGE: usize = 500;
+const REPLAY_PAGE: usize = 200;
 
 /// An open subscription; dropping it ends the subscription.
 pub struct Subscription {

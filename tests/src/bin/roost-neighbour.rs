@@ -4,6 +4,7 @@
 //!     roost-neighbour hold SOCKET N         open N connections, hold them until stdin closes
 //!     roost-neighbour flood SOCKET N        send N big timeline reads, never read the answers
 //!     roost-neighbour half-http SOCKET N    open N HTTP requests whose headers never end
+//!     roost-neighbour replay SOCKET N       N connections that each replay the whole event log
 //!     roost-neighbour probe SOCKET N        N `hello`s one after another, with latencies
 //!
 //! Each prints one JSON line of what it saw.
@@ -25,6 +26,7 @@ fn main() {
         "flood" => flood(socket, n),
         "half-http" => half_http(socket, n),
         "probe" => probe(socket, n),
+        "replay" => replay(socket, n),
         _ => {
             eprintln!("unknown mode {mode}");
             std::process::exit(2);
@@ -132,6 +134,33 @@ fn half_http(socket: &str, n: usize) -> String {
     format!(
         r#"{{"opened":{},"failed":{failed},"closed":{closed},"all_closed_after_ms":{after}}}"#,
         open.len()
+    )
+}
+
+/// `n` connections that each subscribe from the start of the event log with a
+/// filter that matches nothing (all cost, no output); reports when all are
+/// answered.
+fn replay(socket: &str, n: usize) -> String {
+    let start = Instant::now();
+    let request = b"{\"op\":\"subscribe\",\"stream\":{\"filter\":{\"track\":[\"zzzqqq\"]}},\"since\":\"0-1\"}\n";
+    let mut streams = Vec::new();
+    for _ in 0..n {
+        if let Ok(mut s) = UnixStream::connect(socket) {
+            let _ = s.write_all(request);
+            streams.push(s);
+        }
+    }
+    let mut answered = 0;
+    for s in &streams {
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        let mut line = String::new();
+        if BufReader::new(s).read_line(&mut line).is_ok() && line.contains("\"ok\":true") {
+            answered += 1;
+        }
+    }
+    format!(
+        r#"{{"subscribed":{answered},"of":{n},"ms":{}}}"#,
+        start.elapsed().as_millis()
     )
 }
 
