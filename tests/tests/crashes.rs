@@ -183,3 +183,33 @@ async fn a_delete_interrupted_after_its_claim_is_finished() {
     );
     consistent(&redis).await;
 }
+
+#[tokio::test]
+async fn a_follow_interrupted_after_its_event_is_logged_once() {
+    let (redis, _healthy, mut c, _fans) = world().await;
+    c.bot("late").await;
+    let doomed = crashing(&redis, "follow.logged");
+    dies_on(
+        &doomed,
+        json!({"op": "follow", "as": "late", "login": "star"}),
+    )
+    .await;
+    // Another roostd finishes the change (its outbox entry), without logging
+    // the event a second time.
+    let finished = eventually!(WAIT, {
+        let star = c.ok(json!({"op": "user", "login": "star"})).await;
+        let outbox = redis.cli(&["HLEN", &format!("{{roost:u{}}}:outbox", star["id"])]);
+        outbox.trim() == "0"
+    });
+    assert!(finished, "the follow's outbox entry was never finished");
+    let lines = redis.cli_lines(&["XRANGE", "{roost}:events", "-", "+"]);
+    let follows = lines
+        .windows(2)
+        .filter(|w| w[0] == "kind" && w[1] == "follow")
+        .count();
+    // star's 12 followers, and late once.
+    assert_eq!(follows, 13, "a follow event was logged twice or lost");
+    let late = c.ok(json!({"op": "user", "login": "late"})).await;
+    assert_eq!(late["following"], 1);
+    consistent(&redis).await;
+}

@@ -11,6 +11,7 @@ use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
 use roost_shared::{Eid, Status, User};
 
 use super::reader::BlockingReader;
+use super::scripts::LOG_CHANGE;
 use super::{Store, as_string, status_from};
 use crate::error::{Error, Result};
 
@@ -89,29 +90,32 @@ fn parse(entry: &StreamId) -> Option<LogEntry> {
 }
 
 impl Store {
-    /// Appends a follow or unfollow to the log.
+    /// Appends a follow or unfollow to the log, once per change (its
+    /// `generation`): finishing a change again after a crash logs nothing new.
     pub(crate) async fn log_follow(
         &self,
         follow: bool,
         follower: &User,
         followed: &User,
+        generation: i64,
     ) -> Result<()> {
         let json = |u: &User| serde_json::to_string(u).map_err(|e| Error::Internal(e.to_string()));
         let kind = if follow { "follow" } else { "unfollow" };
-        let fields = [
-            ("kind", kind.to_owned()),
-            ("follower", json(follower)?),
-            ("followed", json(followed)?),
-        ];
-        let _: String = self
-            .conn()
-            .xadd_maxlen(self.keys().events(), self.event_maxlen(), "*", &fields)
-            .await?;
+        let k = self.keys();
+        let mut call = LOG_CHANGE.prepare_invoke();
+        call.key(k.events())
+            .key(k.logged_changes())
+            .arg(format!("{}:{}:{generation}", followed.id, follower.id))
+            .arg(roost_shared::time::now_millis())
+            .arg(self.limits.event_log_len)
+            .arg("kind")
+            .arg(kind)
+            .arg("follower")
+            .arg(json(follower)?)
+            .arg("followed")
+            .arg(json(followed)?);
+        let _: i64 = call.invoke_async(&mut self.conn()).await?;
         Ok(())
-    }
-
-    pub(crate) fn event_maxlen(&self) -> redis::streams::StreamMaxlen {
-        redis::streams::StreamMaxlen::Approx(self.limits.event_log_len)
     }
 
     /// The newest event's eid, or [`Eid::ZERO`]: where a fresh reader starts.

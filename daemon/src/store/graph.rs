@@ -101,8 +101,10 @@ impl Store {
             matches!(change, Change::Follow),
             &follower_user,
             &followed_user,
+            generation,
         )
         .await?;
+        crate::failpoint::crash_point("follow.logged");
         let left: i64 = OUTBOX_DONE
             .key(self.keys().outbox(followed))
             .arg(format!("{follower}:{generation}"))

@@ -14,6 +14,7 @@
 //! | `{ns}:status_author` | hash | global | status id → author's user id, once published; 0 once deleted |
 //! | `{ns}:pending_posts` | zset | global | `<author>:<sid>` of posts not yet published, score ms |
 //! | `{ns}:jobs` | stream | global | durable background jobs (consumer group `workers`) |
+//! | `{ns}:logged_changes` | zset | global | `<followed>:<follower>:<generation>` of follows logged in the last day |
 //! | `{ns}:refills` | set | global | users whose home refill is queued and not started |
 //! | `{ns}:parked` | stream | global | jobs that kept failing: the job, its last error, attempts |
 //! | `{ns}:events` | stream | global | the event log: posts, deletes, follows, unfollows |
@@ -103,6 +104,11 @@ impl Keys {
 
     pub fn events(&self) -> String {
         self.global("events")
+    }
+
+    /// Follow changes logged lately, so none is logged twice.
+    pub fn logged_changes(&self) -> String {
+        self.global("logged_changes")
     }
 
     /// Users whose home refill is queued and has not started.
@@ -276,6 +282,7 @@ mod tests {
             k.jobs(),
             k.parked(),
             k.refills(),
+            k.logged_changes(),
             k.events(),
         ];
         assert!(

@@ -327,6 +327,22 @@ return added
     )
 });
 
+/// Logs a follow or unfollow once: a change already logged (a roostd finished
+/// it, died before clearing its outbox entry, and another finishes it again)
+/// is not logged twice. Marks older than a day are dropped.
+/// KEYS: events, logged_changes. ARGV: the change's mark, now (ms), event log
+/// length, then the event's [field, value, ...]. Returns 1 if logged.
+pub static LOG_CHANGE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[2]) - 86400000)
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
+return 1
+",
+    )
+});
+
 /// Removes a logged change from an outbox; returns how many entries are left.
 /// KEYS: outbox. ARGV: field.
 pub static OUTBOX_DONE: LazyLock<Script> = LazyLock::new(|| {
