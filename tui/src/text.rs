@@ -41,6 +41,23 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
         let mut last_space: Option<usize> = None;
         for c in paragraph.chars() {
             let w = c.width().unwrap_or(0);
+            if w == 0 && !line.is_empty() {
+                // A zero-width character can widen what it follows (U+FE0F
+                // makes `*` an emoji): measure the line as the terminal will.
+                line.push(c);
+                line_width = width(&line);
+                if line_width > max {
+                    // The grown character moves to the next line with it.
+                    line.pop();
+                    let last = line.pop().unwrap_or(c);
+                    lines.push(std::mem::take(&mut line));
+                    line.push(last);
+                    line.push(c);
+                    line_width = width(&line);
+                    last_space = None;
+                }
+                continue;
+            }
             if c == ' ' && line_width + w > max {
                 // A space at the edge ends the line and is not carried over.
                 lines.push(std::mem::take(&mut line));
