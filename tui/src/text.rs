@@ -173,10 +173,12 @@ mod tests {
     #[test]
     fn fuzz_sanitize_wrap_and_truncate() {
         use proptest::prelude::*;
+        // Compiled once: a `&str` strategy compiles its regex for every case.
+        let regex = |r: &str| proptest::string::string_regex(r).unwrap();
         let text = prop_oneof![
-            "\\PC{0,80}",
-            ".{0,80}",
-            "[\u{0}-\u{9f}\u{2028}\u{202e}\u{2066}a 数🦀\n\t]{0,60}"
+            regex("\\PC{0,80}"),
+            regex(".{0,80}"),
+            regex("[\u{0}-\u{9f}\u{2028}\u{202e}\u{2066}a 数🦀*\u{fe0f}\n\t]{0,60}")
         ];
         roost_tests::fuzz::fuzz(
             "sanitize",
@@ -194,8 +196,14 @@ mod tests {
                     prop_assert!(!bidi, "a bidi control left in {:?}", clean);
                 }
                 for line in wrap(&clean, max) {
-                    // A single character wider than the column count stands alone.
-                    prop_assert!(width(&line) <= max.max(2), "{:?} wider than {}", line, max);
+                    // Only a single character wider than the columns stands out.
+                    let visible = line.chars().filter(|c| c.width().unwrap_or(0) > 0).count();
+                    prop_assert!(
+                        width(&line) <= max || visible <= 1,
+                        "{:?} wider than {}",
+                        line,
+                        max
+                    );
                 }
                 prop_assert!(width(&truncate(&clean, max)) <= max);
                 Ok(())
