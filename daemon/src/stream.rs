@@ -7,11 +7,13 @@
 //! - [`subscription`]: limits, registration, ending on drop, replay-then-live.
 //! - [`event`]: a log entry as a wire event, rendered once for all subscribers.
 //! - [`reader`]: the one reader of the event log per roostd.
+//! - [`replay_gate`]: replays one at a time per owner, a few in all.
 
 pub mod event;
 pub mod filter;
 pub mod hub;
 pub mod reader;
+pub mod replay_gate;
 pub mod subscription;
 
 use std::collections::HashSet;
@@ -20,7 +22,8 @@ use roost_shared::Stream;
 use roost_shared::validate::location_box;
 
 pub use hub::Hub;
-pub use subscription::{Feed, Queue, ReplayGate, Subscription, Subscriptions};
+pub use replay_gate::ReplayGate;
+pub use subscription::{Feed, Queue, Subscription, Subscriptions};
 
 use crate::error::{Error, Result};
 use crate::store::Store;
