@@ -163,6 +163,33 @@ pub enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the roostd(8) manual page (roff)
+    Man,
+}
+
+impl Command {
+    /// Prints what `completions` or `man` makes; false for other commands.
+    pub fn print_offline(&self) -> std::io::Result<bool> {
+        use clap::CommandFactory;
+        use std::io::Write;
+        let mut text = Vec::new();
+        match self {
+            Command::Completions { shell } => {
+                clap_complete::generate(*shell, &mut Config::command(), "roostd", &mut text)
+            }
+            Command::Man => clap_mangen::Man::new(Config::command())
+                .section("8")
+                .render(&mut text)?,
+            Command::Check { .. } => return Ok(false),
+        }
+        std::io::stdout().write_all(&text)?;
+        Ok(true)
+    }
 }
 
 fn parse_mode(text: &str) -> Result<u32, String> {
@@ -236,6 +263,31 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every subcommand and flag of a command has its line of help.
+    pub fn assert_all_helped(cmd: &clap::Command, path: &str) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            assert!(arg.get_help().is_some(), "{path} {id} has no help");
+        }
+        for sub in cmd.get_subcommands() {
+            assert!(
+                sub.get_about().is_some(),
+                "{path} {} has no help",
+                sub.get_name()
+            );
+            assert_all_helped(sub, &format!("{path} {}", sub.get_name()));
+        }
+    }
+
+    #[test]
+    fn every_flag_and_subcommand_has_help() {
+        use clap::CommandFactory;
+        assert_all_helped(&Config::command(), "roostd");
+    }
 
     #[test]
     fn flags_parse_and_validate() {

@@ -5,6 +5,16 @@ use roostd::Config;
 
 fn main() -> ExitCode {
     let config = Config::parse();
+    if let Some(command) = &config.command {
+        match command.print_offline() {
+            Ok(true) => return ExitCode::SUCCESS,
+            Ok(false) => {}
+            Err(e) => {
+                eprintln!("roostd: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROOST_LOG")

@@ -35,6 +35,7 @@ pub enum Sub {
     },
     /// Post a status; `-` reads it from standard input
     Post {
+        /// The status, or `-` to read it from standard input
         text: String,
         /// Where from, as LAT,LON (for location-filtered streams)
         #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true, value_parser = parse_location)]
@@ -42,6 +43,7 @@ pub enum Sub {
     },
     /// Delete one of your statuses
     Delete {
+        /// The status id
         id: u64,
     },
     /// Your home timeline, or a user's profile
@@ -59,22 +61,29 @@ pub enum Sub {
         #[arg(long, value_name = "ID")]
         before: Option<u64>,
     },
+    /// Follow a user: their statuses come into your home timeline
     Follow {
+        /// Whom to follow
         login: String,
     },
+    /// Stop following a user: their statuses leave your home timeline
     Unfollow {
+        /// Whom to stop following
         login: String,
     },
     /// Who follows LOGIN (default: you)
     Followers {
+        /// Whose followers [default: you]
         login: Option<String>,
     },
     /// Whom LOGIN follows (default: you)
     Following {
+        /// Whose follows [default: you]
         login: Option<String>,
     },
     /// One user
     User {
+        /// Whom to show
         login: String,
     },
     /// Watch a live stream until interrupted
@@ -98,6 +107,41 @@ pub enum Sub {
         #[arg(long, conflicts_with_all = ["track", "follow", "locations"])]
         home: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the roost(1) manual page (roff)
+    Man,
+}
+
+impl Sub {
+    /// Whether the subcommand works without roostd (it only prints).
+    pub fn offline(&self) -> bool {
+        matches!(self, Sub::Completions { .. } | Sub::Man)
+    }
+}
+
+/// The whole command line, with the key table and the config file for the
+/// manual page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().after_long_help(crate::keys::manual())
+}
+
+/// Prints what an offline subcommand makes (made whole first: a closed pipe
+/// is an error to report, not a panic).
+pub fn print_offline(sub: &Sub) -> std::io::Result<()> {
+    let mut text = Vec::new();
+    match sub {
+        Sub::Completions { shell } => {
+            clap_complete::generate(*shell, &mut command(), "roost", &mut text)
+        }
+        Sub::Man => clap_mangen::Man::new(command()).render(&mut text)?,
+        _ => {}
+    }
+    std::io::stdout().write_all(&text)
 }
 
 fn parse_location(text: &str) -> Result<roost_shared::Location, String> {
@@ -191,6 +235,9 @@ async fn execute(
     sub: Sub,
 ) -> Result<(), Failure> {
     match sub {
+        Sub::Completions { .. } | Sub::Man => {
+            print_offline(&sub).map_err(|e| failure(e.to_string()))?;
+        }
         Sub::Register { name } => {
             let user: User = client
                 .call_as(Request::Register {
@@ -357,4 +404,63 @@ async fn execute(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subcommand and flag of a command has its line of help.
+    fn assert_all_helped(cmd: &clap::Command, path: &str) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            assert!(arg.get_help().is_some(), "{path} {id} has no help");
+        }
+        for sub in cmd.get_subcommands() {
+            assert!(
+                sub.get_about().is_some(),
+                "{path} {} has no help",
+                sub.get_name()
+            );
+            assert_all_helped(sub, &format!("{path} {}", sub.get_name()));
+        }
+    }
+
+    #[test]
+    fn every_flag_and_subcommand_has_help() {
+        assert_all_helped(&command(), "roost");
+    }
+
+    #[test]
+    fn completions_and_the_manual_name_every_subcommand_and_key() {
+        let mut man = Vec::new();
+        clap_mangen::Man::new(command()).render(&mut man).unwrap();
+        let man = String::from_utf8(man).unwrap();
+        for name in [
+            "follow",
+            "timeline",
+            "stream",
+            "completions",
+            "page_down",
+            "config.toml",
+        ] {
+            assert!(man.contains(name), "{name} missing from roost(1)");
+        }
+        for shell in [
+            clap_complete::Shell::Bash,
+            clap_complete::Shell::Zsh,
+            clap_complete::Shell::Fish,
+        ] {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "roost", &mut script);
+            let script = String::from_utf8(script).unwrap();
+            assert!(
+                script.contains("unfollow") && script.contains("before"),
+                "{shell}"
+            );
+        }
+    }
 }

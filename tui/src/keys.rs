@@ -84,6 +84,40 @@ pub fn defaults() -> Vec<Binding> {
     ]
 }
 
+impl Command {
+    /// The action's name in `config.toml` (`page_down`).
+    pub fn config_name(self) -> String {
+        let mut name = String::new();
+        for (i, c) in format!("{self:?}").chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                name.push('_');
+            }
+            name.extend(c.to_lowercase());
+        }
+        name
+    }
+}
+
+/// The keys and the config file, for `roost(1)`: the same table as the help
+/// overlay.
+pub fn manual() -> String {
+    let mut text = String::from("KEYS (in the app; ? shows them too):\n");
+    for b in defaults() {
+        text.push_str(&format!(
+            "  {:<18} {:<16} {}\n",
+            b.keys.join(", "),
+            b.command.config_name(),
+            b.help
+        ));
+    }
+    text.push_str(
+        "\nCONFIG FILE: ~/.config/roost/config.toml remaps keys by action name:\n\n  \
+         [keys]\n  down = [\"j\", \"Down\", \"Ctrl-n\"]\n  compose = [\"c\"]\n\n\
+         NO_COLOR turns colours off. ROOST_SOCKET names the daemon's socket.\n",
+    );
+    text
+}
+
 /// A key as written in the table and in `config.toml`.
 pub fn parse_key(text: &str) -> Option<KeyEvent> {
     let (mods, name) = match text.strip_prefix("Ctrl-") {

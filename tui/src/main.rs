@@ -7,6 +7,15 @@ use roost::client::{self, Client};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Cli::parse();
+    if let Some(sub) = args.command.as_ref().filter(|s| s.offline()) {
+        return match cli::print_offline(sub) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("roost: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let socket = match client::locate_or_start().await {
         Ok(socket) => socket,
         Err(e) => {
