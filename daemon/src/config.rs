@@ -17,9 +17,14 @@ pub struct Config {
     pub socket: Option<PathBuf>,
 
     /// Permissions of the socket: 0600 (one user) or 0666 (a shared host: every
-    /// local user connects, identity from peer credentials)
+    /// local user connects, identity from peer credentials); 0660 with
+    /// --socket-group
     #[arg(long, default_value = "0600", value_parser = parse_mode, value_name = "MODE")]
     pub socket_mode: u32,
+
+    /// Only this group's members may connect (the sockets get mode 0660)
+    #[arg(long, value_name = "NAME")]
+    pub socket_group: Option<String>,
 
     /// The HTTP streaming socket [default: beside --socket, `<name>-http.sock`]
     #[arg(long, value_name = "PATH")]
@@ -196,7 +201,8 @@ fn parse_mode(text: &str) -> Result<u32, String> {
     match text {
         "0600" | "600" => Ok(0o600),
         "0666" | "666" => Ok(0o666),
-        _ => Err("socket mode must be 0600 or 0666".into()),
+        "0660" | "660" => Ok(0o660),
+        _ => Err("socket mode must be 0600 or 0666 (0660 with --socket-group)".into()),
     }
 }
 
@@ -232,6 +238,24 @@ impl Config {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "roostd".into());
         socket.with_file_name(format!("{stem}-http.sock"))
+    }
+
+    /// Who may connect: the mode, and the group of --socket-group.
+    pub fn socket_access(&self) -> Result<crate::server::Access, String> {
+        let Some(name) = &self.socket_group else {
+            if self.socket_mode == 0o660 {
+                return Err("--socket-mode 0660 needs --socket-group".into());
+            }
+            return Ok(crate::server::Access {
+                mode: self.socket_mode,
+                gid: None,
+            });
+        };
+        let gid = crate::identity::group_id(name).ok_or(format!("no group {name:?}"))?;
+        Ok(crate::server::Access {
+            mode: 0o660,
+            gid: Some(gid),
+        })
     }
 
     pub fn http_keepalive(&self) -> std::time::Duration {
@@ -287,6 +311,28 @@ mod tests {
     fn every_flag_and_subcommand_has_help() {
         use clap::CommandFactory;
         assert_all_helped(&Config::command(), "roostd");
+    }
+
+    /// The command lines of the shipped systemd units are roostd's own flags.
+    #[test]
+    fn the_units_command_lines_parse() {
+        for unit in [
+            include_str!("../../dist/systemd/roostd.service"),
+            include_str!("../../dist/systemd/distro-redis.conf.example"),
+        ] {
+            let exec = unit
+                .lines()
+                .filter_map(|l| l.strip_prefix("ExecStart="))
+                .rfind(|l| !l.is_empty())
+                .expect("an ExecStart");
+            let args: Vec<&str> = exec.split_whitespace().collect();
+            assert_eq!(args[0], "/usr/bin/roostd");
+            let config = Config::try_parse_from(&args).unwrap_or_else(|e| panic!("{exec}: {e}"));
+            assert_eq!(
+                config.socket_path(),
+                std::path::Path::new(roost_shared::paths::SYSTEM_SOCKET)
+            );
+        }
     }
 
     #[test]

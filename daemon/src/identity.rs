@@ -61,6 +61,32 @@ pub fn unix_user_name(uid: u32) -> Option<String> {
     }
 }
 
+/// The id of a Unix group, from the system's group database.
+pub fn group_id(name: &str) -> Option<u32> {
+    let cname = std::ffi::CString::new(name).ok()?;
+    let mut buf = vec![0u8; 4096];
+    loop {
+        // SAFETY: an all-zero group is a valid value for getgrnam_r to fill in.
+        let mut grp: libc::group = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the call and buf's length is passed.
+        let rc = unsafe {
+            libc::getgrnam_r(
+                cname.as_ptr(),
+                &mut grp,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        return (rc == 0 && !result.is_null()).then_some(grp.gr_gid);
+    }
+}
+
 /// A new bearer token: 32 random bytes, hex.
 pub fn new_token() -> std::io::Result<String> {
     let mut bytes = [0u8; 32];

@@ -63,8 +63,9 @@ const EPOCH_PERIOD: Duration = Duration::from_millis(250);
 /// private redis-server. Queued jobs stay in Redis for the next start.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let socket = config.socket_path();
-    let (listener, guard) = server::bind(&socket, config.socket_mode)?;
-    let (http_listener, http_guard) = server::bind(&config.http_socket_path(), config.socket_mode)?;
+    let access = config.socket_access().map_err(anyhow::Error::msg)?;
+    let (listener, guard) = server::bind(&socket, access)?;
+    let (http_listener, http_guard) = server::bind(&config.http_socket_path(), access)?;
     let tcp = match config.http {
         Some(addr) => Some(
             tokio::net::TcpListener::bind(addr)

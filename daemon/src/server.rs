@@ -41,16 +41,29 @@ impl Drop for SocketGuard {
     }
 }
 
-/// Binds the socket at `path` with permissions `mode`.
-pub fn bind(path: &Path, mode: u32) -> anyhow::Result<(UnixListener, SocketGuard)> {
+/// Who may connect to a socket: its permission bits and, for a group-only
+/// socket, the group.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    pub mode: u32,
+    pub gid: Option<u32>,
+}
+
+/// Binds the socket at `path` with `access`, in a directory no other user
+/// can write to (else they could put their own socket in its place).
+pub fn bind(path: &Path, access: Access) -> anyhow::Result<(UnixListener, SocketGuard)> {
+    let mode = access.mode;
     if let Some(dir) = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty() && !d.exists())
     {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         // A shared host's users must reach the socket inside.
-        let dir_mode = if mode & 0o006 != 0 { 0o755 } else { 0o700 };
+        let dir_mode = if mode & 0o077 != 0 { 0o755 } else { 0o700 };
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(dir_mode))?;
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        check_dir(dir)?;
     }
     // `<socket>.lock`: two sockets never share a lock (a.sock, a.http).
     let mut lock_path = path.as_os_str().to_owned();
@@ -85,6 +98,10 @@ pub fn bind(path: &Path, mode: u32) -> anyhow::Result<(UnixListener, SocketGuard
     }
     let listener =
         UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+    if let Some(gid) = access.gid {
+        std::os::unix::fs::chown(path, None, Some(gid))
+            .with_context(|| format!("giving {} to group {gid}", path.display()))?;
+    }
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
     Ok((
         listener,
@@ -93,6 +110,33 @@ pub fn bind(path: &Path, mode: u32) -> anyhow::Result<(UnixListener, SocketGuard
             _lock: lock,
         },
     ))
+}
+
+/// Refuses a socket directory that another user owns or could write to.
+fn check_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let me = crate::identity::daemon_uid();
+    if meta.uid() != me && meta.uid() != 0 {
+        bail!(
+            "{} belongs to uid {}: roostd's socket needs a directory of its own user or root",
+            dir.display(),
+            meta.uid()
+        );
+    }
+    // SAFETY: getegid has no preconditions and cannot fail.
+    let my_group = unsafe { libc::getegid() };
+    let writable_by_others =
+        meta.mode() & 0o002 != 0 || (meta.mode() & 0o020 != 0 && meta.gid() != my_group);
+    if writable_by_others {
+        bail!(
+            "{} can be written by other users (mode {:o}), who could replace the socket; \
+             use a directory only roostd's user can write to",
+            dir.display(),
+            meta.mode() & 0o7777
+        );
+    }
+    Ok(())
 }
 
 /// Serves connections until `shutdown` completes, then lets every connection

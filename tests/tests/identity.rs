@@ -241,3 +241,40 @@ async fn an_old_connection_never_acts_for_the_next_owner_of_its_id() {
     );
     assert!(unregistered);
 }
+
+/// Issue 12: a socket for one group only (`--socket-group`, mode 0660): its
+/// members connect, other users can't; and roostd refuses a socket directory
+/// that other users can write to.
+#[tokio::test]
+async fn a_group_only_socket_and_no_world_writable_socket_directory() {
+    use std::os::unix::fs::MetadataExt;
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &["--socket-group", "nogroup"]);
+    open_to_others(&roostd);
+    let meta = std::fs::metadata(&roostd.socket).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o660);
+    assert_eq!(meta.gid(), 65534, "the socket belongs to nogroup");
+    let mut member = WireAs::start(65534, &roostd.socket);
+    assert_eq!(code(&member.call(json!({"op": "hello"}))), "ok");
+    let stranger = roost_tests::as_user(65533, &wire_bin())
+        .arg(&roostd.socket)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!stranger.status.success(), "a non-member connected");
+
+    let open = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let refused = Roostd::prepare(
+        vec![
+            "--redis".into(),
+            redis.url(),
+            "--http-socket".into(),
+            open.path().join("roostd-http.sock").display().to_string(),
+        ],
+        Vec::new(),
+    );
+    let (status, stderr) = refused.run_once();
+    assert!(!status.success());
+    assert!(stderr.contains("can be written by other users"), "{stderr}");
+}

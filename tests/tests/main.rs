@@ -6,6 +6,7 @@ mod check;
 mod cluster;
 mod concurrency;
 mod crashes;
+mod dist;
 mod fanout;
 mod http;
 mod identity;
