@@ -75,7 +75,7 @@ impl Keys {
         self.global("epoch")
     }
 
-    /// Prefix of the user hashes.
+    /// Prefix of the user hashes; the register script appends the new id.
     pub fn user_prefix(&self) -> String {
         self.global("user:")
     }

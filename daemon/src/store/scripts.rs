@@ -5,25 +5,27 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
-/// Registers an account with id `id`, which the caller chose as one past both
-/// the counter and every id it has seen (so ids are not handed out again after
-/// Redis lost its data). Refusals use up no id. Every key it writes is named in
-/// KEYS (the new user's hash included), as Redis Cluster needs.
-/// KEYS: logins, uids, next_user, the new user's hash. ARGV: lowercased login,
-/// login, name, signup (ms), Unix uid (empty for a bot), id.
-/// Returns the id, -1 when the login is taken, -2 when the uid has an account,
-/// -3 when the id was taken meanwhile (choose again).
+/// Registers an account. Refusals use up no id; a new id is above `floor`
+/// (the highest id the calling roostd has seen), so ids are not handed out
+/// again after Redis lost its data. The new user's hash is the one key not in
+/// KEYS (its id is made here); it shares the `{ns}` hash slot of the others,
+/// so the script runs on Redis Cluster too. Taking the id in the same step
+/// keeps concurrent registrations from colliding.
+/// KEYS: logins, uids, next_user. ARGV: lowercased login, login, name, signup
+/// (ms), Unix uid (empty for a bot), user hash prefix (global slot), floor.
+/// Returns the new id, -1 when the login is taken, -2 when the uid has an account.
 pub static REGISTER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return -1 end
 if ARGV[5] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return -2 end
-local id = tonumber(ARGV[6])
-if tonumber(redis.call('GET', KEYS[3]) or '0') >= id then return -3 end
-redis.call('SET', KEYS[3], id)
+if tonumber(redis.call('GET', KEYS[3]) or '0') < tonumber(ARGV[7]) then
+  redis.call('SET', KEYS[3], ARGV[7])
+end
+local id = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], ARGV[1], id)
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], ARGV[5], id) end
-redis.call('HSET', KEYS[4], 'id', id, 'login', ARGV[2], 'name', ARGV[3],
+redis.call('HSET', ARGV[6] .. id, 'id', id, 'login', ARGV[2], 'name', ARGV[3],
            'signup', ARGV[4], 'unix_uid', ARGV[5])
 return id
 ",

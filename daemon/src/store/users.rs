@@ -26,38 +26,24 @@ impl Store {
             Owner::Unix(uid) => uid.to_string(),
             Owner::Bot => String::new(),
         };
-        // Choose the next id; another registration taking it first means
-        // choosing again.
-        let mut tries = 0;
-        let id = loop {
-            let counter: Option<u64> = self.conn().get(k.next_user()).await?;
-            let id = counter.unwrap_or(0).max(self.highest_account()) + 1;
-            let got: i64 = REGISTER
-                .key(k.logins())
-                .key(k.uids())
-                .key(k.next_user())
-                .key(k.user(id))
-                .arg(login.to_lowercase())
-                .arg(login)
-                .arg(name)
-                .arg(now)
-                .arg(&unix_uid)
-                .arg(id)
-                .invoke_async(&mut self.conn())
-                .await?;
-            tries += 1;
-            if got != -3 || tries == 100 {
-                break got;
-            }
-        };
+        let id: i64 = REGISTER
+            .key(k.logins())
+            .key(k.uids())
+            .key(k.next_user())
+            .arg(login.to_lowercase())
+            .arg(login)
+            .arg(name)
+            .arg(now)
+            .arg(&unix_uid)
+            .arg(k.user_prefix())
+            .arg(self.highest_account())
+            .invoke_async(&mut self.conn())
+            .await?;
         match id {
             -1 => Err(Error::Conflict(format!("login {login:?} is taken"))),
             -2 => Err(Error::Conflict(format!(
                 "Unix uid {unix_uid} already has an account"
             ))),
-            -3 => Err(Error::RateLimited(
-                "too many registrations at once; try again".into(),
-            )),
             id => {
                 let id = id as u64;
                 self.saw_account(id);
