@@ -414,3 +414,27 @@ async fn roost_starts_a_daemon_when_none_answers() {
     }
     assert!(!socket.exists(), "the daemon stopped cleanly");
 }
+
+/// Issue 12: `roost doctor` says in words what works and what does not.
+#[tokio::test]
+async fn doctor_says_what_answers_and_what_does_not() {
+    let (redis, roostd, _c) = setup(&["--redis-timeout-ms", "500"]).await;
+    let out = roost(&roostd, &["doctor"]);
+    let text = stdout(&out);
+    assert!(text.contains("answers, protocol 1"), "{text}");
+    assert!(text.contains("its Redis answers"), "{text}");
+    assert!(text.contains("you have no account yet"), "{text}");
+    redis.pause(true);
+    let out = roost(&roostd, &["doctor"]);
+    redis.pause(false);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("its Redis does not answer"), "{text}");
+    let out = Command::new(roost_bin())
+        .arg("doctor")
+        .env("ROOST_SOCKET", roostd.socket.with_file_name("nothing.sock"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no such socket"));
+}

@@ -114,12 +114,15 @@ pub enum Sub {
     },
     /// Print the roost(1) manual page (roff)
     Man,
+    /// Say what is wrong: which sockets were tried and why they failed,
+    /// whether roostd and its Redis answer, directory permissions
+    Doctor,
 }
 
 impl Sub {
     /// Whether the subcommand works without roostd (it only prints).
     pub fn offline(&self) -> bool {
-        matches!(self, Sub::Completions { .. } | Sub::Man)
+        matches!(self, Sub::Completions { .. } | Sub::Man | Sub::Doctor)
     }
 }
 
@@ -235,7 +238,7 @@ async fn execute(
     sub: Sub,
 ) -> Result<(), Failure> {
     match sub {
-        Sub::Completions { .. } | Sub::Man => {
+        Sub::Completions { .. } | Sub::Man | Sub::Doctor => {
             print_offline(&sub).map_err(|e| failure(e.to_string()))?;
         }
         Sub::Register { name } => {

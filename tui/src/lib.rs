@@ -9,11 +9,13 @@
 //! - [`run`]: the terminal and the event loop.
 //! - [`backend`]: the connection task: effects in, messages out, reconnecting.
 //! - [`cli`]: the subcommands for scripts.
+//! - [`doctor`]: `roost doctor`, what is wrong in words.
 
 pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod client;
+pub mod doctor;
 pub mod keys;
 pub mod run;
 pub mod text;

@@ -7,6 +7,13 @@ use roost::client::{self, Client};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Cli::parse();
+    if matches!(args.command, Some(cli::Sub::Doctor)) {
+        return if roost::doctor::run().await {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
     if let Some(sub) = args.command.as_ref().filter(|s| s.offline()) {
         return match cli::print_offline(sub) {
             Ok(()) => ExitCode::SUCCESS,
