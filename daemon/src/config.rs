@@ -240,24 +240,6 @@ impl Config {
         socket.with_file_name(format!("{stem}-http.sock"))
     }
 
-    /// Who may connect: the mode, and the group of --socket-group.
-    pub fn socket_access(&self) -> Result<crate::server::Access, String> {
-        let Some(name) = &self.socket_group else {
-            if self.socket_mode == 0o660 {
-                return Err("--socket-mode 0660 needs --socket-group".into());
-            }
-            return Ok(crate::server::Access {
-                mode: self.socket_mode,
-                gid: None,
-            });
-        };
-        let gid = crate::identity::group_id(name).ok_or(format!("no group {name:?}"))?;
-        Ok(crate::server::Access {
-            mode: 0o660,
-            gid: Some(gid),
-        })
-    }
-
     pub fn http_keepalive(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.http_keepalive_ms)
     }
@@ -288,29 +270,10 @@ impl Config {
 mod tests {
     use super::*;
 
-    /// Every subcommand and flag of a command has its line of help.
-    pub fn assert_all_helped(cmd: &clap::Command, path: &str) {
-        for arg in cmd.get_arguments() {
-            let id = arg.get_id().as_str();
-            if id == "help" || id == "version" {
-                continue;
-            }
-            assert!(arg.get_help().is_some(), "{path} {id} has no help");
-        }
-        for sub in cmd.get_subcommands() {
-            assert!(
-                sub.get_about().is_some(),
-                "{path} {} has no help",
-                sub.get_name()
-            );
-            assert_all_helped(sub, &format!("{path} {}", sub.get_name()));
-        }
-    }
-
     #[test]
     fn every_flag_and_subcommand_has_help() {
         use clap::CommandFactory;
-        assert_all_helped(&Config::command(), "roostd");
+        roost_tests::assert_all_helped(&Config::command(), "roostd");
     }
 
     /// The command lines of the shipped systemd units are roostd's own flags.

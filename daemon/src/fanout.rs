@@ -193,15 +193,24 @@ pub async fn finish_abandoned_changes(store: Store, idle_ms: u64, mut stop: watc
     let period = Duration::from_millis((idle_ms / 2).max(100));
     loop {
         let now = roost_shared::time::now_millis();
-        match store.finish_abandoned_posts(idle_ms as i64, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(n, "published posts left half done by a roostd that died"),
-            Err(e) => tracing::warn!(error = %e, "finishing abandoned posts failed; will retry"),
-        }
-        match store.finish_abandoned_changes(idle_ms as i64, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(n, "finished follows left half done by a roostd that died"),
-            Err(e) => tracing::warn!(error = %e, "finishing abandoned follows failed; will retry"),
+        let finished = [
+            (
+                "posts",
+                store.finish_abandoned_posts(idle_ms as i64, now).await,
+            ),
+            (
+                "follows",
+                store.finish_abandoned_changes(idle_ms as i64, now).await,
+            ),
+        ];
+        for (what, result) in finished {
+            match result {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(n, "finished {what} left half done by a roostd that died"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "finishing abandoned {what} failed; will retry")
+                }
+            }
         }
         tokio::select! {
             () = tokio::time::sleep(period) => {}

@@ -30,10 +30,23 @@ pub fn daemon_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// The login name of a Unix uid, from the system's user database.
-pub fn unix_user_name(uid: u32) -> Option<String> {
+/// Runs a reentrant user or group database lookup (`get*_r`) with a buffer
+/// that grows while the lookup says it is too small.
+fn lookup<T>(mut call: impl FnMut(&mut [u8]) -> (libc::c_int, Option<T>)) -> Option<T> {
     let mut buf = vec![0u8; 4096];
     loop {
+        let (rc, found) = call(&mut buf);
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 2, 0);
+            continue;
+        }
+        return if rc == 0 { found } else { None };
+    }
+}
+
+/// The login name of a Unix uid, from the system's user database.
+pub fn unix_user_name(uid: u32) -> Option<String> {
+    lookup(|buf| {
         // SAFETY: an all-zero passwd is a valid value for getpwuid_r to fill in.
         let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
         let mut result: *mut libc::passwd = std::ptr::null_mut();
@@ -48,24 +61,19 @@ pub fn unix_user_name(uid: u32) -> Option<String> {
                 &mut result,
             )
         };
-        if rc == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
         if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return None;
+            return (rc, None);
         }
         // SAFETY: on success pw_name points to a NUL-terminated string inside buf.
         let name = unsafe { CStr::from_ptr(pwd.pw_name) };
-        return name.to_str().ok().map(str::to_owned);
-    }
+        (rc, name.to_str().ok().map(str::to_owned))
+    })
 }
 
 /// The id of a Unix group, from the system's group database.
 pub fn group_id(name: &str) -> Option<u32> {
     let cname = std::ffi::CString::new(name).ok()?;
-    let mut buf = vec![0u8; 4096];
-    loop {
+    lookup(|buf| {
         // SAFETY: an all-zero group is a valid value for getgrnam_r to fill in.
         let mut grp: libc::group = unsafe { std::mem::zeroed() };
         let mut result: *mut libc::group = std::ptr::null_mut();
@@ -79,12 +87,8 @@ pub fn group_id(name: &str) -> Option<u32> {
                 &mut result,
             )
         };
-        if rc == libc::ERANGE && buf.len() < 1 << 20 {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
-        return (rc == 0 && !result.is_null()).then_some(grp.gr_gid);
-    }
+        (rc, (!result.is_null()).then_some(grp.gr_gid))
+    })
 }
 
 /// A new bearer token: 32 random bytes, hex.

@@ -20,6 +20,7 @@
 //! - [`admission`]: connection limits per user and in all, with a reserve.
 //! - [`identity`]: peer credentials, operators, Unix user names, bearer tokens.
 //! - [`redis_server`]: the private redis-server started when none is configured.
+//! - [`lockfile`]: exclusive lock files, never through a symlink.
 //! - [`config`]: the command-line flags.
 //! - [`error`]: the error type, one protocol error code per variant.
 //! - [`failpoint`]: named crash points for the crash-safety tests.
@@ -33,6 +34,7 @@ pub mod failpoint;
 pub mod fanout;
 pub mod http;
 pub mod identity;
+pub mod lockfile;
 pub mod ops;
 pub mod redis_server;
 pub mod server;
@@ -63,7 +65,7 @@ const EPOCH_PERIOD: Duration = Duration::from_millis(250);
 /// private redis-server. Queued jobs stay in Redis for the next start.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let socket = config.socket_path();
-    let access = config.socket_access().map_err(anyhow::Error::msg)?;
+    let access = socket_access(&config)?;
     let (listener, guard) = server::bind(&socket, access)?;
     let (http_listener, http_guard) = server::bind(&config.http_socket_path(), access)?;
     let tcp = match config.http {
@@ -89,6 +91,24 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         let _ = supervisor.await;
     }
     result
+}
+
+/// Who may connect: `--socket-mode`, or the group of `--socket-group` (0660).
+fn socket_access(config: &Config) -> anyhow::Result<server::Access> {
+    let Some(name) = &config.socket_group else {
+        if config.socket_mode == 0o660 {
+            anyhow::bail!("--socket-mode 0660 needs --socket-group");
+        }
+        return Ok(server::Access {
+            mode: config.socket_mode,
+            gid: None,
+        });
+    };
+    let gid = identity::group_id(name).with_context(|| format!("no group {name:?}"))?;
+    Ok(server::Access {
+        mode: 0o660,
+        gid: Some(gid),
+    })
 }
 
 /// Where the data is: `--redis-cluster`, `--redis`, or else the user's

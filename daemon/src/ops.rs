@@ -165,9 +165,7 @@ mod tests {
             any::<u64>().prop_map(Value::from),
             any::<f64>()
                 .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            proptest::string::string_regex("\\PC{0,40}")
-                .unwrap()
-                .prop_map(Value::from),
+            roost_tests::fuzz::regex("\\PC{0,40}").prop_map(Value::from),
         ];
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![

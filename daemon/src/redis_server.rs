@@ -9,8 +9,7 @@
 //! takes it over when the owner goes.
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -68,18 +67,7 @@ const LOCK: &str = "redis.lock";
 
 /// The data directory's lock, if no other live roostd holds it.
 fn try_lock(data_dir: &Path) -> anyhow::Result<Option<File>> {
-    let path = data_dir.join(LOCK);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    // SAFETY: flock on a file descriptor we own; no memory is involved.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    Ok(locked.then_some(file))
+    crate::lockfile::try_lock(&data_dir.join(LOCK))
 }
 
 /// Uses another roostd's server; when that roostd is gone (its server goes

@@ -4,10 +4,9 @@
 //! accepting and lets every connection finish its request in flight, within a
 //! grace time.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::future::Future;
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -24,6 +23,7 @@ use crate::admission;
 use crate::connection::{Line, LineReader, Outgoing, write_loop};
 use crate::daemon::Daemon;
 use crate::identity::Peer;
+use crate::lockfile::try_lock;
 use crate::ops;
 use crate::session::Session;
 use crate::stream::Queue;
@@ -69,22 +69,13 @@ pub fn bind(path: &Path, access: Access) -> anyhow::Result<(UnixListener, Socket
     let mut lock_path = path.as_os_str().to_owned();
     lock_path.push(".lock");
     let lock_path = PathBuf::from(lock_path);
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&lock_path)
-        .with_context(|| format!("opening {}", lock_path.display()))?;
-    // SAFETY: flock on a file descriptor we own; no memory is involved.
-    if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+    let Some(lock) = try_lock(&lock_path)? else {
         bail!(
             "another roostd is running on {} (it holds {})",
             path.display(),
             lock_path.display()
         );
-    }
+    };
     if path.exists() {
         if std::os::unix::net::UnixStream::connect(path).is_ok() {
             bail!(
@@ -233,26 +224,23 @@ async fn handle(
     let budget = Arc::new(Semaphore::new(max_queued as usize));
     let stall = config.stall_timeout();
     let mut writer = tokio::spawn(write_loop(write, rx, budget.clone(), stall, closer.clone()));
-    let out = tx.clone();
     let queue = Queue {
         tx,
         closer: closer.clone(),
     };
     let mut session = Session::new(peer, queue, config.max_subs_per_connection);
+    // Idle: no request for a while and no subscription to wait for.
+    let idle = tokio::time::sleep(config.idle_timeout());
+    tokio::pin!(idle);
     let end = loop {
-        let idle = async {
-            if session.subscriptions.is_empty() {
-                tokio::time::sleep(config.idle_timeout()).await
-            } else {
-                std::future::pending().await
-            }
-        };
         let line = tokio::select! {
             line = reader.read_line() => line,
             _ = stop.wait_for(|stop| *stop) => break End::Stopped,
             () = closer.notified() => break End::Stalled,
-            () = idle => break End::Closed,
+            () = &mut idle, if session.subscriptions.is_empty() => break End::Closed,
         };
+        idle.as_mut()
+            .reset(tokio::time::Instant::now() + config.idle_timeout());
         let response = match line {
             Ok(Line::Request(bytes)) => match ops::apply(&daemon, &mut session, &bytes).await {
                 Some(response) => response,
@@ -263,7 +251,8 @@ async fn handle(
                 let message = format!("request line longer than {max} bytes; closing");
                 let response =
                     Response::failure(serde_json::Value::Null, ErrorCode::TooLarge, message);
-                let _ = out.send(Outgoing::Response(Box::new(response))).await;
+                let response = Outgoing::Response(Box::new(response));
+                let _ = session.queue.tx.send(response).await;
                 break End::Closed;
             }
             Ok(Line::Closed) | Err(_) => break End::Closed,
@@ -276,7 +265,8 @@ async fn handle(
         let queued = async {
             let permit = budget.acquire_many(permits).await.ok()?;
             permit.forget();
-            out.send(Outgoing::Line { bytes, permits }).await.ok()
+            let line = Outgoing::Line { bytes, permits };
+            session.queue.tx.send(line).await.ok()
         };
         match tokio::time::timeout(stall, queued).await {
             Ok(Some(())) => {}
@@ -286,7 +276,6 @@ async fn handle(
     };
     // Ends every subscription, so the hub lets go of the queue too.
     drop(session);
-    drop(out);
     if end == End::Stalled {
         tracing::info!(uid = peer.uid, "closing a connection that stopped reading");
         writer.abort();

@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
+/// Strings matching `pattern`, the regex compiled once (a `&str` used as a
+/// strategy compiles its regex again for every case).
+pub fn regex(pattern: &str) -> proptest::string::RegexGeneratorStrategy<String> {
+    proptest::string::string_regex(pattern).expect("a valid regex")
+}
+
 /// Cases per round.
 const ROUND: u32 = 256;
 

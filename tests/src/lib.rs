@@ -74,6 +74,24 @@ pub fn as_user(uid: u32, program: &Path) -> Command {
     cmd
 }
 
+/// The environment of a user whose home is `home` (runtime directory
+/// `home/run`, data in `home/data`): where roostd keeps its private
+/// redis-server.
+pub fn private_home_env(home: &Path) -> Vec<(String, String)> {
+    std::fs::create_dir_all(home.join("run")).expect("creating the runtime directory");
+    vec![
+        ("HOME".to_owned(), home.display().to_string()),
+        (
+            "XDG_RUNTIME_DIR".to_owned(),
+            home.join("run").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME".to_owned(),
+            home.join("data").display().to_string(),
+        ),
+    ]
+}
+
 /// Runs `roostd check` (with `--repair` if asked) on `redis`: whether it found
 /// nothing, and what it printed.
 pub fn roostd_check(redis: &Redis, repair: bool) -> (bool, String) {
@@ -96,6 +114,25 @@ pub fn roostd_check(redis: &Redis, repair: bool) -> (bool, String) {
         "roostd check failed to run: {text}"
     );
     (out.status.success() && text.contains("\n0 findings"), text)
+}
+
+/// Panics unless every subcommand and flag of `cmd` has its line of help.
+pub fn assert_all_helped(cmd: &clap::Command, path: &str) {
+    for arg in cmd.get_arguments() {
+        let id = arg.get_id().as_str();
+        if id == "help" || id == "version" {
+            continue;
+        }
+        assert!(arg.get_help().is_some(), "{path} {id} has no help");
+    }
+    for sub in cmd.get_subcommands() {
+        assert!(
+            sub.get_about().is_some(),
+            "{path} {} has no help",
+            sub.get_name()
+        );
+        assert_all_helped(sub, &format!("{path} {}", sub.get_name()));
+    }
 }
 
 /// Whether process `pid` is running (not gone, not a zombie waiting to be reaped).
@@ -261,6 +298,19 @@ impl Roostd {
         roostd.args = args(roostd.dir.path());
         roostd.spawn();
         roostd
+    }
+
+    /// The HTTP streaming socket beside the main one.
+    pub fn http_socket(&self) -> PathBuf {
+        self.socket.with_file_name("roostd-http.sock")
+    }
+
+    /// Lets other Unix users reach the socket's directory (as a shared host's
+    /// is); the socket's own mode still decides who connects.
+    pub fn open_to_others(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the socket directory");
     }
 
     /// The directory holding the socket.

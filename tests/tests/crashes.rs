@@ -40,6 +40,19 @@ async fn consistent(redis: &Redis) {
     assert!(clean, "{}", roostd_check(redis, false).1);
 }
 
+/// Star's profile holds nothing, and status `sid` cannot be deleted (again).
+async fn gone_for_good(c: &mut Client, sid: u64) {
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "star"}))
+        .await;
+    assert_eq!(profile["statuses"], json!([]));
+    assert_eq!(
+        c.err(json!({"op": "delete", "as": "star", "status": sid}))
+            .await,
+        "not_found"
+    );
+}
+
 /// Sends `request` to a roostd that must die on it.
 async fn dies_on(roostd: &Roostd, request: serde_json::Value) {
     let mut c = roostd.client().await;
@@ -136,15 +149,7 @@ async fn a_post_interrupted_before_it_was_written_leaves_no_trace() {
     assert_eq!(logged(&redis, "status", sid), 0, "no event for it");
     assert_eq!(holders(&mut c, &fans, sid).await, 0);
     assert_eq!(posts_of_star(&mut c).await, 0);
-    let profile = c
-        .ok(json!({"op": "timeline", "kind": "profile", "login": "star"}))
-        .await;
-    assert_eq!(profile["statuses"], json!([]));
-    assert_eq!(
-        c.err(json!({"op": "delete", "as": "star", "status": sid}))
-            .await,
-        "not_found"
-    );
+    gone_for_good(&mut c, sid).await;
     consistent(&redis).await;
 }
 
@@ -171,16 +176,8 @@ async fn a_delete_interrupted_after_its_claim_is_finished() {
         "the cleanup was lost"
     );
     assert!(eventually!(WAIT, posts_of_star(&mut c).await == 0));
-    let profile = c
-        .ok(json!({"op": "timeline", "kind": "profile", "login": "star"}))
-        .await;
-    assert_eq!(profile["statuses"], json!([]));
     assert_eq!(logged(&redis, "delete", sid), 1);
-    assert_eq!(
-        c.err(json!({"op": "delete", "as": "star", "status": sid}))
-            .await,
-        "not_found"
-    );
+    gone_for_good(&mut c, sid).await;
     consistent(&redis).await;
 }
 

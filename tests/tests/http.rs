@@ -4,19 +4,14 @@
 //! client goes away.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use roost_tests::{Client, Redis, Roostd, eventually};
 use serde_json::{Value, json};
 
-fn http_socket(roostd: &Roostd) -> PathBuf {
-    roostd.socket.with_file_name("roostd-http.sock")
-}
-
 fn unix_client(roostd: &Roostd) -> reqwest::Client {
     reqwest::Client::builder()
-        .unix_socket(http_socket(roostd))
+        .unix_socket(roostd.http_socket())
         .build()
         .unwrap()
 }
@@ -191,7 +186,7 @@ async fn keep_alives_and_length_delimited_messages() {
 fn the_wire_is_http_1_1_chunked() {
     let redis = Redis::start();
     let roostd = Roostd::start(&redis, &["--http-keepalive-ms", "100"]);
-    let mut s = std::os::unix::net::UnixStream::connect(http_socket(&roostd)).unwrap();
+    let mut s = std::os::unix::net::UnixStream::connect(roostd.http_socket()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     s.write_all(b"GET /statuses/firehose.json HTTP/1.1\r\nHost: roost\r\n\r\n")
         .unwrap();

@@ -4,22 +4,16 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use roost_tests::{Redis, Roostd, wire_bin};
 use serde_json::{Value, json};
 
-const NOBODY: &str = "65534";
+const NOBODY: u32 = 65534;
 
 /// Runs the requests through `roost-wire` as uid/gid 65534 and returns the answers.
 fn as_nobody(socket: &std::path::Path, requests: &[Value]) -> Vec<Value> {
-    assert!(
-        roostd_runs_as_root(),
-        "the identity tests start a client as another uid with setpriv and need root"
-    );
-    let mut child = Command::new("setpriv")
-        .args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"])
-        .arg(wire_bin())
+    let mut child = roost_tests::as_user(NOBODY, &wire_bin())
         .arg(socket)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -50,25 +44,15 @@ fn as_nobody(socket: &std::path::Path, requests: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-fn roostd_runs_as_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 fn code(answer: &Value) -> &str {
     answer["error"]["code"].as_str().unwrap_or("ok")
-}
-
-/// Makes the socket's directory and the helper reachable by another user.
-fn open_to_others(roostd: &Roostd) {
-    std::fs::set_permissions(roostd.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 #[tokio::test]
 async fn another_unix_user_is_not_an_operator() {
     let redis = Redis::start();
     let roostd = Roostd::start(&redis, &["--socket-mode", "0666"]);
-    open_to_others(&roostd);
+    roostd.open_to_others();
     let mut op = roostd.client().await;
     op.bot("alice").await;
     let alices = op
@@ -140,16 +124,14 @@ async fn another_unix_user_is_not_an_operator() {
 async fn a_private_socket_refuses_other_users() {
     let redis = Redis::start();
     let roostd = Roostd::start(&redis, &[]);
-    open_to_others(&roostd);
+    roostd.open_to_others();
     let mode = std::fs::metadata(&roostd.socket)
         .unwrap()
         .permissions()
         .mode()
         & 0o777;
     assert_eq!(mode, 0o600);
-    let out = Command::new("setpriv")
-        .args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"])
-        .arg(wire_bin())
+    let out = roost_tests::as_user(NOBODY, &wire_bin())
         .arg(&roostd.socket)
         .stdin(Stdio::null())
         .output()
@@ -206,8 +188,8 @@ impl Drop for WireAs {
 async fn an_old_connection_never_acts_for_the_next_owner_of_its_id() {
     let redis = Redis::start();
     let roostd = Roostd::start(&redis, &["--socket-mode", "0666"]);
-    open_to_others(&roostd);
-    let mut mallory = WireAs::start(65534, &roostd.socket);
+    roostd.open_to_others();
+    let mut mallory = WireAs::start(NOBODY, &roostd.socket);
     let old = mallory.call(json!({"op": "register", "login": "mallory"}));
     let old_id = old["result"]["id"].as_u64().expect("registered");
     assert_eq!(
@@ -250,11 +232,11 @@ async fn a_group_only_socket_and_no_world_writable_socket_directory() {
     use std::os::unix::fs::MetadataExt;
     let redis = Redis::start();
     let roostd = Roostd::start(&redis, &["--socket-group", "nogroup"]);
-    open_to_others(&roostd);
+    roostd.open_to_others();
     let meta = std::fs::metadata(&roostd.socket).unwrap();
     assert_eq!(meta.mode() & 0o777, 0o660);
     assert_eq!(meta.gid(), 65534, "the socket belongs to nogroup");
-    let mut member = WireAs::start(65534, &roostd.socket);
+    let mut member = WireAs::start(NOBODY, &roostd.socket);
     assert_eq!(code(&member.call(json!({"op": "hello"}))), "ok");
     let stranger = roost_tests::as_user(65533, &wire_bin())
         .arg(&roostd.socket)

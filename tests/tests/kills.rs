@@ -55,6 +55,26 @@ async fn kill_loop(roostd: &mut Roostd, dice: &mut Dice, kills: u64, window_ms: 
     }
 }
 
+/// Sends `request` on a connection of its own and kills roostd at random
+/// moments meanwhile; returns a client of the roostd running after.
+async fn interrupted(roostd: &mut Roostd, dice: &mut Dice, kills: u64, request: &Value) -> Client {
+    let mut sender = roostd.client().await;
+    sender.send(request).await;
+    kill_loop(roostd, dice, kills, 150).await;
+    drop(sender);
+    roostd.client().await
+}
+
+/// Asks again for a change a kill may have cut off before its first step:
+/// it is done now, or was done already (`not_found`).
+async fn ask_again(c: &mut Client, request: &Value) {
+    let again = c.call(request.clone()).await;
+    assert!(
+        again["ok"] == true || again["error"]["code"] == "not_found",
+        "{again}"
+    );
+}
+
 /// `star` and `n` followers `f0..`, registered and following in pipelines.
 async fn audience(c: &mut Client, n: u64) -> Vec<String> {
     c.bot("star").await;
@@ -106,27 +126,29 @@ async fn settled(redis: &Redis) {
     assert!(clean, "{}", roostd_check(redis, false).1);
 }
 
-#[tokio::test]
-async fn killed_again_and_again_during_a_big_post() {
+/// The kills to make, the dice, a Redis, a roostd and a client, and `star`
+/// with `ROOST_KILL_FOLLOWERS` followers.
+async fn star_with_followers() -> (u64, Dice, Redis, Roostd, Client, Vec<String>) {
     let (kills, followers) = (
         env_or("ROOST_KILLS", 3),
         env_or("ROOST_KILL_FOLLOWERS", 1000),
     );
-    let mut dice = Dice::new();
+    let dice = Dice::new();
     let redis = Redis::start();
-    let mut roostd = Roostd::start(&redis, &FLAGS);
+    let roostd = Roostd::start(&redis, &FLAGS);
     let mut c = roostd.client().await;
     let fans = audience(&mut c, followers).await;
+    (kills, dice, redis, roostd, c, fans)
+}
+
+#[tokio::test]
+async fn killed_again_and_again_during_a_big_post() {
+    let (kills, mut dice, redis, mut roostd, _, fans) = star_with_followers().await;
     // The post itself may be cut off: then it is finished exactly once, or
     // leaves no trace.
-    let mut poster = roostd.client().await;
-    poster
-        .send(&json!({"op": "post", "as": "star", "text": "through the storm"}))
-        .await;
-    kill_loop(&mut roostd, &mut dice, kills, 150).await;
-    drop(poster);
+    let post = json!({"op": "post", "as": "star", "text": "through the storm"});
+    let mut c = interrupted(&mut roostd, &mut dice, kills, &post).await;
     settled(&redis).await;
-    let mut c = roostd.client().await;
     let profile = c
         .ok(json!({"op": "timeline", "kind": "profile", "login": "star"}))
         .await;
@@ -144,15 +166,7 @@ async fn killed_again_and_again_during_a_big_post() {
 
 #[tokio::test]
 async fn killed_again_and_again_during_a_big_delete() {
-    let (kills, followers) = (
-        env_or("ROOST_KILLS", 3),
-        env_or("ROOST_KILL_FOLLOWERS", 1000),
-    );
-    let mut dice = Dice::new();
-    let redis = Redis::start();
-    let mut roostd = Roostd::start(&redis, &FLAGS);
-    let mut c = roostd.client().await;
-    let fans = audience(&mut c, followers).await;
+    let (kills, mut dice, redis, mut roostd, mut c, fans) = star_with_followers().await;
     let sid = c
         .ok(json!({"op": "post", "as": "star", "text": "soon gone"}))
         .await["id"]
@@ -160,21 +174,9 @@ async fn killed_again_and_again_during_a_big_delete() {
         .unwrap();
     settled(&redis).await;
     assert_eq!(holders(&mut c, &fans, sid).await, fans.len());
-    let mut deleter = roostd.client().await;
-    deleter
-        .send(&json!({"op": "delete", "as": "star", "status": sid}))
-        .await;
-    kill_loop(&mut roostd, &mut dice, kills, 150).await;
-    drop(deleter);
-    let mut c = roostd.client().await;
-    // A delete cut off before its claim did nothing: ask again.
-    let again = c
-        .call(json!({"op": "delete", "as": "star", "status": sid}))
-        .await;
-    assert!(
-        again["ok"] == true || again["error"]["code"] == "not_found",
-        "{again}"
-    );
+    let delete = json!({"op": "delete", "as": "star", "status": sid});
+    let mut c = interrupted(&mut roostd, &mut dice, kills, &delete).await;
+    ask_again(&mut c, &delete).await;
     settled(&redis).await;
     assert_eq!(holders(&mut c, &fans, sid).await, 0, "a home kept it");
     let star = c.ok(json!({"op": "user", "login": "star"})).await;
@@ -206,21 +208,9 @@ async fn killed_again_and_again_during_a_refill() {
     }
     // The newest star goes: the refill brings in the next older one.
     let gone = logins[stars - 1].clone();
-    let mut unfollower = roostd.client().await;
-    unfollower
-        .send(&json!({"op": "unfollow", "as": "reader", "login": gone}))
-        .await;
-    kill_loop(&mut roostd, &mut dice, kills, 150).await;
-    drop(unfollower);
-    let mut c = roostd.client().await;
-    // An unfollow cut off before its first step did nothing: ask again.
-    let again = c
-        .call(json!({"op": "unfollow", "as": "reader", "login": gone}))
-        .await;
-    assert!(
-        again["ok"] == true || again["error"]["code"] == "not_found",
-        "{again}"
-    );
+    let unfollow = json!({"op": "unfollow", "as": "reader", "login": gone});
+    let mut c = interrupted(&mut roostd, &mut dice, kills, &unfollow).await;
+    ask_again(&mut c, &unfollow).await;
     settled(&redis).await;
     // Home: the 50 newest statuses of the stars still followed.
     let mut home: Vec<String> = Vec::new();

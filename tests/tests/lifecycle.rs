@@ -83,18 +83,7 @@ async fn a_stale_socket_is_replaced() {
 #[tokio::test]
 async fn without_redis_a_private_server_keeps_data_between_runs() {
     let home = tempfile::tempdir().unwrap();
-    let env = vec![
-        ("HOME".to_owned(), home.path().display().to_string()),
-        (
-            "XDG_RUNTIME_DIR".to_owned(),
-            home.path().join("run").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME".to_owned(),
-            home.path().join("data").display().to_string(),
-        ),
-    ];
-    std::fs::create_dir_all(home.path().join("run")).unwrap();
+    let env = roost_tests::private_home_env(home.path());
     let mut roostd = Roostd::start_with(Vec::new(), env);
     let redis_socket = home.path().join("run/roost/redis.sock");
     assert!(
@@ -264,18 +253,7 @@ async fn redis_going_away_is_unavailable_and_its_return_is_picked_up() {
 async fn two_roostd_of_one_user_share_the_private_redis_server() {
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().unwrap();
-    let env = vec![
-        ("HOME".to_owned(), home.path().display().to_string()),
-        (
-            "XDG_RUNTIME_DIR".to_owned(),
-            home.path().join("run").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME".to_owned(),
-            home.path().join("data").display().to_string(),
-        ),
-    ];
-    std::fs::create_dir_all(home.path().join("run")).unwrap();
+    let env = roost_tests::private_home_env(home.path());
     let mut first = Roostd::start_with(Vec::new(), env.clone());
     let second = Roostd::start_with(Vec::new(), env);
     let pidfile = home.path().join("run/roost/redis.pid");

@@ -4,8 +4,7 @@
 //! printed (`cargo test -- --nocapture neighbours`).
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,12 +19,8 @@ fn shared_roostd(redis: &Redis, flags: &[&str]) -> Roostd {
     let mut all = vec!["--socket-mode", "0666"];
     all.extend_from_slice(flags);
     let roostd = Roostd::start(redis, &all);
-    std::fs::set_permissions(roostd.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    roostd.open_to_others();
     roostd
-}
-
-fn http_socket(roostd: &Roostd) -> PathBuf {
-    roostd.socket.with_file_name("roostd-http.sock")
 }
 
 /// Starts `roost-neighbour MODE SOCKET N` as `uid`.
@@ -152,7 +147,7 @@ async fn half_sent_http_requests_are_closed_and_capped() {
             "16",
         ],
     );
-    let mut attacker = neighbour(ATTACKER, "half-http", &http_socket(&roostd), 300);
+    let mut attacker = neighbour(ATTACKER, "half-http", &roostd.http_socket(), 300);
     let figures = bystander(&roostd.socket);
     let half = report(&mut attacker);
     attacker.wait().unwrap();
@@ -164,7 +159,7 @@ async fn half_sent_http_requests_are_closed_and_capped() {
     );
     // The HTTP socket still serves others.
     let client = reqwest::Client::builder()
-        .unix_socket(http_socket(&roostd))
+        .unix_socket(roostd.http_socket())
         .build()
         .unwrap();
     let response = client
@@ -181,7 +176,7 @@ async fn shutdown_ends_streams_and_stalled_clients_within_the_grace_time() {
     let redis = Redis::start();
     let mut roostd = Roostd::start(&redis, &["--shutdown-grace-ms", "1000"]);
     let client = reqwest::Client::builder()
-        .unix_socket(http_socket(&roostd))
+        .unix_socket(roostd.http_socket())
         .build()
         .unwrap();
     let mut stream = client

@@ -413,28 +413,9 @@ async fn execute(
 mod tests {
     use super::*;
 
-    /// Every subcommand and flag of a command has its line of help.
-    fn assert_all_helped(cmd: &clap::Command, path: &str) {
-        for arg in cmd.get_arguments() {
-            let id = arg.get_id().as_str();
-            if id == "help" || id == "version" {
-                continue;
-            }
-            assert!(arg.get_help().is_some(), "{path} {id} has no help");
-        }
-        for sub in cmd.get_subcommands() {
-            assert!(
-                sub.get_about().is_some(),
-                "{path} {} has no help",
-                sub.get_name()
-            );
-            assert_all_helped(sub, &format!("{path} {}", sub.get_name()));
-        }
-    }
-
     #[test]
     fn every_flag_and_subcommand_has_help() {
-        assert_all_helped(&command(), "roost");
+        roost_tests::assert_all_helped(&command(), "roost");
     }
 
     #[test]

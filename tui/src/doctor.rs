@@ -29,8 +29,8 @@ pub async fn run() -> bool {
                     ok: true,
                     text: format!("{what} {}: {}", socket.display(), found.hello),
                 });
+                served |= found.redis.ok;
                 checks.push(found.redis);
-                served |= found.redis_ok;
                 break;
             }
             Err(why) => checks.push(Check {
@@ -72,7 +72,6 @@ fn candidates() -> Vec<(&'static str, PathBuf)> {
 struct Found {
     hello: String,
     redis: Check,
-    redis_ok: bool,
 }
 
 async fn try_socket(socket: &Path) -> Result<Found, String> {
@@ -107,7 +106,6 @@ async fn try_socket(socket: &Path) -> Result<Found, String> {
                     ok: false,
                     text: format!("its Redis does not answer: {e}"),
                 },
-                redis_ok: false,
             });
         }
         Err(e) => return Err(format!("hello failed: {e}")),
@@ -131,7 +129,7 @@ async fn try_socket(socket: &Path) -> Result<Found, String> {
         login: "doctor_probe_no_such_login".into(),
     };
     let answer = tokio::time::timeout(Duration::from_secs(5), client.call(probe)).await;
-    let (redis_ok, redis_text) = match answer {
+    let (ok, text) = match answer {
         Ok(Err(e)) if e.code == ErrorCode::NotFound => (true, "its Redis answers".to_owned()),
         Ok(Ok(_)) => (true, "its Redis answers".to_owned()),
         Ok(Err(e)) => (false, format!("its Redis does not answer: {e}")),
@@ -139,11 +137,7 @@ async fn try_socket(socket: &Path) -> Result<Found, String> {
     };
     Ok(Found {
         hello: hello_text,
-        redis: Check {
-            ok: redis_ok,
-            text: redis_text,
-        },
-        redis_ok,
+        redis: Check { ok, text },
     })
 }
 

@@ -173,8 +173,7 @@ mod tests {
     #[test]
     fn fuzz_sanitize_wrap_and_truncate() {
         use proptest::prelude::*;
-        // Compiled once: a `&str` strategy compiles its regex for every case.
-        let regex = |r: &str| proptest::string::string_regex(r).unwrap();
+        use roost_tests::fuzz::regex;
         let text = prop_oneof![
             regex("\\PC{0,80}"),
             regex(".{0,80}"),

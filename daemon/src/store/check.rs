@@ -132,7 +132,7 @@ impl Store {
     }
 
     /// Both sides of every follow: the followed user's `followers` is the
-    /// first step of a follow, so it decides.
+    /// first step of a follow, so it decides. A round trip per side and chunk.
     async fn check_follows(
         &self,
         ids: &[u64],
@@ -148,31 +148,40 @@ impl Store {
                     .collect(),
             )
             .await?;
-        for (&followed, fans) in ids.iter().zip(&followers) {
-            let sides: Vec<Option<f64>> = self
-                .query_many(
-                    fans.iter()
-                        .map(|(fan, _)| redis::Cmd::zscore(k.following(*fan), followed))
-                        .collect(),
-                )
-                .await?;
-            for ((fan, since), side) in fans.iter().zip(sides) {
-                if !accounts.contains(fan) {
-                    report.found(
-                        "follow of a missing account",
-                        format!("user {followed} is followed by missing {fan}"),
-                    );
-                    if repair {
-                        let _: i64 = self.conn().zrem(k.followers(followed), fan).await?;
-                    }
-                } else if side.is_none() {
-                    report.found("one-sided follow", format!("{fan} is in {followed}'s followers, not {followed} in {fan}'s following"));
-                    if repair {
-                        let _: i64 = self
-                            .conn()
-                            .zadd(k.following(*fan), followed, *since)
-                            .await?;
-                    }
+        // Every (followed, fan, since) of the chunk, the other side read at once.
+        let edges: Vec<(u64, u64, f64)> = ids
+            .iter()
+            .zip(&followers)
+            .flat_map(|(&followed, fans)| {
+                fans.iter().map(move |&(fan, since)| (followed, fan, since))
+            })
+            .collect();
+        let sides: Vec<Option<f64>> = self
+            .query_many(
+                edges
+                    .iter()
+                    .map(|&(followed, fan, _)| redis::Cmd::zscore(k.following(fan), followed))
+                    .collect(),
+            )
+            .await?;
+        for (&(followed, fan, since), side) in edges.iter().zip(sides) {
+            if !accounts.contains(&fan) {
+                report.found(
+                    "follow of a missing account",
+                    format!("user {followed} is followed by missing {fan}"),
+                );
+                if repair {
+                    let _: i64 = self.conn().zrem(k.followers(followed), fan).await?;
+                }
+            } else if side.is_none() {
+                report.found(
+                    "one-sided follow",
+                    format!(
+                        "{fan} is in {followed}'s followers, not {followed} in {fan}'s following"
+                    ),
+                );
+                if repair {
+                    let _: i64 = self.conn().zadd(k.following(fan), followed, since).await?;
                 }
             }
         }
@@ -183,24 +192,29 @@ impl Store {
                     .collect(),
             )
             .await?;
-        for (&fan, followed) in ids.iter().zip(&following) {
-            let sides: Vec<Option<f64>> = self
-                .query_many(
-                    followed
-                        .iter()
-                        .map(|f| redis::Cmd::zscore(k.followers(*f), fan))
-                        .collect(),
-                )
-                .await?;
-            for (f, side) in followed.iter().zip(sides) {
-                if side.is_none() {
-                    report.found(
-                        "one-sided follow",
-                        format!("{f} is in {fan}'s following, not {fan} in {f}'s followers"),
-                    );
-                    if repair {
-                        let _: i64 = self.conn().zrem(k.following(fan), f).await?;
-                    }
+        let edges: Vec<(u64, u64)> = ids
+            .iter()
+            .zip(&following)
+            .flat_map(|(&fan, stars)| stars.iter().map(move |&followed| (fan, followed)))
+            .collect();
+        let sides: Vec<Option<f64>> = self
+            .query_many(
+                edges
+                    .iter()
+                    .map(|&(fan, followed)| redis::Cmd::zscore(k.followers(followed), fan))
+                    .collect(),
+            )
+            .await?;
+        for (&(fan, followed), side) in edges.iter().zip(sides) {
+            if side.is_none() {
+                report.found(
+                    "one-sided follow",
+                    format!(
+                        "{followed} is in {fan}'s following, not {fan} in {followed}'s followers"
+                    ),
+                );
+                if repair {
+                    let _: i64 = self.conn().zrem(k.following(fan), followed).await?;
                 }
             }
         }
@@ -209,33 +223,44 @@ impl Store {
 
     /// Every id in a home or profile names a status that exists. (A delete's
     /// cleanup removes them within moments; one still there is a finding.)
+    /// A round trip for the chunk's timelines, one for their statuses.
     async fn check_timelines(&self, ids: &[u64], repair: bool, report: &mut Report) -> Result<()> {
         let k = self.keys();
-        for &id in ids {
-            for key in [k.home(id), k.profile(id)] {
-                let members: Vec<String> = self.conn().zrange(&key, 0, -1).await?;
-                let entries: Vec<Option<Entry>> = members.iter().map(|m| Entry::parse(m)).collect();
-                let exists: Vec<bool> = self
-                    .query_many(
-                        entries
-                            .iter()
-                            .flatten()
-                            .map(|e| redis::Cmd::exists(k.status(e.uid, e.sid)))
-                            .collect(),
-                    )
-                    .await?;
-                let mut exists = exists.into_iter();
-                for (member, entry) in members.iter().zip(&entries) {
-                    let live = entry.is_some() && exists.next() == Some(true);
-                    if !live {
-                        report.found(
-                            "timeline id of a missing status",
-                            format!("{key} holds {member}"),
-                        );
-                        if repair {
-                            let _: i64 = self.conn().zrem(&key, member).await?;
-                        }
-                    }
+        let keys: Vec<String> = ids
+            .iter()
+            .flat_map(|&id| [k.home(id), k.profile(id)])
+            .collect();
+        let timelines: Vec<Vec<String>> = self
+            .query_many(
+                keys.iter()
+                    .map(|key| redis::Cmd::zrange(key, 0, -1))
+                    .collect(),
+            )
+            .await?;
+        let members: Vec<(&String, &String, Option<Entry>)> = keys
+            .iter()
+            .zip(&timelines)
+            .flat_map(|(key, members)| members.iter().map(move |m| (key, m, Entry::parse(m))))
+            .collect();
+        let exists: Vec<bool> = self
+            .query_many(
+                members
+                    .iter()
+                    .filter_map(|(_, _, entry)| *entry)
+                    .map(|e| redis::Cmd::exists(k.status(e.uid, e.sid)))
+                    .collect(),
+            )
+            .await?;
+        let mut exists = exists.into_iter();
+        for (key, member, entry) in members {
+            let live = entry.is_some() && exists.next() == Some(true);
+            if !live {
+                report.found(
+                    "timeline id of a missing status",
+                    format!("{key} holds {member}"),
+                );
+                if repair {
+                    let _: i64 = self.conn().zrem(key, member).await?;
                 }
             }
         }

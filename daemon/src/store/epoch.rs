@@ -6,7 +6,6 @@
 //! again either: a new life of the data starts its ids above every account id
 //! this roostd has seen.
 
-use std::io::Read;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use tokio::sync::watch;
 
 use super::Store;
 use super::scripts::EPOCH;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 impl Store {
     /// The epoch as last seen (0 before the first look).
@@ -26,7 +25,7 @@ impl Store {
     /// returns true when it changed since the last look.
     pub async fn refresh_epoch(&self) -> Result<bool> {
         let k = self.keys();
-        let fresh = random_epoch().map_err(|e| Error::Internal(e.to_string()))?;
+        let fresh = random_epoch();
         let epoch: u64 = EPOCH
             .key(k.epoch())
             .key(k.next_user())
@@ -66,9 +65,16 @@ impl Store {
     }
 }
 
-/// A random non-zero epoch.
-fn random_epoch() -> std::io::Result<u64> {
-    let mut bytes = [0u8; 8];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    Ok(u64::from_le_bytes(bytes).max(1) >> 1)
+/// A random non-zero epoch, without file I/O (it is made every look, and
+/// used only when the data has none): the standard library's per-process
+/// random hash keys over the time.
+fn random_epoch() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(nanos);
+    // Below 2^53, so Lua numbers hold it exactly.
+    (hasher.finish() >> 11).max(1)
 }

@@ -371,8 +371,7 @@ mod tests {
     #[test]
     fn fuzz_track_phrases_and_texts() {
         use proptest::prelude::*;
-        // Compiled once: a `&str` strategy compiles its regex for every case.
-        let regex = |r: &str| proptest::string::string_regex(r).unwrap();
+        use roost_tests::fuzz::regex;
         let text = prop_oneof![
             regex("\\PC{0,60}"),
             regex(".{0,60}"),

@@ -202,7 +202,13 @@ pub async fn start<O: From<Feed> + Send + 'static>(
     let send = |item: Feed| queue.tx.send(item.into());
     send(Feed::Begin(tally.clone())).await.map_err(|_| gone())?;
     let sink = Box::new(queue.clone());
-    let matcher = request.matcher.clone();
+    // What the replay needs, the matcher copied only when there is one.
+    let replay_of = request.since.map(|after| Replay {
+        after,
+        matcher: request.matcher.clone(),
+        owner: request.owner,
+        stall: request.stall,
+    });
     let subscription = match register(
         hub,
         tally,
@@ -218,18 +224,9 @@ pub async fn start<O: From<Feed> + Send + 'static>(
         }
     };
     queue.tx.send(answer(sub)?).await.map_err(|_| gone())?;
-    let last = match request.since {
+    let last = match replay_of {
         None => None,
-        Some(since) => match replay(
-            store,
-            gate,
-            sub,
-            (since, request.owner, request.stall),
-            matcher,
-            &queue.tx,
-        )
-        .await
-        {
+        Some(of) => match replay(store, gate, sub, of, &queue.tx).await {
             Ok(last) => last,
             Err(e) => {
                 tracing::warn!(error = %e, sub, "replay failed; telling the client to re-read");
@@ -242,17 +239,31 @@ pub async fn start<O: From<Feed> + Send + 'static>(
     Ok(subscription)
 }
 
-/// Sends a subscription's replay after `after`: `gap` first when the log no
-/// longer holds everything after it, then every matching event in order.
-/// Returns the eid the replay reached.
+/// A replay to send: from where, of what, whose, and how long to wait for a
+/// client that does not read.
+struct Replay {
+    after: Eid,
+    matcher: Matcher,
+    owner: u64,
+    stall: std::time::Duration,
+}
+
+/// Sends a subscription's replay: `gap` first when the log no longer holds
+/// everything after its start, then every matching event in order. Returns
+/// the eid the replay reached.
 async fn replay<O: From<Feed>>(
     store: &Store,
     gate: &ReplayGate,
     sub: u64,
-    (mut after, owner, stall): (Eid, u64, std::time::Duration),
-    mut matcher: Matcher,
+    replay: Replay,
     tx: &mpsc::Sender<O>,
 ) -> Result<Option<Eid>> {
+    let Replay {
+        mut after,
+        mut matcher,
+        owner,
+        stall,
+    } = replay;
     let _turn = gate.enter(owner).await;
     let replayed = |event: Event| O::from(Feed::Replayed(Box::new(event)));
     let stalled = || Error::RateLimited("the client stopped reading its replay".into());
