@@ -186,9 +186,9 @@ impl FanoutWorker {
     }
 }
 
-/// Finishes posts, follows and unfollows whose roostd died between their
-/// steps (see `Store::finish_abandoned_posts` and
-/// `Store::finish_abandoned_changes`): at start, then every half `idle_ms`.
+/// Finishes posts, follows, unfollows and likes whose roostd died between
+/// their steps (see `Store::finish_abandoned_posts`,
+/// `Store::finish_abandoned_changes` and `Store::finish_abandoned_acts`): at start, then every half `idle_ms`.
 pub async fn finish_abandoned_changes(store: Store, idle_ms: u64, mut stop: watch::Receiver<bool>) {
     let period = Duration::from_millis((idle_ms / 2).max(100));
     loop {
@@ -201,6 +201,10 @@ pub async fn finish_abandoned_changes(store: Store, idle_ms: u64, mut stop: watc
             (
                 "follows",
                 store.finish_abandoned_changes(idle_ms as i64, now).await,
+            ),
+            (
+                "likes",
+                store.finish_abandoned_acts(idle_ms as i64, now).await,
             ),
         ];
         for (what, result) in finished {

@@ -1,6 +1,7 @@
 //! One request line in, one response out: parse, then dispatch to the op. The
-//! ops are grouped like the store: [`accounts`], [`statuses`], [`graph`] and
-//! [`streams`]; each takes the request's [`Caller`] and its parameters.
+//! ops are grouped like the store: [`accounts`], [`statuses`],
+//! [`conversations`], [`graph`] and [`streams`]; each takes the request's
+//! [`Caller`] and its parameters.
 //!
 //! Parsing goes in steps so each mistake gets the right code: not UTF-8 or not
 //! JSON or not an object is `bad_request`; an `op` the protocol doesn't have is
@@ -8,6 +9,7 @@
 //! `bad_request` with a message that names the field.
 
 mod accounts;
+mod conversations;
 mod graph;
 mod statuses;
 mod streams;
@@ -54,9 +56,30 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
             accounts::register(caller, login, name, bot).await
         }
         Request::User { login } => accounts::user(caller, &login).await,
-        Request::Marker { home } => accounts::marker(caller, home).await,
+        Request::Marker {
+            home,
+            notifications,
+        } => accounts::marker(caller, home, notifications).await,
         Request::Token => accounts::token(caller).await,
-        Request::Post { text, location } => statuses::post(caller, &text, location).await,
+        Request::Post {
+            text,
+            location,
+            reply_to,
+        } => statuses::post(caller, &text, location, reply_to).await,
+        Request::Repost { status } => conversations::repost(caller, status).await,
+        Request::Unrepost { status } => conversations::unrepost(caller, status).await,
+        Request::Like { status } => conversations::like(caller, status).await,
+        Request::Unlike { status } => conversations::unlike(caller, status).await,
+        Request::Likes {
+            status,
+            page,
+            count,
+        } => conversations::likes(caller, status, page, count).await,
+        Request::Thread { status, count } => conversations::thread(caller, status, count).await,
+        Request::Trending { hours } => conversations::trending(caller, hours).await,
+        Request::Notifications { page, count } => {
+            conversations::notifications(caller, page, count).await
+        }
         Request::Delete { status } => statuses::delete(caller, status).await,
         Request::Timeline {
             kind,
@@ -64,9 +87,16 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
             page,
             count,
             before,
+            tag,
+            order,
         } => {
             let page = statuses::Page::new(page, count, before)?;
-            statuses::timeline(caller, kind, login.as_deref(), page).await
+            let params = statuses::TimelineParams {
+                login: login.as_deref(),
+                tag: tag.as_deref(),
+                order: order.unwrap_or_default(),
+            };
+            statuses::timeline(caller, kind, params, page).await
         }
         Request::Follow { login } => graph::follow(caller, &login).await,
         Request::Unfollow { login } => graph::unfollow(caller, &login).await,
@@ -185,7 +215,8 @@ mod tests {
         ];
         let fields = [
             "login", "name", "bot", "text", "location", "status", "kind", "page", "count",
-            "before", "stream", "since", "sub", "home", "id", "as",
+            "before", "stream", "since", "sub", "home", "id", "as", "reply_to", "tag", "order",
+            "hours", "notifications",
         ];
         let params =
             prop::collection::btree_map(prop::sample::select(fields.to_vec()), json_value(), 0..6);

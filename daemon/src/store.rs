@@ -6,7 +6,9 @@
 //! - [`scripts`]: the Lua scripts that make multi-key steps atomic.
 //! - [`reader`]: a task's own connection for blocking reads, reconnecting.
 //! - [`check`]: `roostd check`, every invariant verified (and repaired).
-//! - `users`, `statuses`, `graph`, `jobs`, `events`: the operations on each part.
+//! - [`visibility`]: the one decision whether a viewer may see a status.
+//! - `users`, `statuses`, `conversations` (likes, threads, notifications,
+//!   trending), `graph`, `jobs`, `events`: the operations on each part.
 
 pub mod keys;
 pub mod reader;
@@ -17,8 +19,10 @@ mod epoch;
 mod events;
 mod graph;
 mod jobs;
+mod conversations;
 mod statuses;
 mod users;
+pub mod visibility;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -32,7 +36,7 @@ pub use events::{Happening, LogEntry};
 pub use jobs::{Job, JobKind, QueuedJob};
 pub use keys::{Entry, Keys};
 pub use reader::{BlockingReader, Recovery};
-pub use statuses::Page;
+pub use statuses::{Draft, Page, Record, Timeline};
 use statuses::status_from;
 pub use users::Owner;
 

@@ -48,6 +48,9 @@ pub async fn compile(
             let following = store.following_ids(account).await?;
             Matcher::Home { account, following }
         }
+        Stream::Notifications => Matcher::Notifications {
+            account: account.ok_or(Error::NotRegistered)?,
+        },
         Stream::Firehose => Matcher::Firehose,
         Stream::Sample(sample) => {
             if !(1..=100).contains(&sample.percent) {

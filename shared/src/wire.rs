@@ -1,4 +1,5 @@
-//! Every message of protocol version 1: one JSON object per line.
+//! Every message of the protocol (version 1 and the conversations part of
+//! version 2): one JSON object per line.
 //!
 //! A client writes a [`RequestLine`] (an optional `id`, an optional `as`, and
 //! the [`Request`] with its `op`); the daemon answers with a [`Response`] and,
@@ -94,19 +95,104 @@ pub struct Location {
     pub lon: f64,
 }
 
-/// A status (a post).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A status (a post, a reply or a repost).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Status {
     pub id: u64,
     /// The author's user id.
     pub uid: u64,
     /// The author's login, copied so a status renders without a user lookup.
     pub login: String,
+    /// A repost's text is its original's, so version 1 clients still show it.
     pub text: String,
     /// RFC 3339 UTC with milliseconds.
     pub posted: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// The status this one replies to (replies only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<u64>,
+    /// The login of the author replied to (replies only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_login: Option<String>,
+    /// The reposted status (reposts only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repost_of: Option<Box<Status>>,
+    /// Canonical logins of the accounts mentioned as `@login`, in order.
+    #[serde(default)]
+    pub mentions: Vec<String>,
+    /// Hashtags, lowercased and without `#`, in order of first appearance.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Direct replies that exist now.
+    #[serde(default)]
+    pub replies: u64,
+    /// Reposts that exist now.
+    #[serde(default)]
+    pub reposts: u64,
+    /// Likes that exist now.
+    #[serde(default)]
+    pub likes: u64,
+    /// Whether the caller likes it (always false in events).
+    #[serde(default)]
+    pub liked: bool,
+    /// Whether the caller reposted it (always false in events).
+    #[serde(default)]
+    pub reposted: bool,
+}
+
+/// What a notification tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    Mention,
+    Reply,
+    Repost,
+    Like,
+    Follow,
+    Request,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 6] = [
+        NotificationKind::Mention,
+        NotificationKind::Reply,
+        NotificationKind::Repost,
+        NotificationKind::Like,
+        NotificationKind::Follow,
+        NotificationKind::Request,
+    ];
+
+    /// The kind as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+            NotificationKind::Reply => "reply",
+            NotificationKind::Repost => "repost",
+            NotificationKind::Like => "like",
+            NotificationKind::Follow => "follow",
+            NotificationKind::Request => "request",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NotificationKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// Something another account did that concerns the recipient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Increases with each notification of one recipient (`marker` takes it).
+    pub id: u64,
+    pub kind: NotificationKind,
+    pub from: User,
+    /// The reply, the mentioning status, the repost or the liked status;
+    /// absent on `follow` and `request`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// RFC 3339 UTC with milliseconds.
+    pub at: String,
 }
 
 /// Which timeline `timeline` reads.
@@ -117,6 +203,23 @@ pub enum TimelineKind {
     Home,
     /// One user's own statuses.
     Profile,
+    /// The statuses one user liked, newest like first.
+    Likes,
+    /// The statuses mentioning the caller.
+    Mentions,
+    /// The statuses carrying one hashtag.
+    Tag,
+}
+
+/// How a timeline is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// By the book's article score (home only).
+    Importance,
 }
 
 /// The parts of a `filter` stream; a status matches if it matches any part.
@@ -139,7 +242,7 @@ pub struct Sample {
     pub percent: u8,
 }
 
-/// What a subscription delivers: exactly one of the four kinds.
+/// What a subscription delivers: exactly one of the kinds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "StreamRepr", into = "StreamRepr")]
 pub enum Stream {
@@ -147,6 +250,8 @@ pub enum Stream {
     Firehose,
     Sample(Sample),
     Filter(Filter),
+    /// The caller's notifications as they happen.
+    Notifications,
 }
 
 /// The wire form of [`Stream`]: an object with one key.
@@ -161,6 +266,8 @@ struct StreamRepr {
     sample: Option<Sample>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     filter: Option<Filter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    notifications: Option<bool>,
 }
 
 impl TryFrom<StreamRepr> for Stream {
@@ -172,9 +279,13 @@ impl TryFrom<StreamRepr> for Stream {
             r.firehose.is_some(),
             r.sample.is_some(),
             r.filter.is_some(),
+            r.notifications.is_some(),
         ];
         if set.iter().filter(|s| **s).count() != 1 {
-            return Err("stream must have exactly one of home, firehose, sample, filter".into());
+            return Err(
+                "stream must have exactly one of home, firehose, sample, filter, notifications"
+                    .into(),
+            );
         }
         match r {
             StreamRepr {
@@ -190,7 +301,11 @@ impl TryFrom<StreamRepr> for Stream {
             StreamRepr {
                 filter: Some(f), ..
             } => Ok(Stream::Filter(f)),
-            _ => Err("stream home and firehose take the value true".into()),
+            StreamRepr {
+                notifications: Some(true),
+                ..
+            } => Ok(Stream::Notifications),
+            _ => Err("stream home, firehose and notifications take the value true".into()),
         }
     }
 }
@@ -203,6 +318,7 @@ impl From<Stream> for StreamRepr {
             Stream::Firehose => r.firehose = Some(true),
             Stream::Sample(s) => r.sample = Some(s),
             Stream::Filter(f) => r.filter = Some(f),
+            Stream::Notifications => r.notifications = Some(true),
         }
         r
     }
@@ -228,6 +344,48 @@ pub enum Request {
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         location: Option<Location>,
+        /// The status this one replies to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<u64>,
+    },
+    Repost {
+        status: u64,
+    },
+    /// Takes back the caller's repost of `status` (the original's id).
+    Unrepost {
+        status: u64,
+    },
+    Like {
+        status: u64,
+    },
+    Unlike {
+        status: u64,
+    },
+    /// Who liked a status, newest like first.
+    Likes {
+        status: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    /// A status with its ancestors and its replies.
+    Thread {
+        status: u64,
+        /// The most replies returned (1 to 1,000, default 200).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    /// The tags with the most public statuses over the last `hours`.
+    Trending {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hours: Option<u32>,
+    },
+    Notifications {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
     },
     Delete {
         status: u64,
@@ -244,6 +402,11 @@ pub enum Request {
         /// skipping or repeating while statuses come and go.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         before: Option<u64>,
+        /// The hashtag of a `tag` timeline, with or without `#`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order: Option<Order>,
     },
     Follow {
         login: String,
@@ -276,11 +439,14 @@ pub enum Request {
         sub: u64,
     },
     Token,
-    /// The caller's read position in their home timeline: sets it when `home`
-    /// (a status id) is given, and answers it with the unread count.
+    /// The caller's read positions in their home timeline and notifications:
+    /// sets each one given (a status id, a notification id), and answers both
+    /// with their unread counts.
     Marker {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         home: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notifications: Option<u64>,
     },
 }
 
@@ -302,6 +468,14 @@ impl Request {
         "unsubscribe",
         "token",
         "marker",
+        "repost",
+        "unrepost",
+        "like",
+        "unlike",
+        "likes",
+        "thread",
+        "trending",
+        "notifications",
     ];
 }
 
@@ -415,6 +589,55 @@ pub struct Marker {
     pub home: Option<u64>,
     /// Statuses in the home timeline newer than that.
     pub unread: u64,
+    /// The newest notification id read, if one was ever set.
+    #[serde(default)]
+    pub notifications: Option<u64>,
+    /// Notifications newer than that.
+    #[serde(default)]
+    pub notifications_unread: u64,
+}
+
+/// Result of `like` and `unlike`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Liked {
+    pub status: u64,
+    pub likes: u64,
+}
+
+/// Result of `unrepost`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unreposted {
+    pub unreposted: u64,
+}
+
+/// Result of `thread`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thread {
+    /// Root first.
+    pub ancestors: Vec<Status>,
+    pub status: Status,
+    /// Visible descendants, depth first, each level oldest first.
+    pub replies: Vec<Status>,
+}
+
+/// One entry of `trending`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagCount {
+    pub tag: String,
+    pub statuses: u64,
+}
+
+/// Result of `trending`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trending {
+    pub tags: Vec<TagCount>,
+}
+
+/// Result of `notifications`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notifications {
+    pub notifications: Vec<Notification>,
+    pub unread: u64,
 }
 
 /// Result of `token`.
@@ -450,6 +673,11 @@ pub enum Event {
         follower: User,
         followed: User,
     },
+    Notification {
+        sub: u64,
+        eid: Eid,
+        notification: Notification,
+    },
     Lagged {
         sub: u64,
         dropped: u64,
@@ -467,6 +695,7 @@ impl Event {
             | Event::Delete { sub, .. }
             | Event::Follow { sub, .. }
             | Event::Unfollow { sub, .. }
+            | Event::Notification { sub, .. }
             | Event::Lagged { sub, .. }
             | Event::Gap { sub } => *sub,
         }
@@ -478,7 +707,8 @@ impl Event {
             Event::Status { eid, .. }
             | Event::Delete { eid, .. }
             | Event::Follow { eid, .. }
-            | Event::Unfollow { eid, .. } => Some(*eid),
+            | Event::Unfollow { eid, .. }
+            | Event::Notification { eid, .. } => Some(*eid),
             Event::Lagged { .. } | Event::Gap { .. } => None,
         }
     }

@@ -598,7 +598,10 @@ async fn the_home_read_marker_counts_unread_and_survives_reconnects() {
     c.ok(json!({"op": "follow", "as": "reader", "login": "writer"}))
         .await;
     let none = c.ok(json!({"op": "marker", "as": "reader"})).await;
-    assert_eq!(none, json!({"home": null, "unread": 0}));
+    assert_eq!(
+        none,
+        json!({"home": null, "unread": 0, "notifications": null, "notifications_unread": 0})
+    );
     let mut ids = Vec::new();
     for i in 0..5 {
         ids.push(
@@ -615,7 +618,10 @@ async fn the_home_read_marker_counts_unread_and_survives_reconnects() {
     let set = c
         .ok(json!({"op": "marker", "as": "reader", "home": ids[2]}))
         .await;
-    assert_eq!(set, json!({"home": ids[2], "unread": 2}));
+    assert_eq!(
+        set,
+        json!({"home": ids[2], "unread": 2, "notifications": null, "notifications_unread": 0})
+    );
     let mut again = roostd.client().await;
     assert_eq!(again.ok(json!({"op": "marker", "as": "reader"})).await, set);
     assert_eq!(again.err(json!({"op": "marker"})).await, "not_registered");

@@ -95,7 +95,10 @@ async fn start_streams(
     msgs: &mpsc::UnboundedSender<Msg>,
 ) {
     if let Ok(marker) = client
-        .call_as::<Marker>(Request::Marker { home: None })
+        .call_as::<Marker>(Request::Marker {
+            home: None,
+            notifications: None,
+        })
         .await
     {
         let _ = msgs.send(Msg::Marker(marker));
@@ -157,6 +160,7 @@ async fn carry_out(
                     .call_as::<Status>(Request::Post {
                         text,
                         location: None,
+                        reply_to: None,
                     })
                     .await?,
             )),
@@ -189,6 +193,8 @@ async fn carry_out(
                         page: None,
                         count: Some(200),
                         before: statuses.last().map(|s| s.id),
+                        tag: None,
+                        order: None,
                     };
                     let got = client.call_as::<Statuses>(request).await?.statuses;
                     if got.is_empty() {
@@ -210,6 +216,8 @@ async fn carry_out(
                     page: None,
                     count: Some(100),
                     before: None,
+                    tag: None,
+                    order: None,
                 };
                 let statuses = client.call_as::<Statuses>(request).await?.statuses;
                 Some(Msg::Profile { user, statuses })
@@ -252,7 +260,12 @@ async fn carry_out(
                 None
             }
             Effect::SetMarker(id) => {
-                client.call(Request::Marker { home: Some(id) }).await?;
+                client
+                    .call(Request::Marker {
+                        home: Some(id),
+                        notifications: None,
+                    })
+                    .await?;
                 None
             }
         })

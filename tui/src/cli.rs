@@ -6,7 +6,8 @@ use std::io::{Read, Write};
 
 use clap::{Parser, Subcommand};
 use roost_shared::{
-    Filter, FollowEntry, Request, Sample, Status, Statuses, Stream, TimelineKind, User, Users,
+    Filter, FollowEntry, Liked, Notification, NotificationKind, Notifications, Order, Request,
+    Sample, Status, Statuses, Stream, Thread, TimelineKind, Trending, User, Users,
 };
 use serde_json::Value;
 
@@ -41,16 +42,87 @@ pub enum Sub {
         #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true, value_parser = parse_location)]
         location: Option<roost_shared::Location>,
     },
+    /// Reply to a status; `-` reads the reply from standard input
+    Reply {
+        /// The status replied to
+        id: u64,
+        /// The reply, or `-` to read it from standard input
+        text: String,
+    },
+    /// Pass a status on to your followers
+    Repost {
+        /// The status id
+        id: u64,
+    },
+    /// Take back your repost of a status
+    Unrepost {
+        /// The original status's id
+        id: u64,
+    },
+    /// Like a status
+    Like {
+        /// The status id
+        id: u64,
+    },
+    /// Take back a like
+    Unlike {
+        /// The status id
+        id: u64,
+    },
+    /// Who liked a status
+    Likes {
+        /// The status id
+        id: u64,
+    },
+    /// A status with the statuses it replies to and its replies
+    Thread {
+        /// The status id
+        id: u64,
+        /// The most replies shown, 1 to 1000
+        #[arg(long, default_value_t = 200)]
+        count: u32,
+    },
+    /// The tags most used lately
+    Trending {
+        /// Over the last HOURS hours, 1 to 24
+        #[arg(long, default_value_t = 1)]
+        hours: u32,
+    },
+    /// What others did that concerns you: mentions, replies, reposts, likes, follows
+    Notifications {
+        /// Notifications per page, 1 to 200
+        #[arg(long, default_value_t = 30)]
+        count: u32,
+        /// Page number, from 1
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        /// Mark them all read
+        #[arg(long)]
+        read: bool,
+    },
     /// Delete one of your statuses
     Delete {
         /// The status id
         id: u64,
     },
-    /// Your home timeline, or a user's profile
+    /// Your home timeline, a user's profile, your mentions, someone's likes or a tag
     Timeline {
         /// A user's own statuses instead of your home timeline
-        #[arg(long, value_name = "LOGIN")]
+        #[arg(long, value_name = "LOGIN", conflicts_with_all = ["mentions", "likes", "tag"])]
         profile: Option<String>,
+        /// The statuses that mention you
+        #[arg(long, conflicts_with_all = ["likes", "tag", "importance"])]
+        mentions: bool,
+        /// The statuses LOGIN liked (an empty LOGIN: you)
+        #[arg(long, value_name = "LOGIN", num_args = 0..=1, default_missing_value = "",
+              conflicts_with_all = ["tag", "importance"])]
+        likes: Option<String>,
+        /// The statuses carrying a hashtag (with or without #)
+        #[arg(long, conflicts_with = "importance")]
+        tag: Option<String>,
+        /// Your home timeline by importance (likes, reposts and replies) instead of newest first
+        #[arg(long, conflicts_with = "profile")]
+        importance: bool,
         /// Statuses per page, 1 to 200
         #[arg(long, default_value_t = 30)]
         count: u32,
@@ -193,6 +265,15 @@ fn print_json(value: &impl serde::Serialize) {
 
 fn print_status(status: &Status) {
     let now = roost_shared::time::now_millis();
+    if let Some(original) = &status.repost_of {
+        println!(
+            "↻ @{} reposted · {} · #{}",
+            status.login,
+            relative(&status.posted, now),
+            status.id
+        );
+        return print_status(original);
+    }
     println!(
         "@{} · {} · #{}",
         status.login,
@@ -201,6 +282,58 @@ fn print_status(status: &Status) {
     );
     for line in sanitize(&status.text, true).lines() {
         println!("  {line}");
+    }
+    print_status_context(status);
+}
+
+/// A status text given on the command line, or `-` for standard input.
+fn text_argument(text: String) -> Result<String, Failure> {
+    if text != "-" {
+        return Ok(text);
+    }
+    let mut buf = String::new();
+    std::io::stdin()
+        .read_to_string(&mut buf)
+        .map_err(|e| failure(format!("reading standard input: {e}")))?;
+    Ok(buf.trim_end_matches('\n').to_owned())
+}
+
+/// What a status line says before the text: a repost's reposter, a reply's
+/// parent, and the counts with the caller's own like and repost.
+fn print_status_context(status: &Status) {
+    let mut context = Vec::new();
+    if let Some(to) = &status.reply_to_login {
+        context.push(format!("↩ to @{to}"));
+    }
+    if status.replies + status.reposts + status.likes > 0 || status.liked || status.reposted {
+        let mark = |own: bool| if own { "*" } else { "" };
+        context.push(format!(
+            "{} replies · {}{} reposts · {}{} likes",
+            status.replies,
+            status.reposts,
+            mark(status.reposted),
+            status.likes,
+            mark(status.liked)
+        ));
+    }
+    if !context.is_empty() {
+        println!("  ({})", context.join(" · "));
+    }
+}
+
+fn print_notification(n: &Notification) {
+    let who = format!("@{}", n.from.login);
+    let what = match n.kind {
+        NotificationKind::Mention => "mentioned you",
+        NotificationKind::Reply => "replied to you",
+        NotificationKind::Repost => "reposted you",
+        NotificationKind::Like => "liked your status",
+        NotificationKind::Follow => "followed you",
+        NotificationKind::Request => "asks to follow you",
+    };
+    println!("[{}] {who} {what} · {}", n.id, n.at.get(..16).unwrap_or(&n.at));
+    if let Some(status) = &n.status {
+        print_status(status);
     }
 }
 
@@ -256,20 +389,126 @@ async fn execute(
             }
         }
         Sub::Post { text, location } => {
-            let text = if text == "-" {
-                let mut buf = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut buf)
-                    .map_err(|e| failure(format!("reading standard input: {e}")))?;
-                buf.trim_end_matches('\n').to_owned()
-            } else {
-                text
-            };
-            let status: Status = client.call_as(Request::Post { text, location }).await?;
+            let status: Status = client
+                .call_as(Request::Post {
+                    text: text_argument(text)?,
+                    location,
+                    reply_to: None,
+                })
+                .await?;
             if json {
                 print_json(&status)
             } else {
                 println!("posted #{}", status.id)
+            }
+        }
+        Sub::Reply { id, text } => {
+            let status: Status = client
+                .call_as(Request::Post {
+                    text: text_argument(text)?,
+                    location: None,
+                    reply_to: Some(id),
+                })
+                .await?;
+            if json {
+                print_json(&status)
+            } else {
+                println!("replied #{} to #{id}", status.id)
+            }
+        }
+        Sub::Repost { id } => {
+            let status: Status = client.call_as(Request::Repost { status: id }).await?;
+            if json {
+                print_json(&status)
+            } else {
+                println!("reposted #{id} as #{}", status.id)
+            }
+        }
+        Sub::Unrepost { id } => {
+            let result: Value = client.call(Request::Unrepost { status: id }).await?;
+            if json {
+                print_json(&result)
+            } else {
+                println!("unreposted #{id}")
+            }
+        }
+        Sub::Like { id } => {
+            let liked: Liked = client.call_as(Request::Like { status: id }).await?;
+            if json {
+                print_json(&liked)
+            } else {
+                println!("liked #{id} ({} likes)", liked.likes)
+            }
+        }
+        Sub::Unlike { id } => {
+            let liked: Liked = client.call_as(Request::Unlike { status: id }).await?;
+            if json {
+                print_json(&liked)
+            } else {
+                println!("unliked #{id} ({} likes)", liked.likes)
+            }
+        }
+        Sub::Likes { id } => {
+            let users: Users = client
+                .call_as(Request::Likes {
+                    status: id,
+                    page: None,
+                    count: Some(200),
+                })
+                .await?;
+            print_entries(&users.users, json);
+        }
+        Sub::Thread { id, count } => {
+            let thread: Thread = client
+                .call_as(Request::Thread {
+                    status: id,
+                    count: Some(count),
+                })
+                .await?;
+            if json {
+                print_json(&thread);
+            } else {
+                for s in thread.ancestors.iter().chain([&thread.status]) {
+                    print_status(s);
+                }
+                println!("── {} replies", thread.replies.len());
+                for s in &thread.replies {
+                    print_status(s);
+                }
+            }
+        }
+        Sub::Trending { hours } => {
+            let trending: Trending = client
+                .call_as(Request::Trending { hours: Some(hours) })
+                .await?;
+            for t in &trending.tags {
+                if json {
+                    print_json(t)
+                } else {
+                    println!("#{} · {} statuses", t.tag, t.statuses)
+                }
+            }
+        }
+        Sub::Notifications { count, page, read } => {
+            let list: Notifications = client
+                .call_as(Request::Notifications {
+                    page: Some(page),
+                    count: Some(count),
+                })
+                .await?;
+            for n in &list.notifications {
+                if json { print_json(n) } else { print_notification(n) }
+            }
+            if !json {
+                println!("{} unread", list.unread);
+            }
+            if read && let Some(newest) = list.notifications.first() {
+                let _: Value = client
+                    .call(Request::Marker {
+                        home: None,
+                        notifications: Some(newest.id),
+                    })
+                    .await?;
             }
         }
         Sub::Delete { id } => {
@@ -282,21 +521,29 @@ async fn execute(
         }
         Sub::Timeline {
             profile,
+            mentions,
+            likes,
+            tag,
+            importance,
             count,
             page,
             before,
         } => {
-            let kind = if profile.is_some() {
-                TimelineKind::Profile
-            } else {
-                TimelineKind::Home
+            let (kind, login) = match (profile, likes) {
+                (Some(login), _) => (TimelineKind::Profile, Some(login)),
+                (None, Some(login)) => (TimelineKind::Likes, Some(login).filter(|l| !l.is_empty())),
+                (None, None) if mentions => (TimelineKind::Mentions, None),
+                (None, None) if tag.is_some() => (TimelineKind::Tag, None),
+                (None, None) => (TimelineKind::Home, None),
             };
             let request = Request::Timeline {
                 kind,
-                login: profile,
+                login,
                 page: Some(page),
                 count: Some(count),
                 before,
+                tag,
+                order: importance.then_some(Order::Importance),
             };
             let statuses: Statuses = client.call_as(request).await?;
             for s in &statuses.statuses {
@@ -397,6 +644,9 @@ async fn execute(
                         println!("(missed {dropped} events: reading too slowly)")
                     }
                     roost_shared::Event::Gap { .. } => println!("(gap: re-read your timeline)"),
+                    roost_shared::Event::Notification { notification, .. } => {
+                        print_notification(&notification)
+                    }
                 }
                 let _ = std::io::stdout().flush();
             }

@@ -77,9 +77,13 @@ pub async fn user(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
     json(user)
 }
 
-pub async fn marker(caller: &mut Caller<'_>, home: Option<u64>) -> Result<Value> {
+pub async fn marker(
+    caller: &mut Caller<'_>,
+    home: Option<u64>,
+    notifications: Option<u64>,
+) -> Result<Value> {
     let me = caller.id().await?;
-    json(caller.store().marker(me, home).await?)
+    json(caller.store().marker(me, home, notifications).await?)
 }
 
 pub async fn token(caller: &mut Caller<'_>) -> Result<Value> {

@@ -1,4 +1,5 @@
-//! The event log: a Redis Stream of every post, delete, follow and unfollow,
+//! The event log: a Redis Stream of every post, delete, follow, unfollow and
+//! notification,
 //! trimmed to keep at least the last `--event-log-len` events. Each roostd reads
 //! it with one blocking reader and matches events to its subscribers in memory.
 //!
@@ -8,7 +9,7 @@ use std::collections::HashMap;
 
 use redis::AsyncCommands;
 use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
-use roost_shared::{Eid, Status, User};
+use roost_shared::{Eid, Notification, Status, User};
 
 use super::reader::BlockingReader;
 use super::scripts::LOG_CHANGE;
@@ -29,6 +30,11 @@ pub enum Happening {
         follower: User,
         followed: User,
     },
+    /// A notification for account `to`, as it was when it happened.
+    Notification {
+        to: u64,
+        notification: Box<Notification>,
+    },
 }
 
 /// One entry of the log: what happened, at which position.
@@ -41,22 +47,6 @@ pub struct LogEntry {
 /// The Redis stream id of an eid (the same two numbers, without padding).
 fn stream_id(eid: Eid) -> String {
     format!("{}-{}", eid.ms, eid.seq)
-}
-
-/// The fields of a status-carrying event, as the status hash has them.
-pub(crate) fn status_fields(status: &Status, posted_ms: i64) -> Vec<(&'static str, String)> {
-    let mut f = vec![
-        ("id", status.id.to_string()),
-        ("uid", status.uid.to_string()),
-        ("login", status.login.clone()),
-        ("text", status.text.clone()),
-        ("posted", posted_ms.to_string()),
-    ];
-    if let Some(l) = status.location {
-        f.push(("lat", l.lat.to_string()));
-        f.push(("lon", l.lon.to_string()));
-    }
-    f
 }
 
 fn parse(entry: &StreamId) -> Option<LogEntry> {
@@ -80,6 +70,10 @@ fn parse(entry: &StreamId) -> Option<LogEntry> {
         "unfollow" => Happening::Unfollow {
             follower: user("follower")?,
             followed: user("followed")?,
+        },
+        "notification" => Happening::Notification {
+            to: fields.get("to")?.parse().ok()?,
+            notification: serde_json::from_str(fields.get("notification")?).ok()?,
         },
         _ => return None,
     };

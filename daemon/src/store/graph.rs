@@ -46,6 +46,15 @@ impl Change {
     }
 }
 
+/// The member of the `follow` notification `follower` causes.
+fn follow_notification(follower: u64) -> String {
+    super::statuses::notification_member(
+        roost_shared::NotificationKind::Follow,
+        follower,
+        Entry { uid: 0, sid: 0 },
+    )
+}
+
 impl Store {
     /// `follower` follows `followed`: both sets and counters, and the followed
     /// user's newest statuses copied into the follower's home timeline. Returns
@@ -104,6 +113,13 @@ impl Store {
             generation,
         )
         .await?;
+        if matches!(change, Change::Follow)
+            && let Some(notification) = self
+                .notification(followed, &follow_notification(follower))
+                .await?
+        {
+            self.log_notification(followed, &notification).await?;
+        }
         crate::failpoint::crash_point("follow.logged");
         let left: i64 = OUTBOX_DONE
             .key(self.keys().outbox(followed))
@@ -216,10 +232,13 @@ impl Store {
             .key(k.edge_gen(followed))
             .key(k.profile(followed))
             .key(k.outbox(followed))
+            .key(k.notifications(followed))
+            .key(k.notified_at(followed))
             .arg(follower)
             .arg(now)
             .arg(self.limits.timeline_cap)
             .arg(change.as_str())
+            .arg(follow_notification(follower))
             .invoke_async(&mut self.conn())
             .await?)
     }

@@ -31,9 +31,26 @@
 //! | `{ns:u<id>}:markers` | hash | user | `home` → newest status id read there |
 //! | `{ns:u<id>}:outbox` | hash | user | follower:generation → change:ms, until its event is logged |
 //! | `{ns}:outboxes` | set | global | users whose outbox may hold entries |
+//! | `{ns}:pending_acts` | zset | global | `like:<liker>:<author>:<sid>` of likes whose event may not be logged yet, score ms |
+//! | `{ns}:pending_reposts` | hash | global | repost id → `<uid>:<sid>` of its original, while the repost is pending |
+//! | `{ns}:trend:<minute>` | zset | global | tag → public statuses posted in that minute carrying it (25 h) |
+//! | `{ns:u<id>}:replies:<sid>` | zset | user | direct replies of status `sid`: member `<uid>:<sid>`, score sid (kept after a delete, for threads) |
+//! | `{ns:u<id>}:reposts:<sid>` | zset | user | who reposted status `sid`: reposter id, score the repost's id |
+//! | `{ns:u<id>}:home_originals` | hash | user | original `<uid>:<sid>` → the repost standing for it in the home timeline |
+//! | `{ns:u<id>}:likes:<sid>` | zset | user | who likes status `sid`: liker id, score like time (ms) |
+//! | `{ns:u<id>}:parents` | hash | user | status id → `<uid>:<sid>` of the status it replies to (kept after a delete) |
+//! | `{ns:u<id>}:liked` | zset | user | statuses the user liked: member `<uid>:<sid>`, score like time; a hint checked against `likes:<sid>` |
+//! | `{ns:u<id>}:mentions` | zset | user | statuses mentioning the user: member `<uid>:<sid>`, score sid |
+//! | `{ns:u<id>}:notifications` | zset | user | member `<kind>:<from>:<uid>:<sid>` (`0:0` without a status), score the notification id |
+//! | `{ns:u<id>}:notified_at` | hash | user | notification member → time (ms) |
+//! | `{ns:t:<tag>}:statuses` | zset | tag | statuses carrying the tag: member `<uid>:<sid>`, score sid |
 //!
 //! A status lives in its author's slot, so posting and deleting change the
-//! status, the profile, the author's home and the `posts` counter in one step.
+//! status, the profile, the author's home and the `posts` counter in one step;
+//! so do its likes and replies sets and their counters (`likes`, `replies` in
+//! the status hash), so a count always equals its set. A notification lives in
+//! its recipient's slot, so a like, its counter and its notification are one
+//! step (the liked status's author is the recipient).
 //! Timelines are scored by status id: ids are handed out in post order, so
 //! statuses posted in the same millisecond still keep a strict order.
 
@@ -174,15 +191,73 @@ impl Keys {
         self.global("outboxes")
     }
 
-    /// Read positions: `home` → the newest status id read there.
+    /// Read positions: `home` → the newest status id read there,
+    /// `notifications` → the newest notification id read.
     pub fn markers(&self, uid: u64) -> String {
         self.of_user(uid, "markers")
+    }
+
+    /// Likes whose notification event may not be logged yet.
+    pub fn pending_acts(&self) -> String {
+        self.global("pending_acts")
+    }
+
+    /// Tag counts of the statuses posted in one minute (Unix minutes).
+    pub fn trend(&self, minute: i64) -> String {
+        self.global(&format!("trend:{minute}"))
+    }
+
+    pub fn replies(&self, uid: u64, sid: u64) -> String {
+        self.of_user(uid, &format!("replies:{sid}"))
+    }
+
+    pub fn reposts(&self, uid: u64, sid: u64) -> String {
+        self.of_user(uid, &format!("reposts:{sid}"))
+    }
+
+    /// Which repost stands for an original in this home timeline.
+    pub fn home_originals(&self, uid: u64) -> String {
+        self.of_user(uid, "home_originals")
+    }
+
+    /// Originals of reposts not published yet.
+    pub fn pending_reposts(&self) -> String {
+        self.global("pending_reposts")
+    }
+
+    pub fn likes(&self, uid: u64, sid: u64) -> String {
+        self.of_user(uid, &format!("likes:{sid}"))
+    }
+
+    pub fn parents(&self, uid: u64) -> String {
+        self.of_user(uid, "parents")
+    }
+
+    pub fn liked(&self, uid: u64) -> String {
+        self.of_user(uid, "liked")
+    }
+
+    pub fn mentions(&self, uid: u64) -> String {
+        self.of_user(uid, "mentions")
+    }
+
+    pub fn notifications(&self, uid: u64) -> String {
+        self.of_user(uid, "notifications")
+    }
+
+    pub fn notified_at(&self, uid: u64) -> String {
+        self.of_user(uid, "notified_at")
+    }
+
+    /// The statuses carrying `tag` (folded, without `#`), in the tag's own slot.
+    pub fn tag(&self, tag: &str) -> String {
+        format!("{{{}:t:{tag}}}:statuses", self.ns)
     }
 }
 
 /// A timeline member: the author's id and the status id, so a reader finds the
 /// status hash (which lives in the author's slot) without another lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Entry {
     pub uid: u64,
     pub sid: u64,
@@ -265,6 +340,15 @@ mod tests {
             k.seen_gen(42),
             k.markers(42),
             k.outbox(42),
+            k.replies(42, 7),
+            k.reposts(42, 7),
+            k.home_originals(42),
+            k.likes(42, 7),
+            k.parents(42),
+            k.liked(42),
+            k.mentions(42),
+            k.notifications(42),
+            k.notified_at(42),
         ];
         assert!(
             user.iter().all(|key| slot(key) == slot(&k.counts(42))),
@@ -284,12 +368,16 @@ mod tests {
             k.refills(),
             k.logged_changes(),
             k.events(),
+            k.pending_acts(),
+            k.pending_reposts(),
+            k.trend(29_000_000),
         ];
         assert!(
             global.iter().all(|key| slot(key) == slot(&k.logins())),
             "{global:?}"
         );
         assert_ne!(slot(&k.home(42)), slot(&k.home(43)));
+        assert_ne!(slot(&k.tag("redis")), slot(&k.tag("rust")));
     }
 
     #[test]

@@ -51,84 +51,147 @@ return tonumber(ARGV[1])
 
 /// Takes a status id and marks the post pending until it is published, so a
 /// roostd that dies before publishing is finished by another (or itself after
-/// a restart). KEYS: next_status, pending_posts. ARGV: author id, now (ms).
-/// Returns the id.
+/// a restart); for a repost, its original too, so a repost claimed but never
+/// written can be taken back. KEYS: next_status, pending_posts,
+/// pending_reposts. ARGV: author id, now (ms), the original's `<uid>:<sid>`
+/// or ''. Returns the id.
 pub static ALLOCATE_STATUS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local id = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1] .. ':' .. id)
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], id, ARGV[3]) end
 return id
 ",
     )
 });
 
 /// Publishes a written status, once: records its author (which lets `delete`
-/// find it), appends it to the event log, queues the fan-out job past the
-/// inline first page (if any) and ends its pending mark, in one step. A status
-/// already published, or deleted since (its author entry is then a 0
-/// tombstone), is not published again. KEYS: status_author, events, jobs,
-/// pending_posts. ARGV: status id, author id, event log length, number N of
-/// status field arguments, the status's N [field, value, ...], then the job's
-/// [field, value, ...] (none: no job). Returns 1 if this call published it.
+/// find it), appends it to the event log with the notifications it causes,
+/// counts its tags in the minute's trending bucket, queues the fan-out job past
+/// the inline first page (if any) and ends its pending mark, in one step. A
+/// status already published, or deleted since (its author entry is then a 0
+/// tombstone), is not published again, so nothing is logged or counted twice.
+/// KEYS: status_author, events, jobs, pending_posts, trend (the posted minute's),
+/// pending_reposts.
+/// ARGV: status id, author id, event log length, S, J, T, N, then the status's
+/// S [field, value, ...], the job's J [field, value, ...] (none: no job), T tags,
+/// and N notifications as [recipient id, notification JSON, ...].
+/// Returns 1 if this call published it.
 pub static PUBLISH_STATUS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 redis.call('ZREM', KEYS[4], ARGV[2] .. ':' .. ARGV[1])
+redis.call('HDEL', KEYS[6], ARGV[1])
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-local n = tonumber(ARGV[4])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'status', unpack(ARGV, 5, 4 + n))
-if #ARGV > 4 + n then redis.call('XADD', KEYS[3], '*', unpack(ARGV, 5 + n)) end
+local s, j, t, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local at = 8
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'status', unpack(ARGV, at, at + s - 1))
+at = at + s
+if j > 0 then redis.call('XADD', KEYS[3], '*', unpack(ARGV, at, at + j - 1)) end
+at = at + j
+for i = at, at + t - 1 do redis.call('ZINCRBY', KEYS[5], 1, ARGV[i]) end
+if t > 0 then redis.call('EXPIRE', KEYS[5], 90000) end
+at = at + t
+for i = at, at + 2 * n - 1, 2 do
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'notification',
+             'to', ARGV[i], 'notification', ARGV[i + 1])
+end
 return 1
 ",
     )
 });
 
 /// Claims the deletion of a status (only one of racing deletes wins), appends
-/// it to the event log and queues its cleanup job, in one step. The author
+/// it to the event log, takes its tags off the trending count of its minute
+/// (while that bucket lasts) and queues its cleanup job, in one step. The author
 /// entry becomes a 0 tombstone, so a late publish of the same status (by a
 /// roostd finishing an abandoned post) cannot bring it back.
-/// KEYS: status_author, events, jobs. ARGV: status id, event log length, number
-/// N of status field arguments, the status's N [field, value, ...], then the
-/// job's [field, value, ...]. Returns 1 if this call claimed it, else 0.
+/// KEYS: status_author, events, jobs, trend (the posted minute's). ARGV: status
+/// id, event log length, S, J, T, then the status's S [field, value, ...], the
+/// job's J [field, value, ...] and T tags. Returns 1 if this call claimed it.
 pub static DELETE_CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') <= 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 0)
-local n = tonumber(ARGV[3])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'delete', unpack(ARGV, 4, 3 + n))
-redis.call('XADD', KEYS[3], '*', unpack(ARGV, 4 + n))
+local s, j, t = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local at = 6
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'delete', unpack(ARGV, at, at + s - 1))
+at = at + s
+redis.call('XADD', KEYS[3], '*', unpack(ARGV, at, at + j - 1))
+at = at + j
+if t > 0 and redis.call('EXISTS', KEYS[4]) == 1 then
+  for i = at, at + t - 1 do
+    if tonumber(redis.call('ZINCRBY', KEYS[4], -1, ARGV[i])) <= 0 then
+      redis.call('ZREM', KEYS[4], ARGV[i])
+    end
+  end
+end
 return 1
 ",
     )
 });
 
-/// Writes a status with its profile entry, `posts` counter and the author's own
-/// home timeline, then returns the first page of followers for the inline
-/// fan-out. The post stays pending (see `ALLOCATE_STATUS`) until published.
-/// KEYS: status, profile, home, counts, followers (all the author's slot).
-/// ARGV: member, cap, batch, then the status hash's [field, value, ...].
+/// Writes a status with its profile entry, `posts` counter, the author's own
+/// home timeline and, for a reply, its parent (kept after a delete, so threads
+/// still lead through it), then returns the first page of followers for the
+/// inline fan-out. The post stays pending (see `ALLOCATE_STATUS`) until published.
+/// A repost enters the author's own home under the same rule as every
+/// follower's (see `HOME_ADD`).
+/// KEYS: status, profile, home, counts, followers, parents, home_originals
+/// (all the author's slot).
+/// ARGV: member, cap, batch, parent (`<uid>:<sid>`, '' for none), original
+/// (`<uid>:<sid>` of a repost's original, '' for none), then the status
+/// hash's [field, value, ...].
 /// Returns the followers page as [member, score, ...].
 pub static POST: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{HOME_ENTER}{}",
         r"
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 local sid = redis.call('HGET', KEYS[1], 'id')
 if redis.call('ZADD', KEYS[2], sid, ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[4], 'posts', 1)
 end
-redis.call('ZADD', KEYS[3], sid, ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[2]) + 1))
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[6], sid, ARGV[4]) end
+home_enter(KEYS[3], KEYS[7], sid, ARGV[1], ARGV[5], tonumber(ARGV[2]))
 return redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
-",
-    )
+"
+    ))
 });
 
-/// Removes a status, its profile and own-home entries, and decrements `posts`
-/// only if the profile entry was really there. Safe to run twice.
-/// KEYS: status, profile, home, counts. ARGV: member. Returns 1 if the status existed.
+/// Lua that adds a member to a home timeline, trimmed to the cap, except a
+/// repost where the home already holds its original or another repost of it.
+/// `home_originals` remembers which repost stands for an original; entries
+/// whose repost has left the home are dropped when it grows past twice the cap.
+const HOME_ENTER: &str = r"
+local function home_enter(home, originals, score, member, original, cap)
+  if original ~= '' then
+    if redis.call('ZSCORE', home, original) then return 0 end
+    local standing = redis.call('HGET', originals, original)
+    if standing and standing ~= member and redis.call('ZSCORE', home, standing) then return 0 end
+    redis.call('HSET', originals, original, member)
+    if redis.call('HLEN', originals) > 2 * cap then
+      local all = redis.call('HGETALL', originals)
+      for i = 1, #all, 2 do
+        if not redis.call('ZSCORE', home, all[i + 1]) then redis.call('HDEL', originals, all[i]) end
+      end
+    end
+  end
+  redis.call('ZADD', home, score, member)
+  redis.call('ZREMRANGEBYRANK', home, 0, -(cap + 1))
+  return 1
+end
+";
+
+/// Removes a status, its profile and own-home entries, its likes and their
+/// notifications (all in the author's slot), and decrements `posts` only if
+/// the profile entry was really there. Its replies set stays: a deleted
+/// status's replies keep their place in the thread. Safe to run twice.
+/// KEYS: status, profile, home, counts, likes, notifications, notified_at.
+/// ARGV: member (`<uid>:<sid>`). Returns 1 if the status existed.
 pub static DELETE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -137,7 +200,177 @@ if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[4], 'posts', -1)
 end
 redis.call('ZREM', KEYS[3], ARGV[1])
+for _, liker in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+  local member = 'like:' .. liker .. ':' .. ARGV[1]
+  redis.call('ZREM', KEYS[6], member)
+  redis.call('HDEL', KEYS[7], member)
+end
+redis.call('DEL', KEYS[5])
 return existed
+",
+    )
+});
+
+/// Lua that adds a notification once (its member names the act, so doing the
+/// act's steps again finds the one already there) and takes one away. Ids
+/// come from the recipient's `notified` counter, so they only grow.
+const NOTIFY: &str = r"
+local function notify(notifications, notified_at, counts, member, at)
+  local nid = redis.call('ZSCORE', notifications, member)
+  if nid then return tonumber(nid) end
+  nid = redis.call('HINCRBY', counts, 'notified', 1)
+  redis.call('ZADD', notifications, nid, member)
+  redis.call('HSET', notified_at, member, at)
+  return nid
+end
+local function unnotify(notifications, notified_at, member)
+  redis.call('ZREM', notifications, member)
+  redis.call('HDEL', notified_at, member)
+end
+";
+
+fn with_notify(body: &str) -> Script {
+    Script::new(&format!("{NOTIFY}{body}"))
+}
+
+/// Links a reply to its parent: the parent's replies set and `replies` count,
+/// and the parent author's `reply` notification, once. A parent deleted since
+/// gets nothing. KEYS: parent status, parent's replies, then the parent
+/// author's notifications, notified_at, counts. ARGV: reply member, reply id,
+/// notification member ('' for none: a reply to oneself), time (ms).
+/// Returns the notification id, 0 without one, -1 if the parent is gone.
+pub static LINK_REPLY: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'replies', 1)
+end
+if ARGV[3] == '' then return 0 end
+return notify(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4])
+",
+    )
+});
+
+/// Unlinks a deleted reply from its parent: out of the replies set, `replies`
+/// decremented only if it was in it (and the parent still exists), and the
+/// reply notification gone. KEYS: parent status, parent's replies,
+/// notifications, notified_at. ARGV: reply member, notification member.
+pub static UNLINK_REPLY: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 and redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'replies', -1)
+end
+unnotify(KEYS[3], KEYS[4], ARGV[2])
+return 1
+",
+    )
+});
+
+/// Records a mention in the mentioned account's slot: its mentions timeline
+/// and, unless '' is given, its `mention` notification, once.
+/// KEYS: mentions, notifications, notified_at, counts. ARGV: status member,
+/// status id, notification member or '', time (ms).
+/// Returns the notification id, or 0 without one.
+pub static MENTION: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if ARGV[3] == '' then return 0 end
+return notify(KEYS[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4])
+",
+    )
+});
+
+/// Takes a deleted status out of a mentioned account's mentions timeline and
+/// notifications. KEYS: mentions, notifications, notified_at. ARGV: status
+/// member, notification member.
+pub static UNMENTION: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+redis.call('ZREM', KEYS[1], ARGV[1])
+unnotify(KEYS[2], KEYS[3], ARGV[2])
+return 1
+",
+    )
+});
+
+/// A like: into the status's likes set, its `likes` count and the author's
+/// `like` notification, in one step in the author's slot.
+/// KEYS: status, likes, notifications, notified_at, counts (the author's).
+/// ARGV: liker id, time (ms), notification member ('' for one's own status).
+/// Returns {1, likes, notification id or 0}, {0, likes, 0} if already liked,
+/// {-1, 0, 0} if the status is gone.
+pub static LIKE: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
+if redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) == 0 then
+  return {0, tonumber(redis.call('HGET', KEYS[1], 'likes') or '0'), 0}
+end
+local likes = redis.call('HINCRBY', KEYS[1], 'likes', 1)
+local nid = 0
+if ARGV[3] ~= '' then nid = notify(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[2]) end
+return {1, likes, nid}
+",
+    )
+});
+
+/// Claims a repost in the original's slot: into its reposts set (one per
+/// reposter), its `reposts` count and the author's `repost` notification.
+/// Claiming again with the same repost id (finishing an abandoned repost)
+/// changes nothing. KEYS: original status, reposts, notifications,
+/// notified_at, counts (the original author's). ARGV: reposter id, repost
+/// id, notification member ('' for one's own status), time (ms).
+/// Returns {1, notification id or 0}, {0, 0} if reposted already by another
+/// repost, {-1, 0} if the original is gone.
+pub static REPOST_CLAIM: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+local had = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if had and tonumber(had) ~= tonumber(ARGV[2]) then return {0, 0} end
+if not had then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'reposts', 1)
+end
+local nid = 0
+if ARGV[3] ~= '' then nid = notify(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4]) end
+return {1, nid}
+",
+    )
+});
+
+/// Takes back the claim of repost `id` (deleted, or never written): out of
+/// the reposts set if it is still that repost, the count and the
+/// notification. KEYS: original status, reposts, notifications, notified_at.
+/// ARGV: reposter id, repost id, notification member.
+pub static REPOST_UNCLAIM: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+local had = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if had and tonumber(had) == tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'reposts', -1) end
+end
+unnotify(KEYS[3], KEYS[4], ARGV[3])
+return 1
+",
+    )
+});
+
+/// Takes a like back: out of the likes set, the count and the notification.
+/// KEYS: status, likes, notifications, notified_at. ARGV: liker id,
+/// notification member ('' for none). Returns the likes left, -1 if not liked.
+pub static UNLIKE: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return -1 end
+local likes = 0
+if redis.call('EXISTS', KEYS[1]) == 1 then likes = redis.call('HINCRBY', KEYS[1], 'likes', -1) end
+if ARGV[2] ~= '' then unnotify(KEYS[3], KEYS[4], ARGV[2]) end
+return likes
 ",
     )
 });
@@ -146,14 +379,16 @@ return existed
 /// and a generation that orders this edge's changes for the other side.
 /// An applied change is also recorded in the followed user's outbox until its
 /// event is logged, so a roostd dying between the steps loses no event.
-/// KEYS: followers, counts, edge_gen, profile, outbox (the followed user's slot).
-/// ARGV: follower id, now (ms), cap, 'follow' or 'unfollow'.
+/// The `follow` notification comes and goes with the follow in the same step.
+/// KEYS: followers, counts, edge_gen, profile, outbox, notifications,
+/// notified_at (the followed user's slot).
+/// ARGV: follower id, now (ms), cap, 'follow' or 'unfollow', notification member.
 /// Returns {applied (1 or 0), generation} plus, for an applied follow, the newest
 /// `cap` profile entries [member, score, ...], read in the same step so no post
 /// falls between. Not applied (already following, or not following) returns the
 /// current generation, so the caller can bring the other side in line with it.
 pub static FOLLOW_TARGET: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    with_notify(
         r"
 local following = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if (ARGV[4] == 'follow') == (following ~= false) then
@@ -164,10 +399,12 @@ redis.call('HSET', KEYS[5], ARGV[1] .. ':' .. generation, ARGV[4] .. ':' .. ARGV
 if ARGV[4] == 'follow' then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
   redis.call('HINCRBY', KEYS[2], 'followers', 1)
+  notify(KEYS[6], KEYS[7], KEYS[2], ARGV[5], ARGV[2])
   return {1, generation, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')}
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[2], 'followers', -1)
+unnotify(KEYS[6], KEYS[7], ARGV[5])
 return {1, generation}
 ",
     )
@@ -279,19 +516,21 @@ return 1
 });
 
 /// Adds a status to one follower's home timeline if they still follow its
-/// author, trimming the timeline to the cap. Fan-out pipelines send it as
-/// EVALSHA and load it when Redis answers NOSCRIPT.
-/// KEYS: home, following (the follower's slot). ARGV: author id, status id,
-/// member, cap. Returns 1 if added.
+/// author, trimming the timeline to the cap; a repost only where the home
+/// holds neither its original nor another repost of it, checked in the same
+/// step. Fan-out pipelines send it as EVALSHA and load it when Redis answers
+/// NOSCRIPT.
+/// KEYS: home, following, home_originals (the follower's slot). ARGV: author
+/// id, status id, member, cap, original (`<uid>:<sid>` of a repost's
+/// original, '' for none). Returns 1 if added.
 pub static HOME_ADD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{HOME_ENTER}{}",
         r"
 if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
-return 1
-",
-    )
+return home_enter(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[5], tonumber(ARGV[4]))
+"
+    ))
 });
 
 /// Queues a home refill unless one for that user is queued and not started

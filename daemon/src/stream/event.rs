@@ -42,6 +42,11 @@ impl Rendered {
             Happening::Unfollow { follower, followed } => {
                 ("unfollow", users(follower, followed), None)
             }
+            Happening::Notification { notification, .. } => (
+                "notification",
+                format!("\"notification\":{}", to_json(notification)),
+                None,
+            ),
         };
         Rendered {
             eid: entry.eid,
@@ -90,6 +95,11 @@ pub fn to_event(sub: u64, entry: &LogEntry) -> Event {
             follower: follower.clone(),
             followed: followed.clone(),
         },
+        Happening::Notification { notification, .. } => Event::Notification {
+            sub,
+            eid,
+            notification: (**notification).clone(),
+        },
     }
 }
 
@@ -121,10 +131,12 @@ mod tests {
                 lat: 52.5,
                 lon: -13.25,
             }),
+            tags: vec!["redis".into()],
+            ..Status::default()
         };
         for happening in [
             Happening::Status(status.clone()),
-            Happening::Delete(status),
+            Happening::Delete(status.clone()),
             Happening::Follow {
                 follower: user(1),
                 followed: user(2),
@@ -132,6 +144,16 @@ mod tests {
             Happening::Unfollow {
                 follower: user(2),
                 followed: user(1),
+            },
+            Happening::Notification {
+                to: 1,
+                notification: Box::new(roost_shared::Notification {
+                    id: 3,
+                    kind: roost_shared::NotificationKind::Like,
+                    from: user(2),
+                    status: Some(status.clone()),
+                    at: "2026-11-26T21:50:00.001Z".into(),
+                }),
             },
         ] {
             let entry = LogEntry {

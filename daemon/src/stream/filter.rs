@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use roost_shared::{Location, Status};
 
 use crate::store::Happening;
+use crate::store::visibility::visible;
 
 /// Most logins a `follow` part may name.
 pub const MAX_FOLLOW: usize = 5000;
@@ -40,6 +41,8 @@ pub enum Matcher {
         identity: u64,
     },
     Filter(Filter),
+    /// The notifications of `account`.
+    Notifications { account: u64 },
 }
 
 /// A compiled `filter` stream.
@@ -65,6 +68,20 @@ enum Word {
 }
 
 impl Matcher {
+    /// Whether the happening goes to this subscription of `owner` (see
+    /// `stream::identity`): it matches, and the owner may see its status.
+    /// Live delivery and replay both ask this.
+    pub fn delivers(&mut self, owner: u64, happening: &Happening) -> bool {
+        if !self.matches(happening) {
+            return false;
+        }
+        let account = (owner >> 63 == 0).then_some(owner);
+        match happening {
+            Happening::Status(status) | Happening::Delete(status) => visible(account, status),
+            _ => true,
+        }
+    }
+
     /// Whether the happening belongs on this subscription. Home subscriptions
     /// also follow the caller's follows and unfollows here.
     pub fn matches(&mut self, happening: &Happening) -> bool {
@@ -85,7 +102,11 @@ impl Matcher {
                     }
                     follower.id == *account || followed.id == *account
                 }
+                Happening::Notification { .. } => false,
             },
+            Matcher::Notifications { account } => {
+                matches!(happening, Happening::Notification { to, .. } if to == account)
+            }
             Matcher::Firehose => matches!(happening, Happening::Status(_) | Happening::Delete(_)),
             Matcher::Sample { percent, identity } => match happening {
                 Happening::Status(s) | Happening::Delete(s) => sampled(*identity, s.id, *percent),
@@ -198,6 +219,57 @@ fn runs(text: &str) -> Vec<(Option<char>, String)> {
     out
 }
 
+/// The hashtags and mentions written in a status text, by the word rules of
+/// `track`: `#` or `@` at the start of the text or after a non-word character,
+/// then a run of word characters (in a script without spaces, up to the next
+/// non-word character). Folded as matching folds text (so lowercased); each
+/// once, in order of first appearance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marks {
+    pub tags: Vec<String>,
+    /// As written after `@` (folded): which of them are accounts is the store's
+    /// to say.
+    pub mentions: Vec<String>,
+}
+
+impl Marks {
+    pub fn of(text: &str) -> Marks {
+        let text = fold(text);
+        let mut marks = Marks::default();
+        let mut prev: Option<char> = None;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            let starts = prev.is_none_or(|p| !is_word_char(p));
+            prev = Some(c);
+            let list = match c {
+                '#' | '＃' if starts => &mut marks.tags,
+                '@' | '＠' if starts => &mut marks.mentions,
+                _ => continue,
+            };
+            let mut word = String::new();
+            while let Some(&w) = chars.peek().filter(|w| is_word_char(**w)) {
+                word.push(w);
+                prev = Some(w);
+                chars.next();
+            }
+            if !word.is_empty() && !list.contains(&word) {
+                list.push(word);
+            }
+        }
+        marks
+    }
+}
+
+/// A tag as a client names it (with or without `#`, any case), folded as a
+/// status's tags are; `None` if it is not one word.
+pub fn tag(text: &str) -> Option<String> {
+    let word = text.strip_prefix('#').unwrap_or(text);
+    if word.is_empty() || !word.chars().all(is_word_char) {
+        return None;
+    }
+    Marks::of(&format!("#{word}")).tags.pop()
+}
+
 impl Text {
     fn new(text: &str) -> Text {
         let text = &fold(text);
@@ -215,6 +287,11 @@ impl Text {
             };
             t.words.insert(word);
         }
+        // What a status lists as its tags and mentions matches too, so
+        // `#数据库很好` matches the tag the status carries.
+        let marks = Marks::of(text);
+        t.hashtags.extend(marks.tags);
+        t.mentions.extend(marks.mentions);
         t
     }
 }
@@ -273,7 +350,7 @@ mod tests {
             login: "x".into(),
             text: text.into(),
             posted: String::new(),
-            location: None,
+            ..Status::default()
         }
     }
 
@@ -331,6 +408,23 @@ mod tests {
         assert!(track(&["ฐานข้อมูล"], "ผมชอบฐานข้อมูลมาก"));
         assert!(!track(&["数据库"], "我喜欢数据"));
         assert!(track(&["redis 数据库"], "Redis是一个数据库"));
+    }
+
+    #[test]
+    fn tags_and_mentions_are_the_marked_words() {
+        let m = Marks::of("#Redis and #rust, #redis again @Bob: @bob_2! a#b x@y #数据库很好 #");
+        assert_eq!(m.tags, ["redis", "rust", "数据库很好"]);
+        assert_eq!(m.mentions, ["bob", "bob_2"]);
+        let m = Marks::of("（＃ＲＥＤＩＳ） @@alice #_under #İstanbul");
+        assert_eq!(m.tags, ["redis", "_under", "istanbul"]);
+        assert_eq!(m.mentions, ["alice"]);
+        // A status's own tag is matched by `track` written the same way.
+        assert!(track(&["#数据库很好"], "看 #数据库很好"));
+        assert!(track(&["#redis"], "#Redis是一个数据库"));
+        assert_eq!(tag("#Redis").as_deref(), Some("redis"));
+        assert_eq!(tag("ＲＥＤＩＳ").as_deref(), Some("redis"));
+        assert_eq!(tag("two words"), None);
+        assert_eq!(tag("#"), None);
     }
 
     #[test]

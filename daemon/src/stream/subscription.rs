@@ -282,7 +282,7 @@ async fn replay<O: From<Feed>>(
         let (entries, page_last) = store.events_after(after, REPLAY_PAGE).await?;
         let Some(page_last) = page_last else { break };
         for entry in &entries {
-            if matcher.matches(&entry.happening) && !send(to_event(sub, entry)).await? {
+            if matcher.delivers(owner, &entry.happening) && !send(to_event(sub, entry)).await? {
                 return Ok(last);
             }
         }
@@ -402,7 +402,7 @@ mod tests {
             login: "a".into(),
             text: "t".into(),
             posted: String::new(),
-            location: None,
+            ..Status::default()
         };
         LogEntry {
             eid: Eid { ms, seq: 0 },

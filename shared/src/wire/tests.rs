@@ -33,6 +33,23 @@ fn status() -> Status {
             lat: 52.5,
             lon: 13.4,
         }),
+        ..Status::default()
+    }
+}
+
+fn reply() -> Status {
+    Status {
+        id: 8,
+        reply_to: Some(7),
+        reply_to_login: Some("alice".into()),
+        mentions: vec!["alice".into()],
+        tags: vec!["redis".into(), "数据库".into()],
+        replies: 1,
+        reposts: 2,
+        likes: 3,
+        liked: true,
+        reposted: false,
+        ..status()
     }
 }
 
@@ -71,11 +88,28 @@ fn every_request_round_trips() {
                 lat: -1.5,
                 lon: 2.0,
             }),
+            reply_to: None,
         },
         Request::Post {
             text: "hi".into(),
             location: None,
+            reply_to: Some(4),
         },
+        Request::Repost { status: 1 },
+        Request::Unrepost { status: 1 },
+        Request::Like { status: 1 },
+        Request::Unlike { status: 1 },
+        Request::Likes {
+            status: 1,
+            page: p,
+            count: c,
+        },
+        Request::Thread {
+            status: 1,
+            count: Some(1000),
+        },
+        Request::Trending { hours: Some(24) },
+        Request::Notifications { page: p, count: c },
         Request::Delete { status: 9 },
         Request::Timeline {
             kind: TimelineKind::Home,
@@ -83,6 +117,8 @@ fn every_request_round_trips() {
             page: p,
             count: c,
             before: None,
+            tag: None,
+            order: Some(Order::Importance),
         },
         Request::Timeline {
             kind: TimelineKind::Profile,
@@ -90,6 +126,17 @@ fn every_request_round_trips() {
             page: None,
             count: None,
             before: Some(77),
+            tag: None,
+            order: None,
+        },
+        Request::Timeline {
+            kind: TimelineKind::Tag,
+            login: None,
+            page: None,
+            count: None,
+            before: None,
+            tag: Some("#Redis".into()),
+            order: Some(Order::Newest),
         },
         Request::Follow {
             login: "bob".into(),
@@ -129,8 +176,18 @@ fn every_request_round_trips() {
         },
         Request::Unsubscribe { sub: 3 },
         Request::Token,
-        Request::Marker { home: Some(12) },
-        Request::Marker { home: None },
+        Request::Subscribe {
+            stream: Stream::Notifications,
+            since: None,
+        },
+        Request::Marker {
+            home: Some(12),
+            notifications: Some(3),
+        },
+        Request::Marker {
+            home: None,
+            notifications: None,
+        },
     ];
     for request in requests {
         round_trip(&request);
@@ -140,7 +197,7 @@ fn every_request_round_trips() {
             request,
         });
     }
-    assert_eq!(Request::OPS.len(), 14);
+    assert_eq!(Request::OPS.len(), 22);
 }
 
 #[test]
@@ -156,6 +213,8 @@ fn requests_read_as_the_protocol_writes_them() {
             page: None,
             count: Some(5),
             before: None,
+            tag: None,
+            order: None,
         }
     );
     let sub: Request =
@@ -170,6 +229,7 @@ fn requests_read_as_the_protocol_writes_them() {
     for bad in [
         r#"{"home":false}"#,
         r#"{"home":true,"firehose":true}"#,
+        r#"{"notifications":false}"#,
         "{}",
     ] {
         assert!(serde_json::from_str::<Stream>(bad).is_err(), "{bad}");
@@ -232,11 +292,57 @@ fn every_response_and_result_round_trips() {
     round_trip(&Marker {
         home: Some(5),
         unread: 2,
+        notifications: Some(4),
+        notifications_unread: 1,
     });
     round_trip(&Marker {
         home: None,
         unread: 0,
+        notifications: None,
+        notifications_unread: 0,
     });
+    round_trip(&reply());
+    round_trip(&Status {
+        repost_of: Some(Box::new(reply())),
+        ..status()
+    });
+    round_trip(&Liked {
+        status: 1,
+        likes: 2,
+    });
+    round_trip(&Unreposted { unreposted: 1 });
+    round_trip(&Thread {
+        ancestors: vec![status()],
+        status: reply(),
+        replies: vec![],
+    });
+    round_trip(&Trending {
+        tags: vec![TagCount {
+            tag: "redis".into(),
+            statuses: 3,
+        }],
+    });
+    for kind in NotificationKind::ALL {
+        assert_eq!(NotificationKind::parse(kind.as_str()), Some(kind));
+        let status = !matches!(kind, NotificationKind::Follow | NotificationKind::Request);
+        round_trip(&Notifications {
+            notifications: vec![Notification {
+                id: 9,
+                kind,
+                from: user(1),
+                status: status.then(reply),
+                at: "2026-11-26T21:50:00.001Z".into(),
+            }],
+            unread: 1,
+        });
+    }
+    // A version 1 status (no conversation fields) still reads.
+    let old: Status = serde_json::from_str(
+        r#"{"id":1,"uid":2,"login":"a","text":"t","posted":"2026-11-26T21:50:00.001Z"}"#,
+    )
+    .unwrap();
+    assert_eq!(old.likes, 0);
+    assert!(old.tags.is_empty());
     round_trip(&Token {
         token: "secret".into(),
     });
@@ -267,6 +373,17 @@ fn every_event_round_trips_and_is_told_from_responses() {
             eid: Eid { ms: 2, seq: 1 },
             follower: user(1),
             followed: user(2),
+        },
+        Event::Notification {
+            sub: 4,
+            eid: Eid { ms: 3, seq: 0 },
+            notification: Notification {
+                id: 1,
+                kind: NotificationKind::Follow,
+                from: user(1),
+                status: None,
+                at: "2026-11-26T21:50:00.001Z".into(),
+            },
         },
         Event::Lagged {
             sub: 3,

@@ -113,6 +113,7 @@ impl App {
                 Vec::new()
             }
             Event::Gap { .. } | Event::Lagged { .. } => vec![Effect::LoadHome],
+            Event::Notification { .. } => Vec::new(),
         }
     }
 

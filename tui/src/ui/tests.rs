@@ -38,7 +38,7 @@ fn status(id: u64, login: &str, text: &str) -> Status {
         login: login.into(),
         text: text.into(),
         posted: "2026-11-26T21:50:00.001Z".into(),
-        location: None,
+        ..Status::default()
     }
 }
 
