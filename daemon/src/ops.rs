@@ -214,9 +214,27 @@ mod tests {
             "[a-z_]{0,10}",
         ];
         let fields = [
-            "login", "name", "bot", "text", "location", "status", "kind", "page", "count",
-            "before", "stream", "since", "sub", "home", "id", "as", "reply_to", "tag", "order",
-            "hours", "notifications",
+            "login",
+            "name",
+            "bot",
+            "text",
+            "location",
+            "status",
+            "kind",
+            "page",
+            "count",
+            "before",
+            "stream",
+            "since",
+            "sub",
+            "home",
+            "id",
+            "as",
+            "reply_to",
+            "tag",
+            "order",
+            "hours",
+            "notifications",
         ];
         let params =
             prop::collection::btree_map(prop::sample::select(fields.to_vec()), json_value(), 0..6);

@@ -15,11 +15,11 @@ pub mod reader;
 pub mod scripts;
 
 pub mod check;
+mod conversations;
 mod epoch;
 mod events;
 mod graph;
 mod jobs;
-mod conversations;
 mod statuses;
 mod users;
 pub mod visibility;
@@ -36,8 +36,8 @@ pub use events::{Happening, LogEntry};
 pub use jobs::{Job, JobKind, QueuedJob};
 pub use keys::{Entry, Keys};
 pub use reader::{BlockingReader, Recovery};
-pub use statuses::{Draft, Page, Record, Timeline};
 use statuses::status_from;
+pub use statuses::{Draft, Page, Record, Timeline};
 pub use users::Owner;
 
 use crate::error::{Error, Result};

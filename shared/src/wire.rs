@@ -676,7 +676,7 @@ pub enum Event {
     Notification {
         sub: u64,
         eid: Eid,
-        notification: Notification,
+        notification: Box<Notification>,
     },
     Lagged {
         sub: u64,

@@ -331,7 +331,11 @@ fn print_notification(n: &Notification) {
         NotificationKind::Follow => "followed you",
         NotificationKind::Request => "asks to follow you",
     };
-    println!("[{}] {who} {what} · {}", n.id, n.at.get(..16).unwrap_or(&n.at));
+    println!(
+        "[{}] {who} {what} · {}",
+        n.id,
+        n.at.get(..16).unwrap_or(&n.at)
+    );
     if let Some(status) = &n.status {
         print_status(status);
     }
@@ -497,7 +501,11 @@ async fn execute(
                 })
                 .await?;
             for n in &list.notifications {
-                if json { print_json(n) } else { print_notification(n) }
+                if json {
+                    print_json(n)
+                } else {
+                    print_notification(n)
+                }
             }
             if !json {
                 println!("{} unread", list.unread);

@@ -95,7 +95,10 @@ impl Store {
             0 => return done(Err(Error::Conflict(format!("already liked {sid}")))).await,
             _ => {}
         }
-        let _: i64 = self.conn().zadd(k.liked(liker.id), entry.member(), now).await?;
+        let _: i64 = self
+            .conn()
+            .zadd(k.liked(liker.id), entry.member(), now)
+            .await?;
         if nid > 0 {
             status.likes = likes as u64;
             status.liked = false;
@@ -150,7 +153,10 @@ impl Store {
         page: u32,
         count: u32,
     ) -> Result<Vec<FollowEntry>> {
-        let status = self.target(viewer, sid).await?.ok_or_else(|| not_found(sid))?;
+        let status = self
+            .target(viewer, sid)
+            .await?
+            .ok_or_else(|| not_found(sid))?;
         let start = (i64::from(page) - 1) * i64::from(count);
         let likers: Vec<(u64, f64)> = self
             .conn()
@@ -212,7 +218,10 @@ impl Store {
     /// oldest first; a deleted reply's descendants keep its place.
     pub async fn thread(&self, viewer: Option<u64>, sid: u64, count: usize) -> Result<Thread> {
         let k = self.keys();
-        let status = self.target(viewer, sid).await?.ok_or_else(|| not_found(sid))?;
+        let status = self
+            .target(viewer, sid)
+            .await?
+            .ok_or_else(|| not_found(sid))?;
         let root = Entry {
             uid: status.uid,
             sid: status.id,
@@ -239,7 +248,7 @@ impl Store {
         while !level.is_empty() && read < MAX_DESCENDANTS {
             let reads = level
                 .iter()
-                .map(|e| redis::Cmd::zrange(k.replies(e.uid, e.sid), 0, -1));
+                .map(|e| redis::Cmd::zrange(k.children(e.uid, e.sid), 0, -1));
             let replies: Vec<Vec<String>> = self.query_many(reads.collect()).await?;
             let mut next = Vec::new();
             for (parent, members) in level.iter().zip(replies) {
@@ -251,7 +260,13 @@ impl Store {
             level = next;
         }
         let mut order = Vec::new();
-        let mut stack: Vec<Entry> = children.get(&root).into_iter().flatten().rev().copied().collect();
+        let mut stack: Vec<Entry> = children
+            .get(&root)
+            .into_iter()
+            .flatten()
+            .rev()
+            .copied()
+            .collect();
         while let Some(e) = stack.pop() {
             order.push(e);
             stack.extend(children.get(&e).into_iter().flatten().rev());
@@ -397,8 +412,15 @@ impl Store {
     }
 
     /// The notification of `uid` named by `member`, if it exists.
-    pub(crate) async fn notification(&self, uid: u64, member: &str) -> Result<Option<Notification>> {
-        let nid: Option<f64> = self.conn().zscore(self.keys().notifications(uid), member).await?;
+    pub(crate) async fn notification(
+        &self,
+        uid: u64,
+        member: &str,
+    ) -> Result<Option<Notification>> {
+        let nid: Option<f64> = self
+            .conn()
+            .zscore(self.keys().notifications(uid), member)
+            .await?;
         let Some(nid) = nid else { return Ok(None) };
         Ok(self
             .render_notifications(uid, &[(member.to_owned(), nid)])
@@ -408,7 +430,11 @@ impl Store {
 
     /// Appends a notification to the event log for the `notifications`
     /// stream, once per notification (finishing an act again logs nothing new).
-    pub(crate) async fn log_notification(&self, to: u64, notification: &Notification) -> Result<()> {
+    pub(crate) async fn log_notification(
+        &self,
+        to: u64,
+        notification: &Notification,
+    ) -> Result<()> {
         let k = self.keys();
         let json =
             serde_json::to_string(notification).map_err(|e| Error::Internal(e.to_string()))?;

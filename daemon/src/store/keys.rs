@@ -34,7 +34,8 @@
 //! | `{ns}:pending_acts` | zset | global | `like:<liker>:<author>:<sid>` of likes whose event may not be logged yet, score ms |
 //! | `{ns}:pending_reposts` | hash | global | repost id → `<uid>:<sid>` of its original, while the repost is pending |
 //! | `{ns}:trend:<minute>` | zset | global | tag → public statuses posted in that minute carrying it (25 h) |
-//! | `{ns:u<id>}:replies:<sid>` | zset | user | direct replies of status `sid`: member `<uid>:<sid>`, score sid (kept after a delete, for threads) |
+//! | `{ns:u<id>}:replies:<sid>` | zset | user | live direct replies of status `sid` (`replies` counts them): member `<uid>:<sid>`, score sid |
+//! | `{ns:u<id>}:children:<sid>` | zset | user | every direct reply of status `sid`, deleted ones kept so threads lead through them |
 //! | `{ns:u<id>}:reposts:<sid>` | zset | user | who reposted status `sid`: reposter id, score the repost's id |
 //! | `{ns:u<id>}:home_originals` | hash | user | original `<uid>:<sid>` → the repost standing for it in the home timeline |
 //! | `{ns:u<id>}:likes:<sid>` | zset | user | who likes status `sid`: liker id, score like time (ms) |
@@ -211,6 +212,11 @@ impl Keys {
         self.of_user(uid, &format!("replies:{sid}"))
     }
 
+    /// Every reply of a status, for threads (see the table).
+    pub fn children(&self, uid: u64, sid: u64) -> String {
+        self.of_user(uid, &format!("children:{sid}"))
+    }
+
     pub fn reposts(&self, uid: u64, sid: u64) -> String {
         self.of_user(uid, &format!("reposts:{sid}"))
     }
@@ -341,6 +347,7 @@ mod tests {
             k.markers(42),
             k.outbox(42),
             k.replies(42, 7),
+            k.children(42, 7),
             k.reposts(42, 7),
             k.home_originals(42),
             k.likes(42, 7),

@@ -188,7 +188,7 @@ end
 
 /// Removes a status, its profile and own-home entries, its likes and their
 /// notifications (all in the author's slot), and decrements `posts` only if
-/// the profile entry was really there. Its replies set stays: a deleted
+/// the profile entry was really there. Its thread children stay: a deleted
 /// status's replies keep their place in the thread. Safe to run twice.
 /// KEYS: status, profile, home, counts, likes, notifications, notified_at.
 /// ARGV: member (`<uid>:<sid>`). Returns 1 if the status existed.
@@ -233,10 +233,12 @@ fn with_notify(body: &str) -> Script {
     Script::new(&format!("{NOTIFY}{body}"))
 }
 
-/// Links a reply to its parent: the parent's replies set and `replies` count,
-/// and the parent author's `reply` notification, once. A parent deleted since
-/// gets nothing. KEYS: parent status, parent's replies, then the parent
-/// author's notifications, notified_at, counts. ARGV: reply member, reply id,
+/// Links a reply to its parent: the parent's live replies set and `replies`
+/// count, its thread children (which keep the reply after a delete, so its
+/// own replies stay reachable), and the parent author's `reply`
+/// notification, once. A parent deleted since gets nothing. KEYS: parent
+/// status, parent's replies, parent's children, then the parent author's
+/// notifications, notified_at, counts. ARGV: reply member, reply id,
 /// notification member ('' for none: a reply to oneself), time (ms).
 /// Returns the notification id, 0 without one, -1 if the parent is gone.
 pub static LINK_REPLY: LazyLock<Script> = LazyLock::new(|| {
@@ -246,15 +248,16 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'replies', 1)
 end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 if ARGV[3] == '' then return 0 end
-return notify(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4])
+return notify(KEYS[4], KEYS[5], KEYS[6], ARGV[3], ARGV[4])
 ",
     )
 });
 
-/// Unlinks a deleted reply from its parent: out of the replies set, `replies`
-/// decremented only if it was in it (and the parent still exists), and the
-/// reply notification gone. KEYS: parent status, parent's replies,
+/// Unlinks a deleted reply from its parent: out of the live replies set (not
+/// the thread children), `replies` decremented only if it was in it (and the
+/// parent still exists), and the reply notification gone. KEYS: parent status, parent's replies,
 /// notifications, notified_at. ARGV: reply member, notification member.
 pub static UNLINK_REPLY: LazyLock<Script> = LazyLock::new(|| {
     with_notify(

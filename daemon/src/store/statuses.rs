@@ -73,7 +73,11 @@ impl Store {
         }
         let entry = record.entry();
         let parent = match draft.reply_to {
-            Some(p) => Entry { uid: p.uid, sid: p.id }.member(),
+            Some(p) => Entry {
+                uid: p.uid,
+                sid: p.id,
+            }
+            .member(),
             None => String::new(),
         };
         let mut write = POST.prepare_invoke();
@@ -139,6 +143,7 @@ impl Store {
             let nid: i64 = LINK_REPLY
                 .key(k.status(parent.uid, parent.sid))
                 .key(k.replies(parent.uid, parent.sid))
+                .key(k.children(parent.uid, parent.sid))
                 .key(k.notifications(parent.uid))
                 .key(k.notified_at(parent.uid))
                 .key(k.counts(parent.uid))
@@ -179,7 +184,7 @@ impl Store {
                 out.push((mentioned, notification(NotificationKind::Mention, nid)));
             }
         }
-        for tag in &status.tags {
+        for tag in record.linked_tags() {
             let _: i64 = self.conn().zadd(k.tag(tag), &member, status.id).await?;
         }
         Ok(out)
@@ -307,7 +312,7 @@ impl Store {
                 .invoke_async(&mut self.conn())
                 .await?;
         }
-        for tag in &status.tags {
+        for tag in record.linked_tags() {
             let _: i64 = self.conn().zrem(k.tag(tag), &member).await?;
         }
         Ok(())
@@ -324,7 +329,8 @@ impl Store {
         let status = &record.status;
         let mut fields = record.fields();
         if let Some(original) = &status.repost_of {
-            let json = serde_json::to_string(original).map_err(|e| Error::Internal(e.to_string()))?;
+            let json =
+                serde_json::to_string(original).map_err(|e| Error::Internal(e.to_string()))?;
             fields.push(("original", json));
         }
         let job = job.map(Job::fields).unwrap_or_default();
@@ -340,17 +346,17 @@ impl Store {
             .arg(self.limits.event_log_len)
             .arg(fields.len() * 2)
             .arg(job.len() * 2)
-            .arg(record.trending_tags().len())
+            .arg(record.linked_tags().len())
             .arg(notifications.len());
         for (name, value) in fields.into_iter().chain(job) {
             call.arg(name).arg(value);
         }
-        for tag in record.trending_tags() {
+        for tag in record.linked_tags() {
             call.arg(tag);
         }
         for (to, notification) in notifications {
-            let json = serde_json::to_string(notification)
-                .map_err(|e| Error::Internal(e.to_string()))?;
+            let json =
+                serde_json::to_string(notification).map_err(|e| Error::Internal(e.to_string()))?;
             call.arg(to).arg(json);
         }
         let published: i64 = call.invoke_async(&mut self.conn()).await?;
@@ -442,7 +448,7 @@ impl Store {
         }
         .fields();
         let status_args = record.fields();
-        let tags = record.trending_tags();
+        let tags = record.linked_tags();
         let mut claim = DELETE_CLAIM.prepare_invoke();
         claim
             .key(k.status_author())
@@ -801,7 +807,12 @@ impl Store {
             Timeline::Tag(tag) => k.tag(tag),
         };
         let entries = self.page_of(&key, page).await?;
-        Ok(self.view(viewer, &entries).await?.into_iter().flatten().collect())
+        Ok(self
+            .view(viewer, &entries)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 }
 
@@ -858,8 +869,9 @@ impl Record {
         })
     }
 
-    /// The tags `trending` counts for this status: none for a repost.
-    fn trending_tags(&self) -> &[String] {
+    /// The tags whose timelines and trending counts hold this status: none
+    /// for a repost (it shows its original's, which the original holds).
+    fn linked_tags(&self) -> &[String] {
         match self.original {
             Some(_) => &[],
             None => &self.status.tags,

@@ -98,7 +98,7 @@ pub fn to_event(sub: u64, entry: &LogEntry) -> Event {
         Happening::Notification { notification, .. } => Event::Notification {
             sub,
             eid,
-            notification: (**notification).clone(),
+            notification: notification.clone(),
         },
     }
 }

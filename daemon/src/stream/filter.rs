@@ -42,7 +42,9 @@ pub enum Matcher {
     },
     Filter(Filter),
     /// The notifications of `account`.
-    Notifications { account: u64 },
+    Notifications {
+        account: u64,
+    },
 }
 
 /// A compiled `filter` stream.

@@ -167,7 +167,10 @@ impl Hub {
         let mut stalled = Vec::new();
         let mut rendered: Option<Arc<Rendered>> = None;
         for (&sub, sub_entry) in subs.entries.iter_mut() {
-            if !sub_entry.matcher.delivers(sub_entry.owner, &entry.happening) {
+            if !sub_entry
+                .matcher
+                .delivers(sub_entry.owner, &entry.happening)
+            {
                 continue;
             }
             let event = rendered.get_or_insert_with(|| Arc::new(Rendered::new(entry)));

@@ -377,13 +377,13 @@ fn every_event_round_trips_and_is_told_from_responses() {
         Event::Notification {
             sub: 4,
             eid: Eid { ms: 3, seq: 0 },
-            notification: Notification {
+            notification: Box::new(Notification {
                 id: 1,
                 kind: NotificationKind::Follow,
                 from: user(1),
                 status: None,
                 at: "2026-11-26T21:50:00.001Z".into(),
-            },
+            }),
         },
         Event::Lagged {
             sub: 3,
