@@ -80,6 +80,57 @@ async fn the_network_runs_on_a_redis_cluster_shared_by_two_roostd() {
         .await;
     assert_eq!(read["statuses"][0]["text"], "over the cluster");
 
+    // A reply (through the other roostd), a repost (which fans out under
+    // the home rule) and a like, each across slots; then the thread, counts
+    // and notifications read back.
+    let reply = b
+        .ok(json!({"op": "post", "as": "fan1", "text": "@fan2 #cluster yes", "reply_to": id}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let repost = a
+        .ok(json!({"op": "repost", "as": "fan2", "status": id}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    b.ok(json!({"op": "follow", "as": "fan3", "login": "fan2"}))
+        .await;
+    a.ok(json!({"op": "like", "as": "fan3", "status": id}))
+        .await;
+    let thread = b
+        .ok(json!({"op": "thread", "as": "fan3", "status": id}))
+        .await;
+    assert_eq!(thread["replies"][0]["id"], reply);
+    let counts = &thread["status"];
+    assert_eq!(
+        (
+            &counts["replies"],
+            &counts["reposts"],
+            &counts["likes"],
+            &counts["liked"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(true))
+    );
+    assert!(
+        !home_has(&mut a, "fan3", repost).await,
+        "fan3's home holds the original already"
+    );
+    let kinds: Vec<String> = a
+        .ok(json!({"op": "notifications", "as": "star", "count": 100}))
+        .await["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds[..3], ["like", "repost", "reply"]);
+    let tagged = b
+        .ok(json!({"op": "timeline", "kind": "tag", "tag": "cluster", "as": "fan3"}))
+        .await;
+    assert_eq!(tagged["statuses"][0]["id"], reply);
+    let trending = a.ok(json!({"op": "trending", "as": "fan3"})).await;
+    assert_eq!(trending["tags"], json!([{"tag": "cluster", "statuses": 1}]));
+
     // Unfollow (with its refill job) and delete (with its cleanup job).
     b.ok(json!({"op": "unfollow", "as": "fan0", "login": "star"}))
         .await;
@@ -97,6 +148,13 @@ async fn the_network_runs_on_a_redis_cluster_shared_by_two_roostd() {
     assert_eq!(
         (star["followers"].as_u64(), star["posts"].as_u64()),
         (Some(19), Some(0))
+    );
+    assert!(
+        eventually!(
+            WAIT,
+            b.ok(json!({"op": "user", "login": "fan2"})).await["posts"] == 0
+        ),
+        "the repost went with its original"
     );
 
     // The data is spread over the three masters.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use roost_tests::{Client, eventually};
+use roost_tests::{Client, eventually, roostd_check};
 use serde_json::{Value, json};
 
 use crate::setup;
@@ -378,6 +378,10 @@ async fn reposts_enter_homes_once_and_go_with_their_original() {
     // repost of it, not two.
     assert_eq!(c.home_ids("bob", 30).await, [original]);
     assert_eq!(c.home_ids("dave", 30).await, [carol_repost]);
+    // The same rule when a follow copies statuses home.
+    c.ok(json!({"op": "follow", "as": "bob", "login": "erin"}))
+        .await;
+    assert_eq!(c.home_ids("bob", 30).await, [original]);
     let shown = c.home("dave", 30).await;
     assert_eq!(shown[0]["repost_of"]["reposts"], 2);
     assert_eq!(shown[0]["reposts"], 2);
@@ -640,7 +644,7 @@ async fn home_by_importance_ranks_votes_above_age() {
 
 #[tokio::test]
 async fn counts_equal_their_sets_under_concurrent_likes_replies_and_deletes() {
-    let (_redis, roostd, mut c) = setup(&[]).await;
+    let (redis, roostd, mut c) = setup(&[]).await;
     c.bot("star").await;
     let sid = post(&mut c, "star", "everyone at once").await;
     let fans: Vec<String> = (0..24).map(|i| format!("fan{i}")).collect();
@@ -706,4 +710,6 @@ async fn counts_equal_their_sets_under_concurrent_likes_replies_and_deletes() {
         likes, expected_likes,
         "one like notification per like that stands"
     );
+    let (clean, report) = roostd_check(&redis, false);
+    assert!(clean, "{report}");
 }

@@ -210,3 +210,191 @@ async fn a_follow_interrupted_after_its_event_is_logged_once() {
     assert_eq!(late["following"], 1);
     consistent(&redis).await;
 }
+
+/// How many notification events the log holds.
+fn notification_events(redis: &Redis) -> usize {
+    redis
+        .cli_lines(&["XRANGE", "{roost}:events", "-", "+"])
+        .windows(2)
+        .filter(|w| w[0] == "kind" && w[1] == "notification")
+        .count()
+}
+
+fn pending_acts(redis: &Redis) -> u64 {
+    let n = redis.cli(&["ZCARD", "{roost}:pending_acts"]);
+    n.trim().parse().unwrap()
+}
+
+/// The kinds of `login`'s notifications, newest first.
+async fn notification_kinds(c: &mut Client, login: &str) -> Vec<String> {
+    let list = c
+        .ok(json!({"op": "notifications", "as": login, "count": 200}))
+        .await;
+    list["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reply_interrupted_anywhere_links_and_notifies_exactly_once() {
+    for point in ["post.written", "post.first_page", "post.linked"] {
+        let (redis, _healthy, mut c, fans) = world().await;
+        let parent = c
+            .ok(json!({"op": "post", "as": "star", "text": "ask me"}))
+            .await["id"]
+            .as_u64()
+            .unwrap();
+        let before = notification_events(&redis);
+        let doomed = crashing(&redis, point);
+        dies_on(
+            &doomed,
+            json!({"op": "post", "as": "f0", "text": "@f1 look", "reply_to": parent}),
+        )
+        .await;
+        assert!(eventually!(WAIT, pending(&redis) == 0), "{point}");
+        let thread = c
+            .ok(json!({"op": "thread", "as": "star", "status": parent}))
+            .await;
+        assert_eq!(thread["status"]["replies"], 1, "{point}");
+        assert_eq!(thread["replies"].as_array().unwrap().len(), 1, "{point}");
+        let star = notification_kinds(&mut c, "star").await;
+        assert_eq!(star[0], "reply", "{point}");
+        assert_eq!(star.iter().filter(|k| *k == "reply").count(), 1, "{point}");
+        assert_eq!(
+            notification_kinds(&mut c, &fans[1]).await,
+            ["mention"],
+            "{point}"
+        );
+        assert_eq!(
+            notification_events(&redis) - before,
+            2,
+            "{point}: each notification logged once"
+        );
+        consistent(&redis).await;
+    }
+}
+
+#[tokio::test]
+async fn a_like_interrupted_before_its_step_leaves_no_trace_and_after_it_is_finished() {
+    for (point, liked) in [("like.hinted", false), ("like.liked", true)] {
+        let (redis, _healthy, mut c, _fans) = world().await;
+        let sid = c
+            .ok(json!({"op": "post", "as": "star", "text": "like me"}))
+            .await["id"]
+            .as_u64()
+            .unwrap();
+        let before = notification_events(&redis);
+        let doomed = crashing(&redis, point);
+        dies_on(&doomed, json!({"op": "like", "as": "f0", "status": sid})).await;
+        assert!(eventually!(WAIT, pending_acts(&redis) == 0), "{point}");
+        let n = u64::from(liked);
+        let thread = c
+            .ok(json!({"op": "thread", "as": "f0", "status": sid}))
+            .await;
+        assert_eq!(thread["status"]["likes"], n, "{point}");
+        assert_eq!(thread["status"]["liked"], liked, "{point}");
+        let likes = c
+            .ok(json!({"op": "timeline", "kind": "likes", "as": "f0"}))
+            .await;
+        assert_eq!(
+            likes["statuses"].as_array().unwrap().len() as u64,
+            n,
+            "{point}"
+        );
+        assert_eq!(
+            notification_kinds(&mut c, "star").await.len() as u64 - 12,
+            n,
+            "{point}: star has its 12 follow notifications and the like's"
+        );
+        assert_eq!(notification_events(&redis) - before, n as usize, "{point}");
+        consistent(&redis).await;
+    }
+}
+
+#[tokio::test]
+async fn a_repost_interrupted_is_taken_back_or_finished() {
+    for (point, stands) in [("repost.claimed", false), ("post.written", true)] {
+        let (redis, _healthy, mut c, _fans) = world().await;
+        c.bot("reader").await;
+        c.ok(json!({"op": "follow", "as": "reader", "login": "f0"}))
+            .await;
+        let sid = c
+            .ok(json!({"op": "post", "as": "star", "text": "pass it on"}))
+            .await["id"]
+            .as_u64()
+            .unwrap();
+        let doomed = crashing(&redis, point);
+        dies_on(&doomed, json!({"op": "repost", "as": "f0", "status": sid})).await;
+        assert!(eventually!(WAIT, pending(&redis) == 0), "{point}");
+        let n = u64::from(stands);
+        let thread = c
+            .ok(json!({"op": "thread", "as": "f0", "status": sid}))
+            .await;
+        assert_eq!(thread["status"]["reposts"], n, "{point}");
+        assert_eq!(thread["status"]["reposted"], stands, "{point}");
+        let f0 = c.ok(json!({"op": "user", "login": "f0"})).await;
+        assert_eq!(f0["posts"], n, "{point}");
+        let home = c.home_ids("reader", 10).await;
+        assert_eq!(home.len() as u64, n, "{point}: {home:?}");
+        let reposts = notification_kinds(&mut c, "star")
+            .await
+            .iter()
+            .filter(|k| *k == "repost")
+            .count() as u64;
+        assert_eq!(reposts, n, "{point}");
+        // Either way, a repost can be made (again) or is there to take back.
+        if stands {
+            c.ok(json!({"op": "unrepost", "as": "f0", "status": sid}))
+                .await;
+        } else {
+            c.ok(json!({"op": "repost", "as": "f0", "status": sid}))
+                .await;
+        }
+        consistent(&redis).await;
+    }
+}
+
+#[tokio::test]
+async fn a_delete_interrupted_in_its_cascade_is_finished() {
+    let (redis, _healthy, mut c, fans) = world().await;
+    let parent = c
+        .ok(json!({"op": "post", "as": "star", "text": "root"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let sid = c
+        .ok(json!({"op": "post", "as": "f0", "text": "@f1 #crash", "reply_to": parent}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    c.ok(json!({"op": "like", "as": "f2", "status": sid})).await;
+    let doomed = crashing(&redis, "delete.unlinked");
+    dies_on(&doomed, json!({"op": "delete", "as": "f0", "status": sid})).await;
+    let done = eventually!(WAIT, {
+        let thread = c
+            .ok(json!({"op": "thread", "as": "star", "status": parent}))
+            .await;
+        thread["status"]["replies"] == 0
+    });
+    assert!(done, "the parent still counts the deleted reply");
+    assert!(eventually!(
+        WAIT,
+        c.ok(json!({"op": "notifications", "as": "f0"})).await["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["kind"] != "like")
+    ));
+    assert_eq!(
+        notification_kinds(&mut c, &fans[1]).await,
+        Vec::<String>::new()
+    );
+    let tag = c
+        .ok(json!({"op": "timeline", "kind": "tag", "tag": "crash", "as": "f1"}))
+        .await;
+    assert_eq!(tag["statuses"], json!([]));
+    consistent(&redis).await;
+}

@@ -4,8 +4,9 @@
 //! so it runs the same on one Redis and on a cluster, and on a live daemon
 //! (a change in flight can show up once; run it again to be sure).
 //!
-//! Invariants: every count equals the set it counts; a follow is on both
-//! sides; every timeline id names a status that exists; every login and uid
+//! Invariants: every count equals the set it counts (an account's and a
+//! status's); a follow is on both sides; every timeline id (home, profile,
+//! mentions) and every notification's status names a status that exists; every login and uid
 //! map entry names an account (with that login); every published status id
 //! names a status; no job is parked; no post is left pending.
 
@@ -91,8 +92,10 @@ impl Store {
             self.check_follows(chunk, &accounts, repair, &mut report)
                 .await?;
             self.check_timelines(chunk, repair, &mut report).await?;
+            self.check_notifications(chunk, repair, &mut report).await?;
             // Counts last, so they count what the repairs above left.
             self.check_counts(chunk, repair, &mut report).await?;
+            self.check_status_counts(chunk, repair, &mut report).await?;
         }
         self.check_maps(&accounts, repair, &mut report).await?;
         self.check_status_authors(repair, &mut report).await?;
@@ -125,6 +128,113 @@ impl Store {
                     if repair {
                         let _: i64 = self.conn().hset(k.counts(id), *name, *real).await?;
                     }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Each status's `likes`, `replies` and `reposts` equal its likes, live
+    /// replies and reposts sets. A round trip for the chunk's profiles, one
+    /// for their counts and sets.
+    async fn check_status_counts(
+        &self,
+        ids: &[u64],
+        repair: bool,
+        report: &mut Report,
+    ) -> Result<()> {
+        let k = self.keys();
+        let profiles: Vec<Vec<String>> = self
+            .query_many(
+                ids.iter()
+                    .map(|&id| redis::Cmd::zrange(k.profile(id), 0, -1))
+                    .collect(),
+            )
+            .await?;
+        let entries: Vec<Entry> = profiles
+            .iter()
+            .flatten()
+            .filter_map(|m| Entry::parse(m))
+            .collect();
+        const COUNTS: [&str; 3] = ["likes", "replies", "reposts"];
+        for chunk in entries.chunks(BATCH) {
+            let mut cmds = Vec::new();
+            for e in chunk {
+                let mut hmget = redis::cmd("HMGET");
+                hmget.arg(k.status(e.uid, e.sid)).arg(&COUNTS[..]);
+                cmds.push(hmget);
+                cmds.push(redis::Cmd::zcard(k.likes(e.uid, e.sid)));
+                cmds.push(redis::Cmd::zcard(k.replies(e.uid, e.sid)));
+                cmds.push(redis::Cmd::zcard(k.reposts(e.uid, e.sid)));
+            }
+            let replies: Vec<redis::Value> = self.query_many(cmds).await?;
+            for (e, reply) in chunk.iter().zip(replies.chunks(4)) {
+                let said: Vec<Option<u64>> =
+                    redis::from_redis_value(reply[0].clone()).unwrap_or_default();
+                for (i, name) in COUNTS.iter().enumerate() {
+                    let said = said.get(i).copied().flatten().unwrap_or(0);
+                    let real: u64 = redis::from_redis_value(reply[i + 1].clone()).unwrap_or(0);
+                    if said != real {
+                        report.found(
+                            "count not equal to its set",
+                            format!("status {}: {name} says {said}, the set holds {real}", e.sid),
+                        );
+                        if repair {
+                            let _: i64 = self
+                                .conn()
+                                .hset(k.status(e.uid, e.sid), *name, real)
+                                .await?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every notification that names a status names one that exists (a
+    /// delete's cascade removes them at once; one still there is a finding).
+    async fn check_notifications(
+        &self,
+        ids: &[u64],
+        repair: bool,
+        report: &mut Report,
+    ) -> Result<()> {
+        let k = self.keys();
+        let lists: Vec<Vec<String>> = self
+            .query_many(
+                ids.iter()
+                    .map(|&id| redis::Cmd::zrange(k.notifications(id), 0, -1))
+                    .collect(),
+            )
+            .await?;
+        let named: Vec<(u64, &String, Entry)> = ids
+            .iter()
+            .zip(&lists)
+            .flat_map(|(&id, members)| {
+                members.iter().filter_map(move |m| {
+                    let status = m.splitn(3, ':').nth(2).and_then(Entry::parse)?;
+                    (status.sid > 0).then_some((id, m, status))
+                })
+            })
+            .collect();
+        let exists: Vec<bool> = self
+            .query_many(
+                named
+                    .iter()
+                    .map(|(_, _, e)| redis::Cmd::exists(k.status(e.uid, e.sid)))
+                    .collect(),
+            )
+            .await?;
+        for ((id, member, _), exists) in named.into_iter().zip(exists) {
+            if !exists {
+                report.found(
+                    "notification of a missing status",
+                    format!("user {id}: {member}"),
+                );
+                if repair {
+                    let _: i64 = self.conn().zrem(k.notifications(id), member).await?;
+                    let _: i64 = self.conn().hdel(k.notified_at(id), member).await?;
                 }
             }
         }
@@ -228,7 +338,7 @@ impl Store {
         let k = self.keys();
         let keys: Vec<String> = ids
             .iter()
-            .flat_map(|&id| [k.home(id), k.profile(id)])
+            .flat_map(|&id| [k.home(id), k.profile(id), k.mentions(id)])
             .collect();
         let timelines: Vec<Vec<String>> = self
             .query_many(

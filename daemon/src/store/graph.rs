@@ -7,6 +7,8 @@
 //! the second, so concurrent follows and unfollows of one pair leave both sides
 //! agreeing, and every counter always equals its set.
 
+use std::collections::HashMap;
+
 use redis::{AsyncCommands, Value};
 use roost_shared::time::format_millis;
 use roost_shared::{FollowEntry, Relationship, User};
@@ -15,7 +17,7 @@ use super::jobs::{Cursor, Job, JobKind};
 use super::scripts::{
     FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE, PAGE_AFTER, QUEUE_REFILL, REFILL_ADD,
 };
-use super::{Entry, Store, as_array, as_int, scored_pairs, unexpected};
+use super::{Entry, Store, as_array, as_int, as_string, scored_pairs, unexpected};
 use crate::error::{Error, Result};
 
 /// Followed users whose profiles a refill reads per round trip.
@@ -44,6 +46,31 @@ impl Change {
             _ => None,
         }
     }
+}
+
+/// A status copied into a home: member, score, and its original's member
+/// ('' when it is no repost).
+type Copied = (String, f64, String);
+
+fn with_originals(recent: Vec<(String, f64)>, originals: &HashMap<String, String>) -> Vec<Copied> {
+    recent
+        .into_iter()
+        .map(|(member, score)| {
+            let original = originals.get(&member).cloned().unwrap_or_default();
+            (member, score, original)
+        })
+        .collect()
+}
+
+/// A `[field, value, ...]` reply as a map.
+fn field_map(value: &Value, what: &str) -> Result<HashMap<String, String>> {
+    as_array(value, what)?
+        .chunks(2)
+        .map(|pair| match pair {
+            [f, v] => Ok((as_string(f, what)?, as_string(v, what)?)),
+            _ => Err(unexpected(what, value)),
+        })
+        .collect()
 }
 
 /// The member of the `follow` notification `follower` causes.
@@ -159,14 +186,7 @@ impl Store {
                     continue;
                 }
                 let copy = match change {
-                    Change::Follow => {
-                        let cap = self.limits.timeline_cap as isize;
-                        let recent: Vec<(String, f64)> = self
-                            .conn()
-                            .zrevrange_withscores(k.profile(followed), 0, cap - 1)
-                            .await?;
-                        recent
-                    }
+                    Change::Follow => self.recent_of(followed).await?,
                     Change::Unfollow => Vec::new(),
                 };
                 self.apply_follower_side(change, follower, followed, generation, now, &copy)
@@ -204,10 +224,13 @@ impl Store {
                 as_int(generation, "generation")?,
                 Vec::new(),
             ),
-            [applied, generation, copy] => (
+            [applied, generation, copy, originals] => (
                 as_int(applied, "applied")? == 1,
                 as_int(generation, "generation")?,
-                scored_pairs(copy, "profile")?,
+                with_originals(
+                    scored_pairs(copy, "profile")?,
+                    &field_map(originals, "originals")?,
+                ),
             ),
             _ => return Err(unexpected(change.as_str(), &reply)),
         };
@@ -234,6 +257,7 @@ impl Store {
             .key(k.outbox(followed))
             .key(k.notifications(followed))
             .key(k.notified_at(followed))
+            .key(k.repost_originals(followed))
             .arg(follower)
             .arg(now)
             .arg(self.limits.timeline_cap)
@@ -250,7 +274,7 @@ impl Store {
         followed: u64,
         generation: i64,
         now: i64,
-        copy: &[(String, f64)],
+        copy: &[Copied],
     ) -> Result<()> {
         let k = self.keys();
         let mut call = FOLLOW_SOURCE.prepare_invoke();
@@ -258,17 +282,31 @@ impl Store {
             .key(k.counts(follower))
             .key(k.seen_gen(follower))
             .key(k.home(follower))
+            .key(k.home_originals(follower))
             .arg(followed)
             .arg(generation)
             .arg(now)
             .arg(self.limits.timeline_cap)
             .arg(change.as_str())
             .arg(Entry::author_prefix(followed));
-        for (member, score) in copy {
-            call.arg(member).arg(*score);
+        for (member, score, original) in copy {
+            call.arg(member).arg(*score).arg(original);
         }
         let _: i64 = call.invoke_async(&mut self.conn()).await?;
         Ok(())
+    }
+
+    /// A user's newest statuses (as many as a home holds), each with its
+    /// original if it is a repost: what a follow or a refill copies home.
+    async fn recent_of(&self, uid: u64) -> Result<Vec<Copied>> {
+        let k = self.keys();
+        let cap = self.limits.timeline_cap as isize;
+        let (recent, originals): (Vec<(String, f64)>, HashMap<String, String>) = redis::pipe()
+            .zrevrange_withscores(k.profile(uid), 0, cap - 1)
+            .hgetall(k.repost_originals(uid))
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(with_originals(recent, &originals))
     }
 
     /// How `me` and `them` are connected, as `me` sees it.
@@ -381,14 +419,19 @@ impl Store {
             .iter()
             .map(|&source| redis::Cmd::zrevrange_withscores(k.profile(source), 0, cap - 1));
         let profiles: Vec<Vec<(String, f64)>> = self.query_many(reads.collect()).await?;
+        let reads = sources
+            .iter()
+            .map(|&source| redis::Cmd::hgetall(k.repost_originals(source)));
+        let originals: Vec<HashMap<String, String>> = self.query_many(reads.collect()).await?;
         let mut call = REFILL_ADD.prepare_invoke();
         call.key(k.home(uid))
             .key(k.following(uid))
+            .key(k.home_originals(uid))
             .arg(cap)
             .arg(uid);
-        for (source, profile) in sources.iter().zip(&profiles) {
-            for (member, score) in profile {
-                call.arg(source).arg(member).arg(*score);
+        for ((source, profile), originals) in sources.iter().zip(profiles).zip(&originals) {
+            for (member, score, original) in with_originals(profile, originals) {
+                call.arg(source).arg(member).arg(score).arg(original);
             }
         }
         let _: i64 = call.invoke_async(&mut self.conn()).await?;

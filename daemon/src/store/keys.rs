@@ -37,6 +37,7 @@
 //! | `{ns:u<id>}:replies:<sid>` | zset | user | live direct replies of status `sid` (`replies` counts them): member `<uid>:<sid>`, score sid |
 //! | `{ns:u<id>}:children:<sid>` | zset | user | every direct reply of status `sid`, deleted ones kept so threads lead through them |
 //! | `{ns:u<id>}:reposts:<sid>` | zset | user | who reposted status `sid`: reposter id, score the repost's id |
+//! | `{ns:u<id>}:repost_originals` | hash | user | the user's reposts: `<uid>:<sid>` → its original's `<uid>:<sid>` |
 //! | `{ns:u<id>}:home_originals` | hash | user | original `<uid>:<sid>` → the repost standing for it in the home timeline |
 //! | `{ns:u<id>}:likes:<sid>` | zset | user | who likes status `sid`: liker id, score like time (ms) |
 //! | `{ns:u<id>}:parents` | hash | user | status id → `<uid>:<sid>` of the status it replies to (kept after a delete) |
@@ -221,6 +222,11 @@ impl Keys {
         self.of_user(uid, &format!("reposts:{sid}"))
     }
 
+    /// The user's own reposts and their originals.
+    pub fn repost_originals(&self, uid: u64) -> String {
+        self.of_user(uid, "repost_originals")
+    }
+
     /// Which repost stands for an original in this home timeline.
     pub fn home_originals(&self, uid: u64) -> String {
         self.of_user(uid, "home_originals")
@@ -350,6 +356,7 @@ mod tests {
             k.children(42, 7),
             k.reposts(42, 7),
             k.home_originals(42),
+            k.repost_originals(42),
             k.likes(42, 7),
             k.parents(42),
             k.liked(42),

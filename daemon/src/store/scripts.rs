@@ -140,8 +140,8 @@ return 1
 /// inline fan-out. The post stays pending (see `ALLOCATE_STATUS`) until published.
 /// A repost enters the author's own home under the same rule as every
 /// follower's (see `HOME_ADD`).
-/// KEYS: status, profile, home, counts, followers, parents, home_originals
-/// (all the author's slot).
+/// KEYS: status, profile, home, counts, followers, parents, home_originals,
+/// repost_originals (all the author's slot).
 /// ARGV: member, cap, batch, parent (`<uid>:<sid>`, '' for none), original
 /// (`<uid>:<sid>` of a repost's original, '' for none), then the status
 /// hash's [field, value, ...].
@@ -156,6 +156,7 @@ if redis.call('ZADD', KEYS[2], sid, ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[4], 'posts', 1)
 end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[6], sid, ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[8], ARGV[1], ARGV[5]) end
 home_enter(KEYS[3], KEYS[7], sid, ARGV[1], ARGV[5], tonumber(ARGV[2]))
 return redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
 "
@@ -190,7 +191,8 @@ end
 /// notifications (all in the author's slot), and decrements `posts` only if
 /// the profile entry was really there. Its thread children stay: a deleted
 /// status's replies keep their place in the thread. Safe to run twice.
-/// KEYS: status, profile, home, counts, likes, notifications, notified_at.
+/// KEYS: status, profile, home, counts, likes, notifications, notified_at,
+/// repost_originals.
 /// ARGV: member (`<uid>:<sid>`). Returns 1 if the status existed.
 pub static DELETE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -206,6 +208,7 @@ for _, liker in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
   redis.call('HDEL', KEYS[7], member)
 end
 redis.call('DEL', KEYS[5])
+redis.call('HDEL', KEYS[8], ARGV[1])
 return existed
 ",
     )
@@ -387,8 +390,9 @@ return likes
 /// notified_at (the followed user's slot).
 /// ARGV: follower id, now (ms), cap, 'follow' or 'unfollow', notification member.
 /// Returns {applied (1 or 0), generation} plus, for an applied follow, the newest
-/// `cap` profile entries [member, score, ...], read in the same step so no post
-/// falls between. Not applied (already following, or not following) returns the
+/// `cap` profile entries [member, score, ...] and the user's reposts with their
+/// originals [repost, original, ...], read in the same step so no post falls
+/// between. KEYS[8]: repost_originals. Not applied (already following, or not following) returns the
 /// current generation, so the caller can bring the other side in line with it.
 pub static FOLLOW_TARGET: LazyLock<Script> = LazyLock::new(|| {
     with_notify(
@@ -403,7 +407,8 @@ if ARGV[4] == 'follow' then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
   redis.call('HINCRBY', KEYS[2], 'followers', 1)
   notify(KEYS[6], KEYS[7], KEYS[2], ARGV[5], ARGV[2])
-  return {1, generation, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')}
+  return {1, generation, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES'),
+          redis.call('HGETALL', KEYS[8])}
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HINCRBY', KEYS[2], 'followers', -1)
@@ -416,12 +421,15 @@ return {1, generation}
 /// The follower's side: the following set and counter and the home timeline.
 /// Applies only a generation newer than the last one applied, so concurrent
 /// follow/unfollow of one pair end with both sides agreeing.
-/// KEYS: following, counts, seen_gen, home (the follower's slot).
+/// Copies enter home under the repost rule (see `HOME_ENTER`).
+/// KEYS: following, counts, seen_gen, home, home_originals (the follower's slot).
 /// ARGV: followed id, generation, now (ms), cap, 'follow' or 'unfollow',
-/// the followed user's member prefix, then [member, score, ...] to copy home.
+/// the followed user's member prefix, then [member, score, original or '', ...]
+/// to copy home.
 /// Returns 1 if applied, 0 if a newer change was already applied.
 pub static FOLLOW_SOURCE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{HOME_ENTER}{}",
         r"
 local last = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
 if tonumber(ARGV[2]) <= last then return 0 end
@@ -430,8 +438,9 @@ if ARGV[5] == 'follow' then
   if redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) == 1 then
     redis.call('HINCRBY', KEYS[2], 'following', 1)
   end
-  for i = 7, #ARGV, 2 do redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i]) end
-  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[4]) + 1))
+  for i = 7, #ARGV, 3 do
+    home_enter(KEYS[4], KEYS[5], ARGV[i + 1], ARGV[i], ARGV[i + 2], tonumber(ARGV[4]))
+  end
 else
   if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
     redis.call('HINCRBY', KEYS[2], 'following', -1)
@@ -442,8 +451,8 @@ else
   end
 end
 return 1
-",
-    )
+"
+    ))
 });
 
 /// One page of a sorted set after an exclusive (score, member) cursor, in set
@@ -553,22 +562,26 @@ return 1
 
 /// Merges statuses into a home timeline after an unfollow, each only if its
 /// author is the owner or still followed (an unfollow landing while the refill
-/// runs must not bring its statuses back), then trims to the cap.
-/// KEYS: home, following (the owner's slot). ARGV: cap, owner id, then
-/// [author id, member, score, ...]. Returns how many were added.
+/// runs must not bring its statuses back), under the repost rule (see
+/// `HOME_ENTER`), trimmed to the cap.
+/// KEYS: home, following, home_originals (the owner's slot). ARGV: cap, owner
+/// id, then [author id, member, score, original or '', ...]. Returns how many
+/// were added.
 pub static REFILL_ADD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{HOME_ENTER}{}",
         r"
 local added = 0
-for i = 3, #ARGV, 3 do
-  if ARGV[i] == ARGV[2] or redis.call('ZSCORE', KEYS[2], ARGV[i]) then
-    added = added + redis.call('ZADD', KEYS[1], ARGV[i + 2], ARGV[i + 1])
+local cap = tonumber(ARGV[1])
+for i = 3, #ARGV, 4 do
+  if (ARGV[i] == ARGV[2] or redis.call('ZSCORE', KEYS[2], ARGV[i]))
+     and not redis.call('ZSCORE', KEYS[1], ARGV[i + 1]) then
+    added = added + home_enter(KEYS[1], KEYS[3], ARGV[i + 2], ARGV[i + 1], ARGV[i + 3], cap)
   end
 end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
 return added
-",
-    )
+"
+    ))
 });
 
 /// Logs a follow or unfollow once: a change already logged (a roostd finished

@@ -89,6 +89,7 @@ impl Store {
             .key(k.followers(author.id))
             .key(k.parents(author.id))
             .key(k.home_originals(author.id))
+            .key(k.repost_originals(author.id))
             .arg(entry.member())
             .arg(self.limits.timeline_cap)
             .arg(self.limits.fanout_batch)
@@ -495,6 +496,7 @@ impl Store {
             .key(k.likes(entry.uid, entry.sid))
             .key(k.notifications(entry.uid))
             .key(k.notified_at(entry.uid))
+            .key(k.repost_originals(entry.uid))
             .arg(entry.member())
             .invoke_async(&mut self.conn())
             .await?;
