@@ -15,20 +15,25 @@ pub mod input;
 pub mod messages;
 pub mod model;
 
-use roost_shared::{Status, User};
+use roost_shared::{Order, Status, User};
 
 pub use filter::parse_filter;
 pub use input::{Mode, PromptKind};
 pub use messages::{Effect, Msg};
-pub use model::{ConnState, Detail, ListKind, Pane, StreamPane, Timeline};
+pub use model::{
+    ConnState, Detail, ListKind, NotificationsPane, Pane, Source, StreamPane, Timeline,
+};
 
-use crate::keys::{Command, KeyMap};
+use crate::keys::{Command, KeyMap, Notify};
 
 pub struct App {
     pub me: Option<User>,
     pub conn: ConnState,
     pub pane: Pane,
     pub home: Timeline,
+    /// How the home timeline is ordered (`i` switches).
+    pub home_order: Order,
+    pub notifications: NotificationsPane,
     pub stream: StreamPane,
     pub detail: Option<Detail>,
     pub mode: Mode,
@@ -42,6 +47,12 @@ pub struct App {
     pub page: usize,
     /// A status text whose post is on its way, restored if it fails.
     draft: Option<String>,
+    /// The status the composer replies to.
+    pub reply_to: Option<Status>,
+    /// How to tell of a mention or reply arriving (config.toml `[notify]`).
+    pub notify: Notify,
+    /// Alerts for the terminal (bell, desktop notification) not yet sent.
+    pub alerts: Vec<String>,
 }
 
 impl App {
@@ -51,6 +62,8 @@ impl App {
             conn: ConnState::Connecting,
             pane: Pane::Home,
             home: Timeline::default(),
+            home_order: Order::Newest,
+            notifications: NotificationsPane::default(),
             stream: StreamPane::default(),
             detail: None,
             mode: Mode::Normal,
@@ -61,6 +74,17 @@ impl App {
             quit: false,
             page: 5,
             draft: None,
+            reply_to: None,
+            notify: Notify::default(),
+            alerts: Vec::new(),
+        }
+    }
+
+    /// The effect that reads the home timeline in its chosen order.
+    fn load_home(&self) -> Effect {
+        match self.home_order {
+            Order::Newest => Effect::LoadHome,
+            Order::Importance => Effect::LoadHomeRanked,
         }
     }
 
@@ -79,20 +103,45 @@ impl App {
         match self.pane {
             Pane::Home => Some(&mut self.home),
             Pane::Stream => Some(&mut self.stream.matches),
+            Pane::Notifications => None,
             Pane::Detail => match &mut self.detail {
-                Some(Detail::Profile { statuses, .. }) => Some(statuses),
+                Some(
+                    Detail::Profile { statuses, .. }
+                    | Detail::Thread { statuses, .. }
+                    | Detail::Statuses { statuses, .. },
+                ) => Some(statuses),
                 _ => None,
             },
         }
     }
 
-    /// The status under the cursor, in the pane shown.
+    /// Every loaded list of statuses, to bring a changed status up to date.
+    fn timelines_mut(&mut self) -> Vec<&mut Timeline> {
+        let mut all = vec![&mut self.home, &mut self.stream.matches];
+        if let Some(
+            Detail::Profile { statuses, .. }
+            | Detail::Thread { statuses, .. }
+            | Detail::Statuses { statuses, .. },
+        ) = &mut self.detail
+        {
+            all.push(statuses);
+        }
+        all
+    }
+
+    /// The status under the cursor, in the pane shown (a notification's
+    /// status in the notifications pane).
     pub fn selected_status(&self) -> Option<&Status> {
         match self.pane {
             Pane::Home => self.home.current(),
             Pane::Stream => self.stream.matches.current(),
+            Pane::Notifications => self.notifications.current()?.status.as_ref(),
             Pane::Detail => match &self.detail {
-                Some(Detail::Profile { statuses, .. }) => statuses.current(),
+                Some(
+                    Detail::Profile { statuses, .. }
+                    | Detail::Thread { statuses, .. }
+                    | Detail::Statuses { statuses, .. },
+                ) => statuses.current(),
                 _ => None,
             },
         }
@@ -100,6 +149,18 @@ impl App {
 
     fn is_mine(&self, status: &Status) -> bool {
         self.me.as_ref().is_some_and(|me| me.id == status.uid)
+    }
+
+    /// Marks the notifications read up to the newest.
+    fn mark_notifications_read(&mut self) -> Vec<Effect> {
+        let newest = self.notifications.list.first().map(|n| n.id);
+        match newest {
+            Some(id) if Some(id) > self.notifications.marker => {
+                self.notifications.marker = Some(id);
+                vec![Effect::SetNotificationsMarker(id)]
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Marks the home timeline read up to its newest status.
@@ -147,6 +208,17 @@ impl App {
             } => self.list_loaded(kind, login, entries),
             Msg::HomeEvent(event) => self.home_event(event),
             Msg::StreamEvent(event) => self.stream_event(event),
+            Msg::NotificationEvent(event) => self.notification_event(event),
+            Msg::Notifications(list) => self.notifications_loaded(list),
+            Msg::Thread(thread) => self.thread_loaded(thread),
+            Msg::Statuses { source, statuses } => self.statuses_loaded(source, statuses),
+            Msg::Trending(tags) => {
+                self.detail = Some(Detail::Trending { tags, selected: 0 });
+                self.pane = Pane::Detail;
+                Vec::new()
+            }
+            Msg::Liked { id, liked, likes } => self.liked(id, liked, likes),
+            Msg::Reposted { id, reposted } => self.reposted(id, reposted),
             Msg::Registered(user) => self.registered(user),
             Msg::Posted(status) => self.posted(status),
             Msg::Deleted(id) => self.deleted(id),

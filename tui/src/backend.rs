@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use roost_shared::time::now_millis;
 use roost_shared::{
-    Eid, Event, FollowEntry, Hello, Marker, Request, Status, Statuses, Stream, Subscribed,
-    TimelineKind, User, Users,
+    Eid, Event, FollowEntry, Hello, Liked, Marker, Notifications, Order, Request, Status, Statuses,
+    Stream, Subscribed, Thread, TimelineKind, Trending, User, Users,
 };
 use tokio::sync::mpsc;
 
-use crate::app::{Effect, ListKind, Msg};
+use crate::app::{Effect, ListKind, Msg, Source};
 use crate::client::{Client, Failure};
 
 /// Pages of 200 read for the home timeline.
@@ -25,6 +25,8 @@ const HOME_PAGES: u32 = 5;
 struct Subscriptions {
     home: Option<u64>,
     home_eid: Option<Eid>,
+    notifications: Option<u64>,
+    notifications_eid: Option<Eid>,
     stream: Option<u64>,
     stream_spec: Option<Stream>,
     stream_eid: Option<Eid>,
@@ -108,6 +110,15 @@ async fn start_streams(
         since: subs.home_eid,
     };
     subs.home = client.call_as::<Subscribed>(home).await.ok().map(|s| s.sub);
+    let notifications = Request::Subscribe {
+        stream: Stream::Notifications,
+        since: subs.notifications_eid,
+    };
+    subs.notifications = client
+        .call_as::<Subscribed>(notifications)
+        .await
+        .ok()
+        .map(|s| s.sub);
     if let Some(spec) = subs.stream_spec.clone() {
         let request = Request::Subscribe {
             stream: spec,
@@ -128,6 +139,11 @@ fn route(event: Event, subs: &mut Subscriptions, msgs: &mpsc::UnboundedSender<Ms
             subs.home_eid = eid;
         }
         let _ = msgs.send(Msg::HomeEvent(event));
+    } else if Some(sub) == subs.notifications {
+        if eid.is_some() {
+            subs.notifications_eid = eid;
+        }
+        let _ = msgs.send(Msg::NotificationEvent(event));
     } else if Some(sub) == subs.stream {
         if eid.is_some() {
             subs.stream_eid = eid;
@@ -155,15 +171,103 @@ async fn carry_out(
                 start_streams(client, subs, msgs).await;
                 Some(Msg::Registered(user))
             }
-            Effect::Post(text) => Some(Msg::Posted(
+            Effect::Post { text, reply_to } => Some(Msg::Posted(
                 client
                     .call_as::<Status>(Request::Post {
                         text,
                         location: None,
-                        reply_to: None,
+                        reply_to,
                     })
                     .await?,
             )),
+            Effect::Like(id) | Effect::Unlike(id) => {
+                let like = matches!(effect, Effect::Like(_));
+                let request = if like {
+                    Request::Like { status: id }
+                } else {
+                    Request::Unlike { status: id }
+                };
+                let answer: Liked = client.call_as(request).await?;
+                Some(Msg::Liked {
+                    id,
+                    liked: like,
+                    likes: answer.likes,
+                })
+            }
+            Effect::Repost(id) => {
+                client.call(Request::Repost { status: id }).await?;
+                Some(Msg::Reposted { id, reposted: true })
+            }
+            Effect::Unrepost(id) => {
+                client.call(Request::Unrepost { status: id }).await?;
+                Some(Msg::Reposted {
+                    id,
+                    reposted: false,
+                })
+            }
+            Effect::LoadThread(id) => Some(Msg::Thread(
+                client
+                    .call_as::<Thread>(Request::Thread {
+                        status: id,
+                        count: Some(1000),
+                    })
+                    .await?,
+            )),
+            Effect::LoadStatuses(source) => {
+                let (kind, login, tag) = match &source {
+                    Source::Tag(tag) => (TimelineKind::Tag, None, Some(tag.clone())),
+                    Source::Mentions => (TimelineKind::Mentions, None, None),
+                    Source::Likes(login) => (TimelineKind::Likes, Some(login.clone()), None),
+                };
+                let request = Request::Timeline {
+                    kind,
+                    login,
+                    page: None,
+                    count: Some(200),
+                    before: None,
+                    tag,
+                    order: None,
+                };
+                let statuses = client.call_as::<Statuses>(request).await?.statuses;
+                Some(Msg::Statuses { source, statuses })
+            }
+            Effect::LoadTrending => Some(Msg::Trending(
+                client
+                    .call_as::<Trending>(Request::Trending { hours: Some(24) })
+                    .await?
+                    .tags,
+            )),
+            Effect::LoadNotifications => Some(Msg::Notifications(
+                client
+                    .call_as::<Notifications>(Request::Notifications {
+                        page: None,
+                        count: Some(200),
+                    })
+                    .await?,
+            )),
+            Effect::SetNotificationsMarker(id) => {
+                client
+                    .call(Request::Marker {
+                        home: None,
+                        notifications: Some(id),
+                    })
+                    .await?;
+                None
+            }
+            Effect::LoadHomeRanked => {
+                let request = Request::Timeline {
+                    kind: TimelineKind::Home,
+                    login: None,
+                    page: None,
+                    count: Some(200),
+                    before: None,
+                    tag: None,
+                    order: Some(Order::Importance),
+                };
+                Some(Msg::Home(
+                    client.call_as::<Statuses>(request).await?.statuses,
+                ))
+            }
             Effect::Delete(id) => {
                 client.call(Request::Delete { status: id }).await?;
                 Some(Msg::Deleted(id))

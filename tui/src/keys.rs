@@ -31,6 +31,16 @@ pub enum Command {
     Following,
     EditFilter,
     Refresh,
+    Reply,
+    Repost,
+    Like,
+    Thread,
+    Tag,
+    Mentions,
+    Likes,
+    Trending,
+    Notifications,
+    Importance,
 }
 
 /// One row of the table.
@@ -62,7 +72,7 @@ pub fn defaults() -> Vec<Binding> {
         row(
             NextPane,
             &["Tab"],
-            "next pane: home, stream, open profile or list",
+            "next pane: home, notifications, stream, more",
         ),
         row(Open, &["Enter", "l"], "open the selected user's profile"),
         row(Author, &["a"], "open the selected status's author"),
@@ -76,6 +86,28 @@ pub fn defaults() -> Vec<Binding> {
             "compose a status (Ctrl-s sends, Esc cancels)",
         ),
         row(Delete, &["d"], "delete your selected status"),
+        row(Reply, &["R"], "reply to the selected status (quoted above)"),
+        row(
+            Repost,
+            &["b"],
+            "repost the selected status, or take it back",
+        ),
+        row(Like, &["s"], "like the selected status, or take it back"),
+        row(Thread, &["t"], "open the selected status's thread"),
+        row(
+            Tag,
+            &["#"],
+            "a tag's timeline (the selected status's first)",
+        ),
+        row(Mentions, &["m"], "statuses that mention you"),
+        row(Likes, &["L"], "statuses the profile (or you) liked"),
+        row(Trending, &["T"], "trending tags (Enter opens one)"),
+        row(
+            Notifications,
+            &["N"],
+            "your notifications (Tab reaches them too)",
+        ),
+        row(Importance, &["i"], "home by importance or newest first"),
         row(EditFilter, &["e", "/"], "edit the stream filter"),
         row(Refresh, &["r"], "re-read the current pane"),
         row(Help, &["?"], "this help"),
@@ -111,8 +143,11 @@ pub fn manual() -> String {
         ));
     }
     text.push_str(
-        "\nCONFIG FILE: ~/.config/roost/config.toml remaps keys by action name:\n\n  \
-         [keys]\n  down = [\"j\", \"Down\", \"Ctrl-n\"]\n  compose = [\"c\"]\n\n\
+        "\nCONFIG FILE: ~/.config/roost/config.toml remaps keys by action name, and\n\
+         says how a mention or reply arriving is told (both off by default):\n\n  \
+         [keys]\n  down = [\"j\", \"Down\", \"Ctrl-n\"]\n  compose = [\"c\"]\n\n  \
+         [notify]\n  bell = true      # the terminal bell\n  \
+         desktop = true   # a desktop notification (OSC 9)\n\n\
          NO_COLOR turns colours off. ROOST_SOCKET names the daemon's socket.\n",
     );
     text
@@ -205,24 +240,41 @@ fn normalize(key: KeyEvent) -> (KeyCode, KeyModifiers) {
     (key.code, mods)
 }
 
+/// How the app tells of a mention or a reply arriving: both off by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    /// Ring the terminal bell.
+    #[serde(default)]
+    pub bell: bool,
+    /// Send a desktop notification (OSC 9, which many terminals show).
+    #[serde(default)]
+    pub desktop: bool,
+}
+
 /// The user's `config.toml`.
 #[derive(Debug, Default, Deserialize)]
 pub struct Config {
     #[serde(default)]
     pub keys: HashMap<String, Vec<String>>,
+    #[serde(default)]
+    pub notify: Notify,
 }
 
-/// Reads `config.toml` from the user's config directory, if there is one.
-pub fn load_config() -> Result<KeyMap, String> {
+/// Reads `config.toml` from the user's config directory, if there is one:
+/// the key map and how to notify.
+pub fn load_config() -> Result<(KeyMap, Notify), String> {
     let Some(dirs) = directories::ProjectDirs::from("", "", "roost") else {
-        return Ok(KeyMap::default());
+        return Ok((KeyMap::default(), Notify::default()));
     };
     let path = dirs.config_dir().join("config.toml");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(KeyMap::default());
+        return Ok((KeyMap::default(), Notify::default()));
     };
     let config: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    KeyMap::with_overrides(&config.keys).map_err(|e| format!("{}: {e}", path.display()))
+    let keys =
+        KeyMap::with_overrides(&config.keys).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((keys, config.notify))
 }
 
 #[cfg(test)]
@@ -258,6 +310,17 @@ mod tests {
         assert!(KeyMap::with_overrides(&bad).is_err());
         let config: Config = toml::from_str("[keys]\nup = [\"i\", \"Up\"]\n").unwrap();
         assert_eq!(config.keys["up"], ["i", "Up"]);
+        assert_eq!(config.notify, Notify::default());
+        let config: Config = toml::from_str("[notify]\nbell = true\n").unwrap();
+        assert!(config.notify.bell && !config.notify.desktop);
+        assert!(toml::from_str::<Config>("[notify]\nbeep = true\n").is_err());
+    }
+
+    #[test]
+    fn every_help_fits_a_column_of_the_help_overlay() {
+        for b in defaults() {
+            assert!(b.help.chars().count() <= 47, "{:?} is too long", b.help);
+        }
     }
 
     #[test]

@@ -62,11 +62,32 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Tells of what the app raised an alert for: the terminal bell and an OSC 9
+/// desktop notification, as `[notify]` in config.toml asks.
+fn alert(app: &mut App) {
+    use std::io::Write;
+    if app.alerts.is_empty() {
+        return;
+    }
+    let mut out = stdout();
+    for text in app.alerts.drain(..) {
+        if app.notify.bell {
+            let _ = out.write_all(b"\x07");
+        }
+        if app.notify.desktop {
+            // The text is sanitized: no escape or control character gets through.
+            let _ = write!(out, "\x1b]9;{}\x07", crate::text::sanitize(&text, false));
+        }
+    }
+    let _ = out.flush();
+}
+
 /// Runs the app against the daemon at `socket` until the user quits.
 pub async fn run(socket: PathBuf) -> anyhow::Result<()> {
-    let keys = keys::load_config().map_err(anyhow::Error::msg)?;
+    let (keys, notify) = keys::load_config().map_err(anyhow::Error::msg)?;
     let theme = Theme::from_env();
     let mut app = App::new(keys);
+    app.notify = notify;
     let (effects_tx, effects_rx) = mpsc::unbounded_channel();
     let (msgs_tx, mut msgs) = mpsc::unbounded_channel();
     tokio::spawn(backend(socket, effects_rx, msgs_tx));
@@ -106,6 +127,7 @@ pub async fn run(socket: PathBuf) -> anyhow::Result<()> {
         for effect in app.update(msg) {
             let _ = effects_tx.send(effect);
         }
+        alert(&mut app);
         if app.quit {
             break;
         }

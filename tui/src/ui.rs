@@ -4,12 +4,14 @@
 //! ANSI colours only), and with `NO_COLOR` set only bold and reverse are used.
 //!
 //! - `timeline`: a list of statuses, and the stream pane around one.
-//! - `detail`: an open profile or follow list.
+//! - `notifications`: the notifications pane.
+//! - `detail`: an open profile, follow list, thread, tag or trending list.
 //! - `bar`: the status bar.
 //! - `overlay`: compose, prompts, confirmations and help.
 
 mod bar;
 mod detail;
+mod notifications;
 mod overlay;
 mod timeline;
 
@@ -23,6 +25,7 @@ use crate::app::{App, Detail, ListKind, Pane};
 use crate::text::sanitize;
 use bar::render_bar;
 use detail::render_detail;
+use notifications::render_notifications;
 use overlay::render_overlay;
 use timeline::{render_stream, render_timeline};
 
@@ -73,7 +76,14 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame) {
     .areas(frame.area());
     render_tabs(app, theme, frame, tabs);
     match app.pane {
-        Pane::Home => render_timeline(app, theme, &app.home, "Home", frame, main),
+        Pane::Home => {
+            let title = match app.home_order {
+                roost_shared::Order::Newest => "Home",
+                roost_shared::Order::Importance => "Home by importance",
+            };
+            render_timeline(app, theme, &app.home, &[], title, frame, main)
+        }
+        Pane::Notifications => render_notifications(app, theme, frame, main),
         Pane::Stream => render_stream(app, theme, frame, main),
         Pane::Detail => render_detail(app, theme, frame, main),
     }
@@ -83,13 +93,26 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame) {
 
 fn render_tabs(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
     let unread = app.unread();
+    let home = match app.home_order {
+        roost_shared::Order::Newest => "Home",
+        roost_shared::Order::Importance => "Home ↑",
+    };
+    let notified = app.notifications.unread();
     let mut names = vec![
         (
             Pane::Home,
             if unread > 0 {
-                format!("Home ({unread})")
+                format!("{home} ({unread})")
             } else {
-                "Home".into()
+                home.into()
+            },
+        ),
+        (
+            Pane::Notifications,
+            if notified > 0 {
+                format!("Notifications ({notified})")
+            } else {
+                "Notifications".into()
             },
         ),
         (Pane::Stream, format!("Stream ({})", app.stream.count)),
@@ -107,6 +130,9 @@ fn render_tabs(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
                 login,
                 ..
             } => format!("@{login} follows"),
+            Detail::Thread { .. } => "Thread".into(),
+            Detail::Statuses { source, .. } => sanitize(&source.title(), false),
+            Detail::Trending { .. } => "Trending".into(),
         };
         names.push((Pane::Detail, name));
     }

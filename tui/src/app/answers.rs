@@ -2,9 +2,11 @@
 //! loaded timelines and lists, answers to its requests, live events.
 
 use ratatui_textarea::TextArea;
-use roost_shared::{Event, FollowEntry, Marker, Status, User};
+use roost_shared::{
+    Event, FollowEntry, Marker, NotificationKind, Notifications, Status, Thread, User,
+};
 
-use super::{App, ConnState, Detail, Effect, ListKind, Mode, Pane, PromptKind, Timeline};
+use super::{App, ConnState, Detail, Effect, ListKind, Mode, Pane, PromptKind, Source, Timeline};
 
 impl App {
     pub(super) fn live(&mut self, me: Option<User>) -> Vec<Effect> {
@@ -17,8 +19,9 @@ impl App {
             };
             return Vec::new();
         }
-        // The backend resumes the home and stream subscriptions itself.
-        vec![Effect::LoadHome]
+        // The backend resumes the home, notifications and stream
+        // subscriptions itself.
+        vec![self.load_home(), Effect::LoadNotifications]
     }
 
     pub(super) fn home_loaded(&mut self, statuses: Vec<Status>) -> Vec<Effect> {
@@ -43,6 +46,7 @@ impl App {
 
     pub(super) fn marker_loaded(&mut self, marker: Marker) -> Vec<Effect> {
         self.marker = marker.home;
+        self.notifications.marker = marker.notifications;
         let at = marker
             .home
             .and_then(|id| self.home.statuses.iter().position(|s| s.id == id));
@@ -88,8 +92,9 @@ impl App {
     pub(super) fn home_event(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Status { status, .. } => {
+                let effects = self.thread_grew(&status);
                 self.home.insert(status, self.pane == Pane::Home);
-                Vec::new()
+                effects
             }
             Event::Delete { status, .. } => {
                 self.home.remove(status);
@@ -105,16 +110,199 @@ impl App {
                 if Some(follower.id) == me {
                     self.me = Some(follower);
                     // Whose statuses are home changed: read it again.
-                    return vec![Effect::LoadHome];
+                    return vec![self.load_home()];
                 }
                 if Some(followed.id) == me {
                     self.me = Some(followed);
                 }
                 Vec::new()
             }
-            Event::Gap { .. } | Event::Lagged { .. } => vec![Effect::LoadHome],
+            Event::Gap { .. } | Event::Lagged { .. } => vec![self.load_home()],
             Event::Notification { .. } => Vec::new(),
         }
+    }
+
+    /// A new status that replies inside the open thread: read the thread
+    /// again, so it stays live.
+    fn thread_grew(&self, status: &Status) -> Vec<Effect> {
+        match (&self.detail, status.reply_to) {
+            (
+                Some(Detail::Thread {
+                    focus, statuses, ..
+                }),
+                Some(parent),
+            ) if statuses.statuses.iter().any(|s| s.id == parent) => {
+                vec![Effect::LoadThread(*focus)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn notification_event(&mut self, event: Event) -> Vec<Effect> {
+        let Event::Notification { notification, .. } = event else {
+            return match event {
+                Event::Gap { .. } | Event::Lagged { .. } => vec![Effect::LoadNotifications],
+                _ => Vec::new(),
+            };
+        };
+        let n = *notification;
+        if self.notifications.list.iter().any(|m| m.id == n.id) {
+            return Vec::new();
+        }
+        if matches!(n.kind, NotificationKind::Mention | NotificationKind::Reply) {
+            let what = match n.kind {
+                NotificationKind::Reply => "replied",
+                _ => "mentioned you",
+            };
+            let text = n.status.as_ref().map(|s| s.text.as_str()).unwrap_or("");
+            let line: String = text.chars().take(80).collect();
+            self.alerts
+                .push(format!("@{} {what}: {line}", n.from.login));
+        }
+        let effects = n
+            .status
+            .as_ref()
+            .map(|s| self.thread_grew(s))
+            .unwrap_or_default();
+        let list = &mut self.notifications;
+        let pos = list
+            .list
+            .iter()
+            .position(|m| m.id < n.id)
+            .unwrap_or(list.list.len());
+        list.list.insert(pos, n);
+        // Scrolled down, the selection stays on its notification; at the
+        // top, the newest is selected.
+        if pos <= list.selected && list.selected > 0 {
+            list.selected += 1;
+        }
+        if self.pane == Pane::Notifications && list.selected == 0 {
+            return [effects, self.mark_notifications_read()].concat();
+        }
+        effects
+    }
+
+    pub(super) fn notifications_loaded(&mut self, list: Notifications) -> Vec<Effect> {
+        let keep = self.notifications.current().map(|n| n.id);
+        self.notifications.list = list.notifications;
+        self.notifications.loaded = true;
+        self.notifications.selected = keep
+            .and_then(|id| self.notifications.list.iter().position(|n| n.id == id))
+            .unwrap_or(0);
+        if self.pane == Pane::Notifications && self.notifications.selected == 0 {
+            return self.mark_notifications_read();
+        }
+        Vec::new()
+    }
+
+    pub(super) fn thread_loaded(&mut self, thread: Thread) -> Vec<Effect> {
+        let focus = thread.status.id;
+        let keep = match &self.detail {
+            Some(Detail::Thread {
+                focus: shown,
+                statuses,
+                ..
+            }) if *shown == focus => statuses.current().map(|s| s.id),
+            _ => None,
+        };
+        let mut depth_of = std::collections::HashMap::from([(focus, 0usize)]);
+        let mut depths = vec![0; thread.ancestors.len() + 1];
+        for reply in &thread.replies {
+            // A reply to a deleted reply sits one below the one shown before it.
+            let parent = reply.reply_to.and_then(|p| depth_of.get(&p).copied());
+            let depth = parent.map_or_else(|| depths.last().copied().unwrap_or(0), |d| d + 1);
+            depth_of.insert(reply.id, depth);
+            depths.push(depth);
+        }
+        let at = thread.ancestors.len();
+        let mut statuses: Vec<Status> = thread.ancestors;
+        statuses.push(thread.status);
+        statuses.extend(thread.replies);
+        let selected = keep
+            .and_then(|id| statuses.iter().position(|s| s.id == id))
+            .unwrap_or(at);
+        self.detail = Some(Detail::Thread {
+            focus,
+            statuses: Timeline {
+                statuses,
+                selected,
+                new_above: 0,
+                loaded: true,
+            },
+            depths,
+        });
+        self.pane = Pane::Detail;
+        Vec::new()
+    }
+
+    pub(super) fn statuses_loaded(&mut self, source: Source, statuses: Vec<Status>) -> Vec<Effect> {
+        self.detail = Some(Detail::Statuses {
+            source,
+            statuses: Timeline {
+                statuses,
+                loaded: true,
+                ..Timeline::default()
+            },
+        });
+        self.pane = Pane::Detail;
+        Vec::new()
+    }
+
+    /// Brings every shown copy of status `id` (and reposts of it) up to date.
+    fn update_status(&mut self, id: u64, change: impl Fn(&mut Status)) {
+        let apply = |s: &mut Status| {
+            if s.id == id {
+                change(s);
+            }
+            if let Some(original) = s.repost_of.as_deref_mut()
+                && original.id == id
+            {
+                change(original);
+                s.liked = original.liked;
+                s.likes = original.likes;
+                s.reposted = original.reposted;
+                s.reposts = original.reposts;
+            }
+        };
+        for timeline in self.timelines_mut() {
+            timeline.statuses.iter_mut().for_each(apply);
+        }
+        for n in &mut self.notifications.list {
+            if let Some(s) = n.status.as_mut() {
+                apply(s);
+            }
+        }
+    }
+
+    pub(super) fn liked(&mut self, id: u64, liked: bool, likes: u64) -> Vec<Effect> {
+        self.update_status(id, |s| {
+            s.liked = liked;
+            s.likes = likes;
+        });
+        self.message = Some(if liked { "Liked." } else { "Unliked." }.into());
+        Vec::new()
+    }
+
+    pub(super) fn reposted(&mut self, id: u64, reposted: bool) -> Vec<Effect> {
+        self.update_status(id, |s| {
+            if s.reposted != reposted {
+                s.reposted = reposted;
+                s.reposts = if reposted {
+                    s.reposts + 1
+                } else {
+                    s.reposts.saturating_sub(1)
+                };
+            }
+        });
+        self.message = Some(
+            if reposted {
+                "Reposted."
+            } else {
+                "Repost taken back."
+            }
+            .into(),
+        );
+        Vec::new()
     }
 
     pub(super) fn stream_event(&mut self, event: Event) -> Vec<Effect> {
@@ -136,23 +324,36 @@ impl App {
     pub(super) fn registered(&mut self, user: User) -> Vec<Effect> {
         self.message = Some(format!("Welcome, {}!", user.name));
         self.me = Some(user);
-        vec![Effect::LoadHome]
+        vec![self.load_home(), Effect::LoadNotifications]
     }
 
     pub(super) fn posted(&mut self, status: Status) -> Vec<Effect> {
         self.draft = None;
-        self.message = Some("Posted.".into());
+        let replied = self.reply_to.take();
+        self.message = Some(match &replied {
+            Some(parent) => format!("Replied to @{}.", parent.login),
+            None => "Posted.".into(),
+        });
+        if let Some(parent) = replied {
+            self.update_status(parent.id, |s| s.replies += 1);
+        }
+        let effects = self.thread_grew(&status);
         self.home.insert(status, self.pane == Pane::Home);
-        Vec::new()
+        effects
     }
 
     pub(super) fn deleted(&mut self, id: u64) -> Vec<Effect> {
         self.home.remove(id);
         self.stream.matches.remove(id);
-        if let Some(Detail::Profile { statuses, .. }) = &mut self.detail {
-            statuses.remove(id);
-        }
         self.message = Some("Deleted.".into());
+        match &mut self.detail {
+            Some(Detail::Profile { statuses, .. } | Detail::Statuses { statuses, .. }) => {
+                statuses.remove(id)
+            }
+            // Its replies stay in the thread, below it: read it again.
+            Some(Detail::Thread { focus, .. }) => return vec![Effect::LoadThread(*focus)],
+            _ => {}
+        }
         Vec::new()
     }
 
@@ -172,7 +373,7 @@ impl App {
             *shown = user;
             *f = following;
         }
-        vec![Effect::LoadHome]
+        vec![self.load_home()]
     }
 
     /// A failed post brings its draft back into the composer.
@@ -180,7 +381,7 @@ impl App {
         if let Some(draft) = self
             .draft
             .take()
-            .filter(|_| matches!(effect, Effect::Post(_)))
+            .filter(|_| matches!(effect, Effect::Post { .. }))
         {
             let mut area = TextArea::from(draft.lines().map(str::to_owned).collect::<Vec<_>>());
             area.move_cursor(ratatui_textarea::CursorMove::Bottom);

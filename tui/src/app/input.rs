@@ -4,8 +4,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
+use roost_shared::{Order, Status};
+
 use super::filter::parse_filter;
-use super::{App, Detail, Effect, ListKind, Pane, StreamPane};
+use super::{App, Detail, Effect, ListKind, Pane, Source, StreamPane};
 use crate::keys::Command;
 
 /// What a one-line prompt is for.
@@ -14,6 +16,12 @@ pub enum PromptKind {
     Register,
     Profile,
     Filter,
+    Tag,
+}
+
+/// The status an act on `status` acts on: a repost's original.
+fn target(status: &Status) -> &Status {
+    status.repost_of.as_deref().unwrap_or(status)
 }
 
 /// Who has the keyboard.
@@ -31,7 +39,10 @@ pub enum Mode {
         quit: bool,
         back_to: Option<Box<TextArea<'static>>>,
     },
-    Help,
+    /// The key table; `scroll` rows scrolled where it does not fit.
+    Help {
+        scroll: u16,
+    },
 }
 
 impl App {
@@ -51,8 +62,12 @@ impl App {
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match &mut self.mode {
-            Mode::Help => {
-                self.mode = Mode::Normal;
+            Mode::Help { scroll } => {
+                match self.keys.command(key) {
+                    Some(Command::Down | Command::PageDown) => *scroll += 1,
+                    Some(Command::Up | Command::PageUp) => *scroll = scroll.saturating_sub(1),
+                    _ => self.mode = Mode::Normal,
+                }
                 Vec::new()
             }
             Mode::Confirm {
@@ -77,6 +92,7 @@ impl App {
                 if ctrl_c || key.code == KeyCode::Esc {
                     if text.trim().is_empty() {
                         self.mode = Mode::Normal;
+                        self.reply_to = None;
                         self.quit = ctrl_c;
                         return Vec::new();
                     }
@@ -105,7 +121,8 @@ impl App {
                         }
                         self.mode = Mode::Normal;
                         self.draft = Some(text.clone());
-                        vec![Effect::Post(text)]
+                        let reply_to = self.reply_to.as_ref().map(|s| s.id);
+                        vec![Effect::Post { text, reply_to }]
                     }
                     _ => {
                         area.input(key);
@@ -171,6 +188,14 @@ impl App {
                     vec![Effect::LoadProfile(login)]
                 }
             }
+            PromptKind::Tag => {
+                let tag = text.trim_start_matches('#').to_lowercase();
+                if tag.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Effect::LoadStatuses(Source::Tag(tag))]
+                }
+            }
             PromptKind::Filter => match parse_filter(&text) {
                 Ok(stream) => {
                     self.stream = StreamPane {
@@ -202,11 +227,16 @@ impl App {
             | Command::Bottom => self.move_cursor(command, page),
             Command::NextPane => {
                 self.pane = match (self.pane, self.detail.is_some()) {
-                    (Pane::Home, _) => Pane::Stream,
+                    (Pane::Home, _) => Pane::Notifications,
+                    (Pane::Notifications, _) => Pane::Stream,
                     (Pane::Stream, true) => Pane::Detail,
                     _ => Pane::Home,
                 };
-                Vec::new()
+                self.entered_pane()
+            }
+            Command::Notifications => {
+                self.pane = Pane::Notifications;
+                self.entered_pane()
             }
             Command::Open => match (&self.detail, self.pane) {
                 (
@@ -218,12 +248,88 @@ impl App {
                     .get(*selected)
                     .map(|e| vec![Effect::LoadProfile(e.user.login.clone())])
                     .unwrap_or_default(),
+                (Some(Detail::Trending { tags, selected }), Pane::Detail) => tags
+                    .get(*selected)
+                    .map(|t| vec![Effect::LoadStatuses(Source::Tag(t.tag.clone()))])
+                    .unwrap_or_default(),
+                (_, Pane::Notifications) => match self.notifications.current() {
+                    Some(n) => match &n.status {
+                        Some(status) => vec![Effect::LoadThread(status.id)],
+                        None => vec![Effect::LoadProfile(n.from.login.clone())],
+                    },
+                    None => Vec::new(),
+                },
                 _ => self.command(Command::Author),
             },
-            Command::Author => self
-                .selected_status()
-                .map(|s| vec![Effect::LoadProfile(s.login.clone())])
-                .unwrap_or_default(),
+            Command::Author => match (self.pane, self.notifications.current()) {
+                (Pane::Notifications, Some(n)) => vec![Effect::LoadProfile(n.from.login.clone())],
+                _ => self
+                    .selected_status()
+                    .map(|s| vec![Effect::LoadProfile(s.login.clone())])
+                    .unwrap_or_default(),
+            },
+            Command::Reply => match self.selected_status().map(target).cloned() {
+                Some(parent) => {
+                    let mut area = TextArea::default();
+                    area.set_placeholder_text(format!("Reply to @{}", parent.login));
+                    if !self.is_mine(&parent) {
+                        area.insert_str(format!("@{} ", parent.login));
+                    }
+                    self.reply_to = Some(parent);
+                    self.mode = Mode::Compose(Box::new(area));
+                    Vec::new()
+                }
+                None => self.nothing_selected(),
+            },
+            Command::Repost => match self.selected_status().map(target) {
+                Some(s) if s.reposted => vec![Effect::Unrepost(s.id)],
+                Some(s) => vec![Effect::Repost(s.id)],
+                None => self.nothing_selected(),
+            },
+            Command::Like => match self.selected_status().map(target) {
+                Some(s) if s.liked => vec![Effect::Unlike(s.id)],
+                Some(s) => vec![Effect::Like(s.id)],
+                None => self.nothing_selected(),
+            },
+            Command::Thread => match self.selected_status().map(target) {
+                Some(s) => vec![Effect::LoadThread(s.id)],
+                None => self.nothing_selected(),
+            },
+            Command::Tag => {
+                let first = self
+                    .selected_status()
+                    .map(target)
+                    .and_then(|s| s.tags.first().cloned())
+                    .unwrap_or_default();
+                self.mode = Mode::Prompt {
+                    kind: PromptKind::Tag,
+                    input: first,
+                };
+                Vec::new()
+            }
+            Command::Mentions => vec![Effect::LoadStatuses(Source::Mentions)],
+            Command::Likes => {
+                let login = match (&self.detail, self.pane) {
+                    (Some(Detail::Profile { user, .. }), Pane::Detail) => Some(user.login.clone()),
+                    _ => self.me.as_ref().map(|m| m.login.clone()),
+                };
+                login
+                    .map(|l| vec![Effect::LoadStatuses(Source::Likes(l))])
+                    .unwrap_or_default()
+            }
+            Command::Trending => vec![Effect::LoadTrending],
+            Command::Importance => {
+                self.home_order = match self.home_order {
+                    Order::Newest => Order::Importance,
+                    Order::Importance => Order::Newest,
+                };
+                self.pane = Pane::Home;
+                self.message = Some(match self.home_order {
+                    Order::Newest => "Home: newest first.".into(),
+                    Order::Importance => "Home: by importance (likes, reposts, replies).".into(),
+                });
+                vec![self.load_home()]
+            }
             Command::Profile => {
                 self.mode = Mode::Prompt {
                     kind: PromptKind::Profile,
@@ -275,6 +381,7 @@ impl App {
                 }
             },
             Command::Compose => {
+                self.reply_to = None;
                 let mut area = TextArea::default();
                 area.set_placeholder_text("What's happening on this host?");
                 self.mode = Mode::Compose(Box::new(area));
@@ -310,10 +417,18 @@ impl App {
                 (Some(Detail::List { kind, login, .. }), Pane::Detail) => {
                     vec![Effect::LoadList(*kind, login.clone())]
                 }
-                _ => vec![Effect::LoadHome],
+                (Some(Detail::Thread { focus, .. }), Pane::Detail) => {
+                    vec![Effect::LoadThread(*focus)]
+                }
+                (Some(Detail::Statuses { source, .. }), Pane::Detail) => {
+                    vec![Effect::LoadStatuses(source.clone())]
+                }
+                (Some(Detail::Trending { .. }), Pane::Detail) => vec![Effect::LoadTrending],
+                (_, Pane::Notifications) => vec![Effect::LoadNotifications],
+                _ => vec![self.load_home()],
             },
             Command::Help => {
-                self.mode = Mode::Help;
+                self.mode = Mode::Help { scroll: 0 };
                 Vec::new()
             }
             Command::Back | Command::Quit => {
@@ -322,7 +437,7 @@ impl App {
                     self.pane = Pane::Home;
                 } else if command == Command::Quit {
                     self.quit = true;
-                } else if self.pane == Pane::Stream {
+                } else if matches!(self.pane, Pane::Stream | Pane::Notifications) {
                     self.pane = Pane::Home;
                 }
                 Vec::new()
@@ -330,24 +445,60 @@ impl App {
         }
     }
 
+    fn nothing_selected(&mut self) -> Vec<Effect> {
+        self.message = Some("Select a status first.".into());
+        Vec::new()
+    }
+
+    /// On arriving at a pane: the notifications load once, and read at the top.
+    fn entered_pane(&mut self) -> Vec<Effect> {
+        if self.pane != Pane::Notifications {
+            return Vec::new();
+        }
+        if !self.notifications.loaded {
+            return vec![Effect::LoadNotifications];
+        }
+        if self.notifications.selected == 0 {
+            return self.mark_notifications_read();
+        }
+        Vec::new()
+    }
+
     fn move_cursor(&mut self, command: Command, page: usize) -> Vec<Effect> {
-        if let (
-            Pane::Detail,
-            Some(Detail::List {
-                entries, selected, ..
-            }),
-        ) = (self.pane, &mut self.detail)
-        {
-            let last = entries.len().saturating_sub(1);
-            *selected = match command {
-                Command::Down => (*selected + 1).min(last),
+        let step = |selected: usize, len: usize| {
+            let last = len.saturating_sub(1);
+            match command {
+                Command::Down => (selected + 1).min(last),
                 Command::Up => selected.saturating_sub(1),
-                Command::PageDown => (*selected + page).min(last),
+                Command::PageDown => (selected + page).min(last),
                 Command::PageUp => selected.saturating_sub(page),
                 Command::Top => 0,
                 _ => last,
-            };
-            return Vec::new();
+            }
+        };
+        match (self.pane, &mut self.detail) {
+            (
+                Pane::Detail,
+                Some(Detail::List {
+                    entries, selected, ..
+                }),
+            ) => {
+                *selected = step(*selected, entries.len());
+                return Vec::new();
+            }
+            (Pane::Detail, Some(Detail::Trending { tags, selected })) => {
+                *selected = step(*selected, tags.len());
+                return Vec::new();
+            }
+            (Pane::Notifications, _) => {
+                let n = &mut self.notifications;
+                n.selected = step(n.selected, n.list.len());
+                if n.selected == 0 {
+                    return self.mark_notifications_read();
+                }
+                return Vec::new();
+            }
+            _ => {}
         }
         let Some(timeline) = self.timeline_mut() else {
             return Vec::new();

@@ -2,9 +2,11 @@
 //! the app, and [`Effect`], a request for the backend to make of roostd.
 
 use crossterm::event::KeyEvent;
-use roost_shared::{Event, FollowEntry, Marker, Status, Stream, User};
+use roost_shared::{
+    Event, FollowEntry, Marker, Notifications, Status, Stream, TagCount, Thread, User,
+};
 
-use super::model::ListKind;
+use super::model::{ListKind, Source};
 
 /// Everything that can happen to the app.
 #[derive(Debug, Clone)]
@@ -41,6 +43,25 @@ pub enum Msg {
     },
     HomeEvent(Event),
     StreamEvent(Event),
+    NotificationEvent(Event),
+    Notifications(Notifications),
+    Thread(Thread),
+    Statuses {
+        source: Source,
+        statuses: Vec<Status>,
+    },
+    Trending(Vec<TagCount>),
+    /// A like or unlike of status `id` went through: its count now.
+    Liked {
+        id: u64,
+        liked: bool,
+        likes: u64,
+    },
+    /// A repost (or its undoing) of the original `id` went through.
+    Reposted {
+        id: u64,
+        reposted: bool,
+    },
     Registered(User),
     Posted(Status),
     Deleted(u64),
@@ -59,7 +80,21 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Register(String),
-    Post(String),
+    Post {
+        text: String,
+        reply_to: Option<u64>,
+    },
+    Repost(u64),
+    Unrepost(u64),
+    Like(u64),
+    Unlike(u64),
+    LoadThread(u64),
+    LoadStatuses(Source),
+    LoadTrending,
+    LoadNotifications,
+    SetNotificationsMarker(u64),
+    /// The home timeline by importance instead of newest first.
+    LoadHomeRanked,
     Delete(u64),
     Follow(String),
     Unfollow(String),
@@ -75,7 +110,17 @@ impl Effect {
     pub fn describe(&self) -> &'static str {
         match self {
             Effect::Register(_) => "register",
-            Effect::Post(_) => "post",
+            Effect::Post { .. } => "post",
+            Effect::Repost(_) => "repost",
+            Effect::Unrepost(_) => "unrepost",
+            Effect::Like(_) => "like",
+            Effect::Unlike(_) => "unlike",
+            Effect::LoadThread(_) => "loading the thread",
+            Effect::LoadStatuses(_) => "loading the timeline",
+            Effect::LoadTrending => "loading the trending tags",
+            Effect::LoadNotifications => "loading the notifications",
+            Effect::SetNotificationsMarker(_) => "saving the notifications read position",
+            Effect::LoadHomeRanked => "loading the home timeline",
             Effect::Delete(_) => "delete",
             Effect::Follow(_) => "follow",
             Effect::Unfollow(_) => "unfollow",

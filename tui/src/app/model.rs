@@ -1,7 +1,8 @@
-//! What the app shows: timelines with a selection, the stream pane, an open
-//! profile or list, and the connection as the status bar tells it.
+//! What the app shows: timelines with a selection, the notifications and the
+//! stream panes, an open profile, list, thread or tag, and the connection as
+//! the status bar tells it.
 
-use roost_shared::{FollowEntry, Status, User};
+use roost_shared::{FollowEntry, Notification, Status, TagCount, User};
 
 /// Which followers list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +23,52 @@ pub enum ConnState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Home,
+    Notifications,
     Stream,
     Detail,
+}
+
+/// Where a list of statuses opened over the panes comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A hashtag, folded, without `#`.
+    Tag(String),
+    /// The statuses mentioning you.
+    Mentions,
+    /// The statuses a user liked.
+    Likes(String),
+}
+
+impl Source {
+    pub fn title(&self) -> String {
+        match self {
+            Source::Tag(tag) => format!("#{tag}"),
+            Source::Mentions => "Mentions".into(),
+            Source::Likes(login) => format!("@{login} likes"),
+        }
+    }
+}
+
+/// Your notifications, newest first, with the read marker kept in roostd.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationsPane {
+    pub list: Vec<Notification>,
+    pub selected: usize,
+    /// The newest notification id read.
+    pub marker: Option<u64>,
+    pub loaded: bool,
+}
+
+impl NotificationsPane {
+    /// Notifications newer than the marker.
+    pub fn unread(&self) -> usize {
+        let marker = self.marker.unwrap_or(0);
+        self.list.iter().filter(|n| n.id > marker).count()
+    }
+
+    pub fn current(&self) -> Option<&Notification> {
+        self.list.get(self.selected)
+    }
 }
 
 /// A list of statuses with a selection.
@@ -91,9 +136,25 @@ pub struct StreamPane {
     pub lagged: u64,
 }
 
-/// A profile or a follow list, opened over the home and stream panes.
+/// A profile, a follow list, a thread, a tag or mentions or likes timeline,
+/// or the trending tags, opened over the other panes.
 #[derive(Debug, Clone)]
 pub enum Detail {
+    /// A status with its ancestors and replies; `depths` gives each one's
+    /// indentation (ancestors and the status at 0, replies below them).
+    Thread {
+        focus: u64,
+        statuses: Timeline,
+        depths: Vec<usize>,
+    },
+    Statuses {
+        source: Source,
+        statuses: Timeline,
+    },
+    Trending {
+        tags: Vec<TagCount>,
+        selected: usize,
+    },
     Profile {
         user: User,
         statuses: Timeline,

@@ -3,6 +3,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use roost_shared::{Event, FollowEntry, Status, Stream, User};
 
+use crate::app::Source;
+
 use super::*;
 
 pub fn user(id: u64, login: &str) -> User {
@@ -89,7 +91,7 @@ fn first_run_asks_for_a_name_and_registers() {
     assert_eq!(effects, [Effect::Register("Ada ".trim().to_owned())]);
     assert_eq!(
         app.update(Msg::Registered(user(1, "ada"))),
-        [Effect::LoadHome]
+        [Effect::LoadHome, Effect::LoadNotifications]
     );
     assert_eq!(app.me.as_ref().unwrap().login, "ada");
 }
@@ -150,10 +152,19 @@ fn compose_send_cancel_and_failure_keeps_the_draft() {
     app.update(key('c'));
     assert!(matches!(app.mode, Mode::Compose(_)));
     typed(&mut app, "hello 数据库");
-    assert_eq!(app.update(ctrl('s')), [Effect::Post("hello 数据库".into())]);
+    assert_eq!(
+        app.update(ctrl('s')),
+        [Effect::Post {
+            text: "hello 数据库".into(),
+            reply_to: None
+        }]
+    );
     assert!(matches!(app.mode, Mode::Normal));
     app.update(Msg::Failed {
-        effect: Effect::Post("hello 数据库".into()),
+        effect: Effect::Post {
+            text: "hello 数据库".into(),
+            reply_to: None,
+        },
         message: "unavailable".into(),
     });
     let Mode::Compose(area) = &app.mode else {
@@ -323,13 +334,20 @@ fn connection_states_and_help() {
         app.update(Msg::Live {
             me: Some(user(1, "me"))
         }),
-        [Effect::LoadHome]
+        [Effect::LoadHome, Effect::LoadNotifications]
     );
     assert_eq!(app.conn, ConnState::Live);
     app.update(key('?'));
-    assert!(matches!(app.mode, Mode::Help));
+    assert!(matches!(app.mode, Mode::Help { scroll: 0 }));
+    app.update(key('j'));
+    assert!(
+        matches!(app.mode, Mode::Help { scroll: 1 }),
+        "j scrolls help"
+    );
     app.update(key('x'));
     assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(app.update(code(KeyCode::Tab)), [Effect::LoadNotifications]);
+    assert_eq!(app.pane, Pane::Notifications);
     app.update(code(KeyCode::Tab));
     assert_eq!(app.pane, Pane::Stream);
     app.update(code(KeyCode::Tab));
@@ -382,6 +400,7 @@ fn paging_lists_refresh_and_panes() {
     assert_eq!(app.pane, Pane::Home);
     app.update(code(KeyCode::Tab));
     app.update(code(KeyCode::Tab));
+    app.update(code(KeyCode::Tab));
     assert_eq!(app.pane, Pane::Detail, "Tab reaches the open list");
     app.update(key('h'));
     assert_eq!(app.pane, Pane::Home);
@@ -390,4 +409,210 @@ fn paging_lists_refresh_and_panes() {
     app.update(code(KeyCode::Esc));
     assert_eq!(app.pane, Pane::Home, "Esc goes back from the stream");
     assert!(!app.quit);
+}
+
+fn notification(id: u64, kind: roost_shared::NotificationKind, status: Option<Status>) -> Msg {
+    Msg::NotificationEvent(Event::Notification {
+        sub: 3,
+        eid: roost_shared::Eid { ms: id, seq: 0 },
+        notification: Box::new(roost_shared::Notification {
+            id,
+            kind,
+            from: user(2, "friend"),
+            status,
+            at: "2026-11-26T21:50:00.001Z".into(),
+        }),
+    })
+}
+
+#[test]
+fn reply_quotes_the_parent_and_posts_with_reply_to() {
+    let mut app = loaded(3);
+    app.update(key('R'));
+    assert_eq!(app.reply_to.as_ref().map(|s| s.id), Some(3));
+    let Mode::Compose(area) = &app.mode else {
+        panic!("R opens the composer")
+    };
+    assert_eq!(
+        area.lines(),
+        ["@friend "],
+        "the reply starts with a mention"
+    );
+    typed(&mut app, "agreed");
+    assert_eq!(
+        app.update(ctrl('s')),
+        [Effect::Post {
+            text: "@friend agreed".into(),
+            reply_to: Some(3)
+        }]
+    );
+    let mut reply = status(4, 1, "me", "@friend agreed");
+    reply.reply_to = Some(3);
+    app.update(Msg::Posted(reply));
+    assert_eq!(app.reply_to, None);
+    assert_eq!(app.message.as_deref(), Some("Replied to @friend."));
+    let parent = app.home.statuses.iter().find(|s| s.id == 3).unwrap();
+    assert_eq!(parent.replies, 1);
+    // A plain compose afterwards is no reply.
+    app.update(key('c'));
+    assert_eq!(app.reply_to, None);
+}
+
+#[test]
+fn like_and_repost_toggle_and_act_on_a_reposts_original() {
+    let mut app = loaded(2);
+    let original = status(7, 3, "carol", "worth it");
+    let mut repost = status(9, 2, "friend", "worth it");
+    repost.repost_of = Some(Box::new(original));
+    app.update(Msg::HomeEvent(Event::Status {
+        sub: 1,
+        eid: roost_shared::Eid { ms: 9, seq: 0 },
+        status: repost,
+    }));
+    app.update(key('g'));
+    assert_eq!(
+        app.update(key('s')),
+        [Effect::Like(7)],
+        "acts on the original"
+    );
+    app.update(Msg::Liked {
+        id: 7,
+        liked: true,
+        likes: 1,
+    });
+    let shown = app.home.current().unwrap();
+    assert!(shown.liked && shown.likes == 1);
+    assert_eq!(app.update(key('s')), [Effect::Unlike(7)]);
+    assert_eq!(app.update(key('b')), [Effect::Repost(7)]);
+    app.update(Msg::Reposted {
+        id: 7,
+        reposted: true,
+    });
+    assert_eq!(app.home.current().unwrap().reposts, 1);
+    assert_eq!(app.update(key('b')), [Effect::Unrepost(7)]);
+    assert_eq!(app.update(key('t')), [Effect::LoadThread(7)]);
+}
+
+#[test]
+fn threads_indent_by_depth_and_stay_live() {
+    let mut app = loaded(1);
+    let reply = |id: u64, to: u64| {
+        let mut s = status(id, 2, "friend", "re");
+        s.reply_to = Some(to);
+        s
+    };
+    app.update(Msg::Thread(roost_shared::Thread {
+        ancestors: vec![status(1, 2, "friend", "root")],
+        status: reply(2, 1),
+        replies: vec![reply(3, 2), reply(4, 3), reply(5, 2), reply(6, 99)],
+    }));
+    let Some(Detail::Thread {
+        focus,
+        statuses,
+        depths,
+    }) = &app.detail
+    else {
+        panic!("a thread opens")
+    };
+    assert_eq!(*focus, 2);
+    assert_eq!(
+        statuses.current().map(|s| s.id),
+        Some(2),
+        "the focus is selected"
+    );
+    assert_eq!(depths, &[0, 0, 1, 2, 1, 1]);
+    assert_eq!(app.pane, Pane::Detail);
+    // A reply to one of its statuses arriving reads it again.
+    assert_eq!(
+        app.update(Msg::HomeEvent(Event::Status {
+            sub: 1,
+            eid: roost_shared::Eid { ms: 10, seq: 0 },
+            status: reply(10, 4),
+        })),
+        [Effect::LoadThread(2)]
+    );
+}
+
+#[test]
+fn notifications_arrive_live_with_a_badge_an_alert_and_a_marker() {
+    use roost_shared::NotificationKind::{Like, Mention};
+    let mut app = loaded(1);
+    app.update(Msg::Notifications(roost_shared::Notifications {
+        notifications: vec![],
+        unread: 0,
+    }));
+    app.update(notification(1, Like, Some(status(1, 1, "me", "mine"))));
+    app.update(notification(
+        2,
+        Mention,
+        Some(status(5, 2, "friend", "hi @me")),
+    ));
+    assert_eq!(app.notifications.unread(), 2);
+    assert_eq!(
+        app.alerts,
+        ["@friend mentioned you: hi @me"],
+        "only mentions and replies alert"
+    );
+    assert_eq!(app.notifications.list[0].id, 2, "newest first");
+    // Seeing them at the top marks them read in roostd.
+    assert_eq!(app.update(key('N')), [Effect::SetNotificationsMarker(2)]);
+    assert_eq!(app.notifications.unread(), 0);
+    assert_eq!(app.update(code(KeyCode::Enter)), [Effect::LoadThread(5)]);
+    app.update(key('j'));
+    assert_eq!(app.update(key('a')), [Effect::LoadProfile("friend".into())]);
+    // Scrolled down on the pane, a new one waits unread above the selection.
+    assert_eq!(
+        app.update(notification(3, Like, Some(status(1, 1, "me", "mine")))),
+        []
+    );
+    assert_eq!(
+        app.notifications.selected, 2,
+        "the selection stays on its notification"
+    );
+    assert_eq!(app.notifications.unread(), 1);
+    app.update(key('g'));
+    assert_eq!(app.notifications.unread(), 0, "the top marks it read");
+}
+
+#[test]
+fn tags_mentions_likes_trending_and_importance() {
+    let mut app = loaded(1);
+    let mut tagged = status(2, 2, "friend", "#Redis rocks");
+    tagged.tags = vec!["redis".into()];
+    app.update(Msg::HomeEvent(Event::Status {
+        sub: 1,
+        eid: roost_shared::Eid { ms: 2, seq: 0 },
+        status: tagged,
+    }));
+    app.update(key('g'));
+    app.update(key('#'));
+    assert!(matches!(&app.mode, Mode::Prompt { kind: PromptKind::Tag, input } if input == "redis"));
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::LoadStatuses(Source::Tag("redis".into()))]
+    );
+    assert_eq!(
+        app.update(key('m')),
+        [Effect::LoadStatuses(Source::Mentions)]
+    );
+    assert_eq!(
+        app.update(key('L')),
+        [Effect::LoadStatuses(Source::Likes("me".into()))]
+    );
+    assert_eq!(app.update(key('T')), [Effect::LoadTrending]);
+    app.update(Msg::Trending(vec![roost_shared::TagCount {
+        tag: "redis".into(),
+        statuses: 2,
+    }]));
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::LoadStatuses(Source::Tag("redis".into()))]
+    );
+    assert_eq!(app.update(key('i')), [Effect::LoadHomeRanked]);
+    assert_eq!(
+        app.update(key('r')),
+        [Effect::LoadHomeRanked],
+        "refresh keeps the order"
+    );
+    assert_eq!(app.update(key('i')), [Effect::LoadHome]);
 }

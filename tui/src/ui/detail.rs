@@ -1,4 +1,5 @@
-//! An open profile (its header and its statuses) or a follow list.
+//! What opens over the panes: a profile (its header and its statuses), a
+//! follow list, a thread, a tag, mentions or likes timeline, trending tags.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -46,7 +47,60 @@ pub(super) fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Re
                 Line::raw(""),
             ];
             frame.render_widget(Paragraph::new(lines), head);
-            render_timeline(app, theme, statuses, "This profile", frame, body);
+            render_timeline(app, theme, statuses, &[], "This profile", frame, body);
+        }
+        Some(Detail::Thread {
+            statuses, depths, ..
+        }) => {
+            let [head, body] =
+                Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+            let title = format!(
+                " Thread · {} statuses · R replies to the selected one",
+                statuses.statuses.len()
+            );
+            frame.render_widget(
+                Paragraph::new(vec![Line::from(Span::styled(title, theme.accent()))]),
+                head,
+            );
+            render_timeline(app, theme, statuses, depths, "This thread", frame, body);
+        }
+        Some(Detail::Statuses { source, statuses }) => {
+            let [head, body] =
+                Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+            let title = format!(" {} · {} statuses", source.title(), statuses.statuses.len());
+            frame.render_widget(
+                Paragraph::new(vec![Line::from(Span::styled(title, theme.accent()))]),
+                head,
+            );
+            render_timeline(app, theme, statuses, &[], &source.title(), frame, body);
+        }
+        Some(Detail::Trending { tags, selected }) => {
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    " Trending over the last 24 hours · Enter opens a tag",
+                    theme.accent(),
+                )),
+                Line::raw(""),
+            ];
+            if tags.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    " no tags yet: post one with #",
+                    theme.dim(),
+                )));
+            }
+            for (i, t) in tags.iter().enumerate() {
+                let style = if i == *selected {
+                    theme.selected()
+                } else {
+                    Style::default()
+                };
+                let text = format!(" {:>2}. #{} · {} statuses", i + 1, t.tag, t.statuses);
+                lines.push(Line::from(Span::styled(
+                    truncate(&sanitize(&text, false), usize::from(area.width)),
+                    style,
+                )));
+            }
+            frame.render_widget(Paragraph::new(lines), area);
         }
         Some(Detail::List {
             kind,

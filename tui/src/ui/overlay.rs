@@ -2,7 +2,7 @@
 //! prompt, a yes/no question, the help generated from the key table.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Color;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -10,7 +10,7 @@ use roost_shared::validate::TEXT_MAX;
 
 use super::Theme;
 use crate::app::{App, Mode, PromptKind};
-use crate::text::{sanitize, truncate, width};
+use crate::text::{sanitize, truncate, width, wrap};
 
 /// A rectangle `w` x `h` centred in `area`, clipped to it.
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -38,7 +38,11 @@ pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
             );
             frame.render_widget(Clear, box_area);
             let over = count > TEXT_MAX;
-            let title = format!(" New status · {count}/{TEXT_MAX} · Ctrl-s send · Esc cancel ");
+            let what = match &app.reply_to {
+                Some(parent) => format!("Reply to @{}", sanitize(&parent.login, false)),
+                None => "New status".into(),
+            };
+            let title = format!(" {what} · {count}/{TEXT_MAX} · Ctrl-s send · Esc cancel ");
             let border = if over {
                 theme.fg(Color::Red)
             } else {
@@ -48,14 +52,33 @@ pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
                 .borders(Borders::ALL)
                 .title(title)
                 .border_style(border);
-            let inner = block.inner(box_area);
+            let mut inner = block.inner(box_area);
             frame.render_widget(block, box_area);
+            if let Some(parent) = &app.reply_to {
+                // The parent, quoted above the box.
+                let quoted: Vec<Line> = wrap(
+                    &sanitize(&parent.text, true),
+                    usize::from(inner.width).saturating_sub(4).max(1),
+                )
+                .into_iter()
+                .take(3)
+                .map(|l| Line::from(Span::styled(format!(" │ {l}"), theme.dim())))
+                .collect();
+                let [quote, rest] = Layout::vertical([
+                    Constraint::Length(quoted.len() as u16 + 1),
+                    Constraint::Min(1),
+                ])
+                .areas(inner);
+                frame.render_widget(Paragraph::new(quoted), quote);
+                inner = rest;
+            }
             frame.render_widget(&**textarea, inner);
         }
         Mode::Prompt { kind, input } => {
             let title = match kind {
                 PromptKind::Register => " Welcome to Roost! Your display name (Enter) ",
                 PromptKind::Profile => " Open the profile of @login (Enter; Esc cancels) ",
+                PromptKind::Tag => " Open the timeline of #tag (Enter; Esc cancels) ",
                 PromptKind::Filter => {
                     " Stream filter: words, or track: a, b c; follow: alice; loc: w,s,e,n; sample 10; firehose "
                 }
@@ -90,26 +113,52 @@ pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
                 .border_style(theme.fg(Color::Yellow));
             frame.render_widget(Paragraph::new(question.as_str()).block(block), box_area);
         }
-        Mode::Help => {
-            let rows: Vec<Line> = app
+        Mode::Help { scroll } => {
+            let mut rows: Vec<Line> = app
                 .keys
                 .table
                 .iter()
                 .map(|b| {
                     Line::from(vec![
-                        Span::styled(format!(" {:<18}", b.keys.join(" ")), theme.accent()),
+                        Span::styled(format!(" {:<16}", b.keys.join(" ")), theme.accent()),
                         Span::raw(b.help),
                     ])
                 })
                 .collect();
+            // Two columns where the table does not fit in height and the
+            // terminal is wide enough; else one column that j/k scroll.
+            const COLUMN: u16 = 64;
+            let fits = rows.len() as u16 + 2 <= area.height;
+            let two = !fits && area.width >= 2 * COLUMN + 2;
+            let right = if two {
+                rows.split_off(rows.len().div_ceil(2))
+            } else {
+                Vec::new()
+            };
             let h = (rows.len() as u16 + 2).min(area.height);
-            let box_area = centered(area, 70, h);
+            let w = if two { 2 * COLUMN + 2 } else { COLUMN + 6 };
+            let box_area = centered(area, w, h);
             frame.render_widget(Clear, box_area);
+            let title = if fits || two {
+                " Keys (any key closes) "
+            } else {
+                " Keys (j/k scroll, any other key closes) "
+            };
             let block = Block::default()
                 .borders(Borders::ALL)
-                .title(" Keys (any key closes) ")
+                .title(title)
                 .border_style(theme.accent());
-            frame.render_widget(Paragraph::new(rows).block(block), box_area);
+            let inner = block.inner(box_area);
+            frame.render_widget(block, box_area);
+            if two {
+                let [left_area, right_area] =
+                    Layout::horizontal([Constraint::Length(COLUMN), Constraint::Min(0)])
+                        .areas(inner);
+                frame.render_widget(Paragraph::new(rows), left_area);
+                frame.render_widget(Paragraph::new(right), right_area);
+            } else {
+                frame.render_widget(Paragraph::new(rows).scroll((*scroll, 0)), inner);
+            }
         }
     }
 }

@@ -149,8 +149,8 @@ fn stream_pane_compose_help_and_reconnecting() {
     );
     assert!(lines.iter().any(|l| l.contains("draft 🦀")));
 
-    app.mode = Mode::Help;
-    let lines = screen(&app, 80, 30);
+    app.mode = Mode::Help { scroll: 0 };
+    let lines = screen(&app, 130, 30);
     for b in &app.keys.table {
         assert!(
             lines.iter().any(|l| l.contains(b.help)),
@@ -172,7 +172,7 @@ fn tiny_terminals_never_panic() {
     let mut app = app();
     let mode = |n: usize| match n {
         0 => Mode::Normal,
-        1 => Mode::Help,
+        1 => Mode::Help { scroll: 3 },
         2 => Mode::Prompt {
             kind: PromptKind::Filter,
             input: "数据库 ".repeat(20),
@@ -221,4 +221,72 @@ fn tiny_terminals_never_panic() {
             }
         }
     }
+}
+
+#[test]
+fn conversations_on_screen_reposts_replies_counts_notifications_threads() {
+    let mut app = app();
+    let mut original = status(20, "carol", "see #redis with @ada");
+    original.likes = 3;
+    original.liked = true;
+    original.replies = 1;
+    let mut repost = status(21, "bob", "see #redis with @ada");
+    repost.repost_of = Some(Box::new(original.clone()));
+    let mut reply = status(22, "wei", "a reply");
+    reply.reply_to = Some(20);
+    reply.reply_to_login = Some("carol".into());
+    for s in [repost, reply.clone()] {
+        app.update(Msg::HomeEvent(Event::Status {
+            sub: 1,
+            eid: roost_shared::Eid::ZERO,
+            status: s,
+        }));
+    }
+    app.update(Msg::Key(crossterm::event::KeyEvent::from(
+        crossterm::event::KeyCode::Char('g'),
+    )));
+    let lines = screen(&app, 60, 20);
+    assert_eq!(lines[1], "▌@wei · 2m · ↩ to @carol  #22", "{lines:#?}");
+    assert_eq!(lines[4], " ↻ @bob reposted", "{lines:#?}");
+    assert_eq!(lines[5], " @carol · 2m");
+    assert_eq!(lines[6], "  see #redis with @ada");
+    assert_eq!(lines[7], "  ↩ 1  ↻ 0  ♥ 3");
+
+    // The notifications pane, with its badge.
+    app.update(Msg::Notifications(roost_shared::Notifications {
+        notifications: vec![roost_shared::Notification {
+            id: 4,
+            kind: roost_shared::NotificationKind::Reply,
+            from: roost_shared::User {
+                login: "wei".into(),
+                ..app.me.clone().unwrap()
+            },
+            status: Some(reply),
+            at: "2026-11-26T21:50:00.001Z".into(),
+        }],
+        unread: 1,
+    }));
+    let lines = screen(&app, 60, 20);
+    assert!(lines[0].contains("Notifications (1)"), "{}", lines[0]);
+    app.pane = Pane::Notifications;
+    let lines = screen(&app, 60, 20);
+    assert_eq!(lines[1], "▌• ↩ @wei replied to you · 2m  #22", "{lines:#?}");
+    assert_eq!(lines[2], "▌    a reply");
+
+    // A thread, indented by depth.
+    let mut child = status(23, "ada", "deeper");
+    child.reply_to = Some(22);
+    let mut reply = status(22, "wei", "a reply");
+    reply.reply_to = Some(20);
+    app.update(Msg::Thread(roost_shared::Thread {
+        ancestors: vec![],
+        status: original,
+        replies: vec![reply, child],
+    }));
+    let lines = screen(&app, 60, 20);
+    assert!(lines[0].contains("Thread"), "{}", lines[0]);
+    let at = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+    assert!(at("▌@carol").is_some(), "{lines:#?}");
+    assert!(at("   @wei").is_some(), "{lines:#?}");
+    assert!(at("     @ada").is_some(), "{lines:#?}");
 }
