@@ -6,7 +6,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use roost_tests::{Redis, Roostd, roost_bin};
+use roost_tests::{Redis, Roostd, eventually, roost_bin};
 use serde_json::{Value, json};
 
 use crate::setup;
@@ -142,6 +142,82 @@ async fn subcommands_for_scripts() {
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("roost: not_found: "));
 }
 
+/// Issue 9: every conversation op as a subcommand, human and `--json`.
+#[tokio::test]
+async fn conversation_subcommands_for_scripts() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    c.bot("alice").await;
+    let json_of = |args: &[&str]| -> Value {
+        let mut full = vec!["--json"];
+        full.extend(args);
+        serde_json::from_str(
+            stdout(&roost(&roostd, &full))
+                .lines()
+                .next()
+                .unwrap_or("null"),
+        )
+        .unwrap()
+    };
+    let me = json_of(&["register", "--name", "Scripter"]);
+    let me = me["login"].as_str().unwrap().to_owned();
+    let question = c
+        .ok(json!({"op": "post", "as": "alice", "text": format!("#redis or #rust, @{me}?")}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let q = question.to_string();
+
+    let reply = json_of(&["reply", &q, "both"]);
+    assert_eq!(reply["reply_to"], question);
+    assert_eq!(reply["reply_to_login"], "alice");
+    assert!(stdout(&roost(&roostd, &["reply", &q, "again"])).starts_with("replied #"));
+    assert_eq!(
+        json_of(&["like", &q]),
+        json!({"status": question, "likes": 1})
+    );
+    assert_eq!(
+        roost(&roostd, &["like", &q]).status.code(),
+        Some(1),
+        "liking twice is conflict"
+    );
+    let likes = json_of(&["likes", &q]);
+    assert_eq!(likes["user"]["login"], me);
+    let repost = json_of(&["repost", &q]);
+    assert_eq!(repost["repost_of"]["id"], question);
+    let thread = json_of(&["thread", &q]);
+    assert_eq!(thread["replies"].as_array().unwrap().len(), 2);
+    let human = stdout(&roost(&roostd, &["thread", &q]));
+    assert!(
+        human.contains("── 2 replies") && human.contains("(↩ to @alice)"),
+        "{human}"
+    );
+    let mentions = json_of(&["timeline", "--mentions"]);
+    assert_eq!(mentions["id"], question);
+    let liked = json_of(&["timeline", "--likes"]);
+    assert_eq!(liked["id"], question);
+    let liked_by = json_of(&["timeline", "--likes", &me]);
+    assert_eq!(liked_by["id"], question);
+    let tagged = json_of(&["timeline", "--tag", "#Rust"]);
+    assert_eq!(tagged["id"], question);
+    let ranked = json_of(&["timeline", "--importance"]);
+    assert!(ranked["id"].is_u64());
+    let trending = stdout(&roost(&roostd, &["trending", "--hours", "24"]));
+    assert!(trending.contains("#redis · 1 statuses"), "{trending}");
+    let notifications = stdout(&roost(&roostd, &["notifications", "--read"]));
+    assert!(
+        notifications.contains("@alice mentioned you") && notifications.contains("1 unread"),
+        "{notifications}"
+    );
+    assert!(stdout(&roost(&roostd, &["notifications"])).contains("0 unread"));
+    assert!(stdout(&roost(&roostd, &["unlike", &q])).contains("unliked"));
+    assert!(stdout(&roost(&roostd, &["unrepost", &q])).contains("unreposted"));
+    assert_eq!(
+        roost(&roostd, &["unrepost", &q]).status.code(),
+        Some(1),
+        "nothing left to unrepost"
+    );
+}
+
 #[tokio::test]
 async fn stream_subcommand_prints_matches_as_they_happen() {
     let (_redis, roostd, mut c) = setup(&[]).await;
@@ -201,11 +277,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(roostd: &Roostd, cols: u16, rows: u16) -> Tmux {
-        let name = format!(
-            "roost-test-{}-{}",
-            std::process::id(),
-            roostd.socket.display().to_string().len()
-        );
+        // One tmux server per terminal of this process's tests.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("roost-test-{}-{n}", std::process::id());
         let command = format!(
             "env ROOST_SOCKET={} TERM=xterm-256color {}",
             roostd.socket.display(),
@@ -357,8 +432,7 @@ async fn the_app_in_a_real_terminal() {
 
     // Help, then quit.
     tmux.keys(&["?"]);
-    tmux.wait(&["Keys (any key closes)", "compose a status"])
-        .await;
+    tmux.wait(&["Keys (", "compose a status"]).await;
     tmux.keys(&["x"]);
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -367,6 +441,80 @@ async fn the_app_in_a_real_terminal() {
     }
     assert!(!tmux.alive(), "roost did not quit on q");
     println!("stream pane:\n{stream}\nhome timeline:\n{home}");
+}
+
+/// Issue 9: a conversation in the app: reply from a thread, like, and a
+/// notification arriving live with its badge.
+#[tokio::test]
+async fn the_app_replies_likes_and_is_notified_live() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    c.bot("alice").await;
+    let question = c
+        .ok(json!({"op": "post", "as": "alice", "text": "what do you think of #redis?"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let tmux = Tmux::start(&roostd, 100, 30);
+    tmux.wait(&["Your display name"]).await;
+    tmux.text("Talker");
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["Welcome, Talker!"]).await;
+    let me = c.ok(json!({"op": "hello"})).await["you"]["login"]
+        .as_str()
+        .expect("the app registered the Unix user")
+        .to_owned();
+    c.ok(json!({"op": "follow", "as": me, "login": "alice"}))
+        .await;
+    tmux.wait(&["what do you think of #redis?"]).await;
+
+    // Open the thread, reply from it: the parent is quoted above the box.
+    tmux.keys(&["g", "t"]);
+    tmux.wait(&["Thread · 1 statuses"]).await;
+    tmux.keys(&["R"]);
+    tmux.wait(&["Reply to @alice", "│ what do you think of #redis?"])
+        .await;
+    tmux.text("fast and simple");
+    tmux.keys(&["C-s"]);
+    tmux.wait(&[
+        "Replied to @alice.",
+        "Thread · 2 statuses",
+        "↩ to @alice",
+        "@alice fast and simple",
+    ])
+    .await;
+    let thread = c
+        .ok(json!({"op": "thread", "as": "alice", "status": question}))
+        .await;
+    assert_eq!(thread["replies"][0]["text"], "@alice fast and simple");
+    assert_eq!(thread["status"]["replies"], 1);
+
+    // Like the question (still selected in the thread).
+    tmux.keys(&["s"]);
+    tmux.wait(&["Liked.", "♥ 1"]).await;
+    let thread = c
+        .ok(json!({"op": "thread", "as": me, "status": question}))
+        .await;
+    assert_eq!(
+        (&thread["status"]["likes"], &thread["status"]["liked"]),
+        (&json!(1), &json!(true))
+    );
+
+    // Alice mentions us: the badge shows it live, the pane lists it.
+    c.ok(json!({"op": "post", "as": "alice", "text": format!("thanks @{me}!")}))
+        .await;
+    tmux.wait(&["Notifications (1)"]).await;
+    tmux.keys(&["N"]);
+    let pane = tmux
+        .wait(&["@alice mentioned you", &format!("thanks @{me}!")])
+        .await;
+    // Seen at the top: read, in roostd too.
+    let read = eventually!(
+        Duration::from_secs(10),
+        c.ok(json!({"op": "marker", "as": me})).await["notifications_unread"] == 0
+    );
+    assert!(read, "the notifications marker was not set");
+    tmux.wait(&["Notifications "]).await;
+    println!("notifications pane:\n{pane}");
 }
 
 #[tokio::test]
