@@ -135,6 +135,14 @@ async fn replies_make_threads_and_deleting_one_keeps_its_replies() {
         notifications(&mut c, "carol").await,
         [("reply".to_owned(), "alice".to_owned(), r4)]
     );
+    let own = reply(&mut c, "alice", root, "replying to myself").await;
+    assert_eq!(
+        notifications(&mut c, "alice").await.len(),
+        2,
+        "a reply to oneself notifies no one"
+    );
+    c.ok(json!({"op": "delete", "as": "alice", "status": own}))
+        .await;
 
     // Deleting a reply: its parent's count drops, its notification goes, and
     // its own replies keep their place.
@@ -670,6 +678,14 @@ async fn counts_equal_their_sets_under_concurrent_likes_replies_and_deletes() {
                         .await;
                 }
             }
+            client
+                .ok(json!({"op": "repost", "as": fan, "status": sid}))
+                .await;
+            if i % 4 == 0 {
+                client
+                    .ok(json!({"op": "unrepost", "as": fan, "status": sid}))
+                    .await;
+            }
             let r = client
                 .ok(json!({"op": "post", "as": fan, "text": "re", "reply_to": sid}))
                 .await["id"]
@@ -700,6 +716,7 @@ async fn counts_equal_their_sets_under_concurrent_likes_replies_and_deletes() {
         .ok(json!({"op": "thread", "as": "star", "status": sid}))
         .await;
     assert_eq!(s["replies"], 12);
+    assert_eq!(s["reposts"], 18, "24 reposts, 6 taken back");
     assert_eq!(thread["replies"].as_array().unwrap().len(), 12);
     let likes = notifications(&mut c, "star")
         .await
