@@ -157,27 +157,8 @@ impl Store {
             .target(viewer, sid)
             .await?
             .ok_or_else(|| not_found(sid))?;
-        let start = (i64::from(page) - 1) * i64::from(count);
-        let likers: Vec<(u64, f64)> = self
-            .conn()
-            .zrevrange_withscores(
-                self.keys().likes(status.uid, status.id),
-                start as isize,
-                (start + i64::from(count) - 1) as isize,
-            )
-            .await?;
-        let ids: Vec<u64> = likers.iter().map(|(id, _)| *id).collect();
-        let users = self.users(&ids).await?;
-        Ok(likers
-            .iter()
-            .zip(users)
-            .filter_map(|((_, since), user)| {
-                Some(FollowEntry {
-                    user: user?,
-                    since: format_millis(*since as i64),
-                })
-            })
-            .collect())
+        self.user_list(&self.keys().likes(status.uid, status.id), page, count)
+            .await
     }
 
     /// A page of the statuses `uid` liked, newest like first, as `viewer`

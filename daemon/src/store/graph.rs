@@ -336,17 +336,24 @@ impl Store {
 
     /// A page of a user's followers, newest first.
     pub async fn followers(&self, uid: u64, page: u32, count: u32) -> Result<Vec<FollowEntry>> {
-        self.follow_list(&self.keys().followers(uid), page, count)
+        self.user_list(&self.keys().followers(uid), page, count)
             .await
     }
 
     /// A page of the users a user follows, newest first.
     pub async fn following(&self, uid: u64, page: u32, count: u32) -> Result<Vec<FollowEntry>> {
-        self.follow_list(&self.keys().following(uid), page, count)
+        self.user_list(&self.keys().following(uid), page, count)
             .await
     }
 
-    async fn follow_list(&self, key: &str, page: u32, count: u32) -> Result<Vec<FollowEntry>> {
+    /// A page of a sorted set of user ids scored by time (followers,
+    /// following, likers), newest first, with each user.
+    pub(crate) async fn user_list(
+        &self,
+        key: &str,
+        page: u32,
+        count: u32,
+    ) -> Result<Vec<FollowEntry>> {
         let start = (i64::from(page) - 1) * i64::from(count);
         let stop = start + i64::from(count) - 1;
         let page: Vec<(u64, f64)> = self
