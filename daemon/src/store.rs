@@ -108,6 +108,12 @@ impl redis::aio::ConnectionLike for Conn {
 /// Commands in flight at once when a batch spans cluster slots.
 const CLUSTER_IN_FLIGHT: usize = 100;
 
+/// One call of a script in [`Store::invoke_many`]: its keys and arguments.
+struct ScriptCall {
+    keys: Vec<String>,
+    args: Vec<String>,
+}
+
 /// A handle on the data in Redis; cheap to clone (one shared multiplexed connection).
 #[derive(Clone)]
 pub struct Store {
@@ -182,6 +188,58 @@ impl Store {
         Ok(results
             .into_iter()
             .collect::<redis::RedisResult<Vec<T>>>()?)
+    }
+
+    /// Calls one script many times, each call with its own keys (one slot
+    /// per call, many slots in all): EVALSHA in one pipeline on a single Redis
+    /// (loading the script when Redis answers NOSCRIPT, then once more), a
+    /// bounded number in flight on a cluster (each loaded on its node as
+    /// needed). Results come back in order.
+    async fn invoke_many<T: redis::FromRedisValue>(
+        &self,
+        script: &redis::Script,
+        calls: Vec<ScriptCall>,
+    ) -> Result<Vec<T>> {
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.clustered() {
+            use futures_util::StreamExt;
+            let results: Vec<redis::RedisResult<T>> = futures_util::stream::iter(calls)
+                .map(|call| {
+                    let mut conn = self.conn();
+                    let mut invocation = script.prepare_invoke();
+                    for key in call.keys {
+                        invocation.key(key);
+                    }
+                    for arg in call.args {
+                        invocation.arg(arg);
+                    }
+                    async move { invocation.invoke_async::<T>(&mut conn).await }
+                })
+                .buffered(CLUSTER_IN_FLIGHT)
+                .collect()
+                .await;
+            return Ok(results
+                .into_iter()
+                .collect::<redis::RedisResult<Vec<T>>>()?);
+        }
+        let mut pipe = redis::pipe();
+        for call in &calls {
+            pipe.cmd("EVALSHA")
+                .arg(script.get_hash())
+                .arg(call.keys.len())
+                .arg(&call.keys)
+                .arg(&call.args);
+        }
+        match pipe.query_async(&mut self.conn()).await {
+            // Redis lost its script cache (a restart): load the script, again.
+            Err(e) if e.code() == Some("NOSCRIPT") => {
+                script.load_async(&mut self.conn()).await?;
+                Ok(pipe.query_async(&mut self.conn()).await?)
+            }
+            other => Ok(other?),
+        }
     }
 
     pub fn keys(&self) -> &Keys {

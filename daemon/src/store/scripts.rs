@@ -158,15 +158,17 @@ end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[6], sid, ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[8], ARGV[1], ARGV[5]) end
 home_enter(KEYS[3], KEYS[7], sid, ARGV[1], ARGV[5], tonumber(ARGV[2]))
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[2]) + 1))
 return redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
 "
     ))
 });
 
-/// Lua that adds a member to a home timeline, trimmed to the cap, except a
-/// repost where the home already holds its original or another repost of it.
-/// `home_originals` remembers which repost stands for an original; entries
-/// whose repost has left the home are dropped when it grows past twice the cap.
+/// Lua that adds a member to a home timeline, except a repost where the home
+/// already holds its original or another repost of it. `home_originals`
+/// remembers which repost stands for an original; entries whose repost has
+/// left the home are dropped when it grows past twice the cap. The caller
+/// trims the home to the cap (once, after all its adds).
 const HOME_ENTER: &str = r"
 local function home_enter(home, originals, score, member, original, cap)
   if original ~= '' then
@@ -181,9 +183,7 @@ local function home_enter(home, originals, score, member, original, cap)
       end
     end
   end
-  redis.call('ZADD', home, score, member)
-  redis.call('ZREMRANGEBYRANK', home, 0, -(cap + 1))
-  return 1
+  return redis.call('ZADD', home, score, member)
 end
 ";
 
@@ -441,6 +441,7 @@ if ARGV[5] == 'follow' then
   for i = 7, #ARGV, 3 do
     home_enter(KEYS[4], KEYS[5], ARGV[i + 1], ARGV[i], ARGV[i + 2], tonumber(ARGV[4]))
   end
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[4]) + 1))
 else
   if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
     redis.call('HINCRBY', KEYS[2], 'following', -1)
@@ -540,7 +541,9 @@ pub static HOME_ADD: LazyLock<Script> = LazyLock::new(|| {
         "{HOME_ENTER}{}",
         r"
 if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-return home_enter(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[5], tonumber(ARGV[4]))
+local added = home_enter(KEYS[1], KEYS[3], ARGV[2], ARGV[3], ARGV[5], tonumber(ARGV[4]))
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
+return added
 "
     ))
 });
@@ -579,6 +582,7 @@ for i = 3, #ARGV, 4 do
     added = added + home_enter(KEYS[1], KEYS[3], ARGV[i + 2], ARGV[i + 1], ARGV[i + 3], cap)
   end
 end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(cap + 1))
 return added
 "
     ))

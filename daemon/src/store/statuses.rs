@@ -12,7 +12,9 @@ use super::scripts::{
     PUBLISH_STATUS, REPOST_CLAIM, REPOST_UNCLAIM, UNLINK_REPLY, UNMENTION,
 };
 use super::visibility::visible;
-use super::{Entry, Fields, Store, as_array, as_int, field, int_field, scored_pairs, unexpected};
+use super::{
+    Entry, Fields, ScriptCall, Store, as_array, as_int, field, int_field, scored_pairs, unexpected,
+};
 use crate::error::{Error, Result};
 use crate::failpoint::crash_point;
 
@@ -577,56 +579,21 @@ impl Store {
         if followers.is_empty() {
             return Ok(());
         }
-        let member = entry.member();
-        let original = original.map(Entry::member).unwrap_or_default();
-        if self.clustered() {
-            // One script call per follower, each routed to its slot's node
-            // (and loaded there when that node does not have it yet).
-            use futures_util::StreamExt;
-            let calls = futures_util::stream::iter(ids(followers).collect::<Vec<_>>())
-                .map(|fid| {
-                    let mut conn = self.conn();
-                    let mut call = HOME_ADD.prepare_invoke();
-                    call.key(self.keys().home(fid))
-                        .key(self.keys().following(fid))
-                        .key(self.keys().home_originals(fid))
-                        .arg(entry.uid)
-                        .arg(entry.sid)
-                        .arg(&member)
-                        .arg(self.limits.timeline_cap)
-                        .arg(&original);
-                    async move { call.invoke_async::<i64>(&mut conn).await }
-                })
-                .buffered(super::CLUSTER_IN_FLIGHT);
-            let results: Vec<redis::RedisResult<i64>> = calls.collect().await;
-            for r in results {
-                r?;
-            }
-            return Ok(());
-        }
-        let mut pipe = redis::pipe();
-        for fid in ids(followers) {
-            pipe.cmd("EVALSHA")
-                .arg(HOME_ADD.get_hash())
-                .arg(3)
-                .arg(self.keys().home(fid))
-                .arg(self.keys().following(fid))
-                .arg(self.keys().home_originals(fid))
-                .arg(entry.uid)
-                .arg(entry.sid)
-                .arg(&member)
-                .arg(self.limits.timeline_cap)
-                .arg(&original)
-                .ignore();
-        }
-        match pipe.query_async::<()>(&mut self.conn()).await {
-            // Redis lost its script cache (a restart): load the script, write again.
-            Err(e) if e.code() == Some("NOSCRIPT") => {
-                HOME_ADD.load_async(&mut self.conn()).await?;
-                let () = pipe.query_async(&mut self.conn()).await?;
-            }
-            other => other?,
-        }
+        let k = self.keys();
+        let args = [
+            entry.uid.to_string(),
+            entry.sid.to_string(),
+            entry.member(),
+            self.limits.timeline_cap.to_string(),
+            original.map(Entry::member).unwrap_or_default(),
+        ];
+        let calls = ids(followers)
+            .map(|fid| ScriptCall {
+                keys: vec![k.home(fid), k.following(fid), k.home_originals(fid)],
+                args: args.to_vec(),
+            })
+            .collect();
+        let _: Vec<i64> = self.invoke_many(&HOME_ADD, calls).await?;
         Ok(())
     }
 
@@ -705,6 +672,9 @@ impl Store {
         entries: &[Entry],
     ) -> Result<Vec<Option<Status>>> {
         let k = self.keys();
+        // Each status, with the viewer's own flags, in one round trip.
+        // (Plain commands: a script per status doing the same measured
+        // slower, ~15 µs of Lua per call.)
         let mut cmds = Vec::with_capacity(entries.len() * 3);
         for e in entries {
             cmds.push(redis::Cmd::hgetall(k.status(e.uid, e.sid)));
