@@ -252,14 +252,15 @@ impl Store {
             order.push(e);
             stack.extend(children.get(&e).into_iter().flatten().rev());
         }
+        // The first `count` in one round trip; more only where some of them
+        // are gone or not visible.
         let mut replies = Vec::new();
-        for chunk in order.chunks(200) {
-            if replies.len() >= count {
-                break;
-            }
+        let mut rest = order.as_slice();
+        while replies.len() < count && !rest.is_empty() {
+            let (chunk, after) = rest.split_at((count - replies.len()).min(rest.len()));
             replies.extend(self.view(viewer, chunk).await?.into_iter().flatten());
+            rest = after;
         }
-        replies.truncate(count);
         Ok(Thread {
             ancestors: ancestors.collect(),
             status,

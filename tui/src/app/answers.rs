@@ -93,6 +93,16 @@ impl App {
         match event {
             Event::Status { status, .. } => {
                 let effects = self.thread_grew(&status);
+                // The home stream brings every repost of a followed account;
+                // the home timeline holds one original or repost of each.
+                let shown = |original: u64| {
+                    self.home.statuses.iter().any(|s| {
+                        s.id == original || s.repost_of.as_ref().is_some_and(|o| o.id == original)
+                    })
+                };
+                if status.repost_of.as_ref().is_some_and(|o| shown(o.id)) {
+                    return effects;
+                }
                 self.home.insert(status, self.pane == Pane::Home);
                 effects
             }
