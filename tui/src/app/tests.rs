@@ -470,6 +470,19 @@ fn like_and_repost_toggle_and_act_on_a_reposts_original() {
         status: repost,
     }));
     app.update(key('g'));
+    // Another repost of the same original stays out of home.
+    let mut again = status(10, 4, "dave", "worth it");
+    again.repost_of = app.home.current().unwrap().repost_of.clone();
+    app.update(Msg::HomeEvent(Event::Status {
+        sub: 1,
+        eid: roost_shared::Eid { ms: 10, seq: 0 },
+        status: again,
+    }));
+    assert_eq!(
+        app.home.statuses.len(),
+        3,
+        "one repost of an original in home"
+    );
     assert_eq!(
         app.update(key('s')),
         [Effect::Like(7)],
