@@ -730,3 +730,35 @@ async fn counts_equal_their_sets_under_concurrent_likes_replies_and_deletes() {
     let (clean, report) = roostd_check(&redis, false);
     assert!(clean, "{report}");
 }
+
+#[tokio::test]
+async fn an_account_keeps_its_newest_thousand_notifications() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    c.bot("target").await;
+    c.bot("spammer").await;
+    let posts: Vec<Value> = (0..1010)
+        .map(|i| json!({"op": "post", "as": "spammer", "text": format!("@target {i}")}))
+        .collect();
+    for r in c.pipeline(&posts).await {
+        assert_eq!(r["ok"], true, "{r}");
+    }
+    let marker = c.ok(json!({"op": "marker", "as": "target"})).await;
+    assert_eq!(marker["notifications_unread"], 1000);
+    let last = c
+        .ok(json!({"op": "notifications", "as": "target", "page": 5, "count": 200}))
+        .await;
+    let oldest = last["notifications"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        oldest["status"]["text"], "@target 10",
+        "the oldest ten went"
+    );
+    let beyond = c
+        .ok(json!({"op": "notifications", "as": "target", "page": 6, "count": 200}))
+        .await;
+    assert_eq!(beyond["notifications"], json!([]));
+}

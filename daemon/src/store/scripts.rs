@@ -214,9 +214,14 @@ return existed
     )
 });
 
+/// Notifications an account keeps, newest first: a neighbour mentioning
+/// someone in a loop cannot grow their list (or its unread count) without bound.
+pub const NOTIFICATIONS_KEPT: usize = 1000;
+
 /// Lua that adds a notification once (its member names the act, so doing the
-/// act's steps again finds the one already there) and takes one away. Ids
-/// come from the recipient's `notified` counter, so they only grow.
+/// act's steps again finds the one already there), keeping the newest
+/// [`NOTIFICATIONS_KEPT`], and takes one away. Ids come from the recipient's
+/// `notified` counter, so they only grow.
 const NOTIFY: &str = r"
 local function notify(notifications, notified_at, counts, member, at)
   local nid = redis.call('ZSCORE', notifications, member)
@@ -224,6 +229,13 @@ local function notify(notifications, notified_at, counts, member, at)
   nid = redis.call('HINCRBY', counts, 'notified', 1)
   redis.call('ZADD', notifications, nid, member)
   redis.call('HSET', notified_at, member, at)
+  local over = redis.call('ZCARD', notifications) - KEPT
+  if over > 0 then
+    for _, old in ipairs(redis.call('ZRANGE', notifications, 0, over - 1)) do
+      redis.call('HDEL', notified_at, old)
+    end
+    redis.call('ZREMRANGEBYRANK', notifications, 0, over - 1)
+  end
   return nid
 end
 local function unnotify(notifications, notified_at, member)
@@ -233,7 +245,8 @@ end
 ";
 
 fn with_notify(body: &str) -> Script {
-    Script::new(&format!("{NOTIFY}{body}"))
+    let notify = NOTIFY.replace("KEPT", &NOTIFICATIONS_KEPT.to_string());
+    Script::new(&format!("{notify}{body}"))
 }
 
 /// Links a reply to its parent: the parent's live replies set and `replies`
