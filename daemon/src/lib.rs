@@ -139,6 +139,29 @@ async fn redis_target(
     Ok((Target::Single(url), Some(supervisor)))
 }
 
+/// Brings the data's layout to this roostd's, or refuses to go on.
+async fn upgrade_schema(store: &Store) -> anyhow::Result<()> {
+    use crate::store::schema::Schema;
+    match store
+        .upgrade_schema()
+        .await
+        .context("reading the data's layout version")?
+    {
+        Schema::Upgraded { from } => tracing::info!(
+            from,
+            to = crate::store::schema::SCHEMA,
+            "upgraded the data's layout"
+        ),
+        Schema::TooNew { found } => anyhow::bail!(
+            "the data in Redis is laid out as schema version {found}, and this roostd knows \
+             only up to version {}: run a newer roostd",
+            crate::store::schema::SCHEMA
+        ),
+        Schema::Fresh | Schema::Current => {}
+    }
+    Ok(())
+}
+
 /// `roostd check`: reads the data, prints every broken invariant by kind
 /// (and with `repair` fixes them); returns how many were found.
 pub async fn check(config: Config, repair: bool) -> anyhow::Result<usize> {
@@ -147,6 +170,7 @@ pub async fn check(config: Config, repair: bool) -> anyhow::Result<usize> {
     let store = Store::connect(target, &config.namespace, limits(&config))
         .await
         .context("connecting to Redis")?;
+    upgrade_schema(&store).await?;
     let report = store.check(repair).await.context("checking the data")?;
     println!("{report}");
     if repair && report.total() > 0 {
@@ -192,6 +216,7 @@ async fn serve(
         .ping()
         .await
         .with_context(|| format!("Redis at {url} does not answer"))?;
+    upgrade_schema(&store).await?;
     store
         .ensure_job_group()
         .await

@@ -6,6 +6,7 @@
 //! - [`scripts`]: the Lua scripts that make multi-key steps atomic.
 //! - [`reader`]: a task's own connection for blocking reads, reconnecting.
 //! - [`check`]: `roostd check`, every invariant verified (and repaired).
+//! - [`schema`]: the layout's version; upgrades at start, refuses newer.
 //! - [`visibility`]: the one decision whether a viewer may see a status.
 //! - `users`, `statuses`, `conversations` (likes, threads, notifications,
 //!   trending), `graph`, `jobs`, `events`: the operations on each part.
@@ -20,6 +21,7 @@ mod epoch;
 mod events;
 mod graph;
 mod jobs;
+pub mod schema;
 mod statuses;
 mod users;
 pub mod visibility;

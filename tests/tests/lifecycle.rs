@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use roost_tests::{Redis, Roostd, eventually};
+use roost_tests::{Redis, Roostd, eventually, roostd_bin};
 use serde_json::json;
 
 use crate::setup;
@@ -403,4 +403,67 @@ async fn a_hung_redis_is_unavailable_in_bounded_time_and_roostd_recovers() {
         .subscribe(json!({"op": "subscribe", "stream": {"firehose": true}, "since": since}))
         .await;
     assert_eq!(resumed.event().await["status"], after);
+}
+
+/// Issue 12: the data's layout carries a version; roostd upgrades the layout
+/// from before versions were kept (issues 1 to 8) and refuses a newer one.
+#[tokio::test]
+async fn the_layout_is_versioned_upgraded_at_start_and_a_newer_one_refused() {
+    let redis = Redis::start();
+    let mut roostd = Roostd::start(&redis, &[]);
+    let mut c = roostd.client().await;
+    assert_eq!(
+        redis.cli(&["GET", "{roost}:schema"]).trim(),
+        "2",
+        "fresh data is marked"
+    );
+    c.bot("old").await;
+    c.bot("reader").await;
+    c.ok(json!({"op": "follow", "as": "reader", "login": "old"}))
+        .await;
+    let sid = c
+        .ok(json!({"op": "post", "as": "old", "text": "from before versions"}))
+        .await["id"]
+        .clone();
+    drop(c);
+    roostd.terminate();
+
+    // Today's layout before versions: everything but the version key.
+    redis.cli(&["DEL", "{roost}:schema"]);
+    roostd.restart();
+    let mut c = roostd.client().await;
+    assert_eq!(
+        redis.cli(&["GET", "{roost}:schema"]).trim(),
+        "2",
+        "upgraded"
+    );
+    let home = c.home("reader", 10).await;
+    assert_eq!(home[0]["id"], sid);
+    assert_eq!(
+        home[0]["likes"], 0,
+        "a status from before reads with its counts at 0"
+    );
+    c.ok(json!({"op": "like", "as": "reader", "status": sid}))
+        .await;
+    drop(c);
+    roostd.terminate();
+
+    redis.cli(&["SET", "{roost}:schema", "99"]);
+    let newer = Roostd::prepare(vec!["--redis".into(), redis.url()], Vec::new());
+    let (status, stderr) = newer.run_once();
+    assert!(!status.success(), "roostd started on a newer layout");
+    assert!(
+        stderr.contains("schema version 99") && stderr.contains("newer roostd"),
+        "{stderr}"
+    );
+    let check = std::process::Command::new(roostd_bin())
+        .args(["check", "--redis", &redis.url()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(2),
+        "roostd check reads no newer layout"
+    );
+    assert!(String::from_utf8_lossy(&check.stderr).contains("schema version 99"));
 }

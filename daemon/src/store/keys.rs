@@ -9,6 +9,7 @@
 //! | `{ns}:uids` | hash | global | Unix uid → user id (bots have none) |
 //! | `{ns}:next_user` | string | global | last user id issued |
 //! | `{ns}:epoch` | string | global | random id of this life of the data (gone when Redis loses it) |
+//! | `{ns}:schema` | string | global | the layout's version (see `store::schema`) |
 //! | `{ns}:user:<id>` | hash | global | id, login, name, signup (ms), unix_uid |
 //! | `{ns}:next_status` | string | global | last status id issued |
 //! | `{ns}:status_author` | hash | global | status id → author's user id, once published; 0 once deleted |
@@ -87,6 +88,11 @@ impl Keys {
 
     pub fn next_user(&self) -> String {
         self.global("next_user")
+    }
+
+    /// The layout's version (see `store::schema`).
+    pub fn schema(&self) -> String {
+        self.global("schema")
     }
 
     /// The data's epoch (see `store::epoch`).
@@ -373,6 +379,7 @@ mod tests {
             k.uids(),
             k.next_user(),
             k.epoch(),
+            k.schema(),
             k.user(42),
             k.next_status(),
             k.status_author(),

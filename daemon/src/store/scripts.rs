@@ -32,6 +32,36 @@ return id
     )
 });
 
+/// Reads the layout version of the data: the version recorded, or 1 for data
+/// without one (laid out before versions were kept), or, for no data at all,
+/// records and returns this roostd's version.
+/// KEYS: schema, next_user. ARGV: this roostd's version.
+pub static SCHEMA_READ: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local version = redis.call('GET', KEYS[1])
+if version then return tonumber(version) end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+redis.call('SET', KEYS[1], ARGV[1])
+return tonumber(ARGV[1])
+",
+    )
+});
+
+/// Records an upgrade step's new version, if the data is still at its old
+/// one (or carries none, which is version 1). KEYS: schema. ARGV: old, new.
+/// Returns 1 if this call recorded it.
+pub static SCHEMA_ADVANCE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local version = tonumber(redis.call('GET', KEYS[1]) or '1')
+if version ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+",
+    )
+});
+
 /// Reads the data's epoch, or starts a new one where there is none (a new or
 /// lost data set), raising the user id counter to `floor` then.
 /// KEYS: epoch, next_user. ARGV: a new random epoch, floor. Returns the epoch.
