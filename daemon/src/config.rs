@@ -168,6 +168,11 @@ pub enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// Write the whole network to standard output as JSON lines, from a live
+    /// daemon's Redis without stopping it (a backup, or a move to a cluster)
+    Export,
+    /// Load an export from standard input into an empty namespace
+    Import,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell
@@ -190,7 +195,7 @@ impl Command {
             Command::Man => clap_mangen::Man::new(Config::command())
                 .section("8")
                 .render(&mut text)?,
-            Command::Check { .. } => return Ok(false),
+            Command::Check { .. } | Command::Export | Command::Import => return Ok(false),
         }
         std::io::stdout().write_all(&text)?;
         Ok(true)

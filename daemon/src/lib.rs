@@ -183,6 +183,46 @@ pub async fn check(config: Config, repair: bool) -> anyhow::Result<usize> {
     Ok(report.total())
 }
 
+/// `roostd export` (to standard output) and `roostd import` (from standard
+/// input), on the data the daemon's own flags name.
+pub async fn backup(config: Config, export: bool) -> anyhow::Result<String> {
+    let (stop, stopped) = watch::channel(false);
+    let (target, supervisor) = redis_target(&config, stopped).await?;
+    let store = Store::connect(target, &config.namespace, limits(&config))
+        .await
+        .context("connecting to Redis")?;
+    let result = if export {
+        match upgrade_schema(&store).await {
+            Ok(()) => {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                store
+                    .export(&mut out, roost_shared::time::now_millis())
+                    .await
+                    .map(|users| format!("exported {users} users"))
+                    .context("exporting")
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        let input = std::io::stdin().lock();
+        store
+            .import(input)
+            .await
+            .map(|done| {
+                format!(
+                    "imported {} users, {} statuses, {} follows, {} likes",
+                    done.users, done.statuses, done.follows, done.likes
+                )
+            })
+            .context("importing")
+    };
+    let _ = stop.send(true);
+    if let Some(supervisor) = supervisor {
+        let _ = supervisor.await;
+    }
+    result
+}
+
 fn limits(config: &Config) -> Limits {
     Limits {
         timeline_cap: config.timeline_cap,

@@ -41,6 +41,21 @@ fn main() -> ExitCode {
             }
         };
     }
+    if let Some(command @ (roostd::config::Command::Export | roostd::config::Command::Import)) =
+        &config.command
+    {
+        let export = matches!(command, roostd::config::Command::Export);
+        return match runtime.block_on(roostd::backup(config, export)) {
+            Ok(done) => {
+                eprintln!("roostd: {done}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("roostd: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(roostd::run(config, shutdown_signal())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -6,6 +6,7 @@
 //! - [`scripts`]: the Lua scripts that make multi-key steps atomic.
 //! - [`reader`]: a task's own connection for blocking reads, reconnecting.
 //! - [`check`]: `roostd check`, every invariant verified (and repaired).
+//! - [`backup`]: `roostd export` and `roostd import`, the network as JSON lines.
 //! - [`schema`]: the layout's version; upgrades at start, refuses newer.
 //! - [`visibility`]: the one decision whether a viewer may see a status.
 //! - `users`, `statuses`, `conversations` (likes, threads, notifications,
@@ -15,6 +16,7 @@ pub mod keys;
 pub mod reader;
 pub mod scripts;
 
+pub mod backup;
 pub mod check;
 mod conversations;
 mod epoch;

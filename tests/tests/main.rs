@@ -1,6 +1,7 @@
 //! End-to-end tests: a redis-server of each test's own, the real roostd binary
 //! on a temporary socket, and the wire protocol, as scripts use it.
 
+mod backup;
 mod bad_input;
 mod check;
 mod cluster;

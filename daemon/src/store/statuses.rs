@@ -843,7 +843,7 @@ impl Record {
 
     /// The tags whose timelines and trending counts hold this status: none
     /// for a repost (it shows its original's, which the original holds).
-    fn linked_tags(&self) -> &[String] {
+    pub(crate) fn linked_tags(&self) -> &[String] {
         match self.original {
             Some(_) => &[],
             None => &self.status.tags,
