@@ -254,6 +254,12 @@ impl Store {
         self.conn.clone()
     }
 
+    /// Redis's clock, in ms since the epoch (`TIME`).
+    pub async fn redis_time(&self) -> Result<i64> {
+        let (secs, micros): (i64, i64) = redis::cmd("TIME").query_async(&mut self.conn()).await?;
+        Ok(secs * 1000 + micros / 1000)
+    }
+
     /// Round trip to Redis, for readiness checks.
     pub async fn ping(&self) -> Result<()> {
         let _: String = redis::cmd("PING").query_async(&mut self.conn()).await?;

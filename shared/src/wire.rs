@@ -548,6 +548,12 @@ pub struct Hello {
     /// Live subscriptions on this roostd (socket and HTTP), told to operators only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscriptions: Option<u64>,
+    /// roostd's clock when it answered (RFC 3339 with milliseconds), and its
+    /// Redis's (`TIME`), so a client can tell clock skew (`roost doctor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_time: Option<String>,
 }
 
 /// Result of `delete`.

@@ -572,6 +572,7 @@ async fn doctor_says_what_answers_and_what_does_not() {
     assert!(text.contains("answers, protocol 1"), "{text}");
     assert!(text.contains("its Redis answers"), "{text}");
     assert!(text.contains("you have no account yet"), "{text}");
+    assert!(text.contains("ok  clocks agree"), "{text}");
     redis.pause(true);
     let out = roost(&roostd, &["doctor"]);
     redis.pause(false);

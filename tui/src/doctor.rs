@@ -31,6 +31,7 @@ pub async fn run() -> bool {
                 });
                 served |= found.redis.ok;
                 checks.push(found.redis);
+                checks.extend(found.clocks);
                 break;
             }
             Err(why) => checks.push(Check {
@@ -72,6 +73,7 @@ fn candidates() -> Vec<(&'static str, PathBuf)> {
 struct Found {
     hello: String,
     redis: Check,
+    clocks: Option<Check>,
 }
 
 async fn try_socket(socket: &Path) -> Result<Found, String> {
@@ -93,9 +95,11 @@ async fn try_socket(socket: &Path) -> Result<Found, String> {
             }
             _ => e.to_string(),
         })?;
+    let asked = roost_shared::time::now_millis();
     let hello = tokio::time::timeout(Duration::from_secs(5), client.call_as(Request::Hello))
         .await
         .map_err(|_| "connected, but no answer to hello within 5 s".to_owned())?;
+    let answered = roost_shared::time::now_millis();
     let hello: Hello = match hello {
         Ok(hello) => hello,
         // roostd answered; what it needs did not.
@@ -106,6 +110,7 @@ async fn try_socket(socket: &Path) -> Result<Found, String> {
                     ok: false,
                     text: format!("its Redis does not answer: {e}"),
                 },
+                clocks: None,
             });
         }
         Err(e) => return Err(format!("hello failed: {e}")),
@@ -138,6 +143,51 @@ async fn try_socket(socket: &Path) -> Result<Found, String> {
     Ok(Found {
         hello: hello_text,
         redis: Check { ok, text },
+        clocks: clocks(&hello, (asked + answered) / 2),
+    })
+}
+
+/// Clock skew past which times go out of order: a second.
+const SKEW_MS: i64 = 1000;
+
+/// Whether this machine, roostd and its Redis agree on the time: statuses
+/// take roostd's time, and several roostd on one Redis order by it.
+fn clocks(hello: &Hello, local: i64) -> Option<Check> {
+    let parse = |t: &Option<String>| t.as_deref().and_then(roost_shared::time::parse_millis);
+    let daemon = parse(&hello.time)?;
+    let daemon_skew = daemon - local;
+    let redis_skew = parse(&hello.redis_time).map(|r| r - daemon);
+    let say = |ms: i64| {
+        let dir = if ms >= 0 { "ahead of" } else { "behind" };
+        format!("{:.1} s {dir}", ms.abs() as f64 / 1000.0)
+    };
+    let mut problems = Vec::new();
+    if daemon_skew.abs() > SKEW_MS {
+        problems.push(format!(
+            "roostd's clock is {} this machine's",
+            say(daemon_skew)
+        ));
+    }
+    if let Some(skew) = redis_skew.filter(|s| s.abs() > SKEW_MS) {
+        problems.push(format!("its Redis's clock is {} roostd's", say(skew)));
+    }
+    Some(if problems.is_empty() {
+        Check {
+            ok: true,
+            text: format!(
+                "clocks agree: roostd within {} ms of this machine, its Redis within {} ms of roostd",
+                daemon_skew.abs(),
+                redis_skew.map_or("?".into(), |s| s.abs().to_string())
+            ),
+        }
+    } else {
+        Check {
+            ok: false,
+            text: format!(
+                "clock skew: {} (post times go out of order; run NTP)",
+                problems.join("; ")
+            ),
+        }
     })
 }
 
@@ -174,5 +224,49 @@ fn directory(what: &str, dir: &Path) -> Check {
                 format!(": {}", problems.join("; "))
             }
         ),
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    fn hello(time: i64, redis: i64) -> Hello {
+        Hello {
+            protocol: 1,
+            server: "roostd".into(),
+            you: None,
+            operator: false,
+            subscriptions: None,
+            time: Some(roost_shared::time::format_millis(time)),
+            redis_time: Some(roost_shared::time::format_millis(redis)),
+        }
+    }
+
+    #[test]
+    fn clock_skew_is_told_in_words() {
+        let now = 1_795_735_439_470;
+        let fine = clocks(&hello(now + 20, now + 30), now).unwrap();
+        assert!(fine.ok, "{}", fine.text);
+        assert!(fine.text.contains("within 20 ms") && fine.text.contains("within 10 ms"));
+        let redis_ahead = clocks(&hello(now, now + 4_000), now).unwrap();
+        assert!(!redis_ahead.ok);
+        assert!(
+            redis_ahead
+                .text
+                .contains("its Redis's clock is 4.0 s ahead of roostd's")
+        );
+        let daemon_behind = clocks(&hello(now - 90_000, now - 90_000), now).unwrap();
+        assert!(
+            daemon_behind
+                .text
+                .contains("roostd's clock is 90.0 s behind this machine's")
+        );
+        let mut old = hello(now, now);
+        old.time = None;
+        assert!(
+            clocks(&old, now).is_none(),
+            "an older roostd does not tell its time"
+        );
     }
 }

@@ -23,6 +23,13 @@ pub async fn hello(caller: &mut Caller<'_>) -> Result<Value> {
         you,
         operator,
         subscriptions: operator.then(|| caller.daemon.hub().len() as u64),
+        time: Some(roost_shared::time::format_millis(now_millis())),
+        redis_time: caller
+            .store()
+            .redis_time()
+            .await
+            .ok()
+            .map(roost_shared::time::format_millis),
     })
 }
 

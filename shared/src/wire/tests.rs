@@ -263,6 +263,8 @@ fn every_response_and_result_round_trips() {
         you: Some(user(1)),
         operator: false,
         subscriptions: None,
+        time: Some("2026-11-26T21:50:00.001Z".into()),
+        redis_time: None,
     });
     round_trip(&Hello {
         protocol: 1,
@@ -270,6 +272,8 @@ fn every_response_and_result_round_trips() {
         you: None,
         operator: true,
         subscriptions: Some(3),
+        time: None,
+        redis_time: None,
     });
     round_trip(&user(42));
     round_trip(&user(43));
