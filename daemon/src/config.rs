@@ -114,6 +114,20 @@ pub struct Config {
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub max_subs_per_account: usize,
 
+    /// Posts (replies and reposts included) one account may make in any 60 s;
+    /// past it `rate_limited` with `retry_after` (0 turns it off; operators
+    /// are exempt)
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub limit_posts: u32,
+
+    /// Follows one account may make in any 60 s (0: no limit)
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    pub limit_follows: u32,
+
+    /// Likes one account may make in any 60 s (0: no limit)
+    #[arg(long, default_value_t = 120, value_name = "N")]
+    pub limit_likes: u32,
+
     /// Interval of the blank-line keep-alive on HTTP streams
     #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
     pub http_keepalive_ms: u64,

@@ -19,6 +19,9 @@ pub enum Error {
     Conflict(String),
     #[error("{0}")]
     RateLimited(String),
+    /// Too many acts of one kind lately: `retry_after` whole seconds (1 to 60).
+    #[error("{what}: try again in {retry_after} s")]
+    TooFast { what: String, retry_after: u64 },
     /// Redis answered with an error or could not be reached.
     #[error("storage: {0}")]
     Redis(#[from] redis::RedisError),
@@ -38,9 +41,17 @@ impl Error {
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
-            Error::RateLimited(_) => ErrorCode::RateLimited,
+            Error::RateLimited(_) | Error::TooFast { .. } => ErrorCode::RateLimited,
             Error::Redis(e) if is_unreachable(e) => ErrorCode::Unavailable,
             Error::Redis(_) | Error::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Seconds after which the same request may succeed, where the error says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::TooFast { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 

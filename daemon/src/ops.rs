@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::daemon::Daemon;
 use crate::error::{Error, Result};
 use crate::session::{Caller, Session};
+use crate::store::rates::{Act, Taken};
 
 /// Answers one request line. The answer is usually returned; a subscription's
 /// answer is sent ahead of its replayed events instead, and `None` returned.
@@ -44,7 +45,11 @@ pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Optio
             if matches!(e.code(), ErrorCode::Internal | ErrorCode::Unavailable) {
                 tracing::warn!(error = %e, "request failed");
             }
-            Some(Response::failure(id, e.code(), e.to_string()))
+            let mut response = Response::failure(id, e.code(), e.to_string());
+            if let Some(error) = response.error.as_mut() {
+                error.retry_after = e.retry_after();
+            }
+            Some(response)
         }
     }
 }
@@ -173,6 +178,35 @@ fn page_and_count(page: Option<u32>, count: Option<u32>) -> Result<(u32, u32)> {
     check(validate::page(page))?;
     check(validate::count(count))?;
     Ok((page, count))
+}
+
+/// Takes one act of `me`'s rate limit for `act` (none to take for operators,
+/// with or without `as`, or where the limit is 0): `rate_limited` with
+/// `retry_after` past it. Pass what it returns to [`settle`].
+async fn take(caller: &Caller<'_>, me: u64, act: Act) -> Result<Option<Taken>> {
+    let config = caller.daemon.config();
+    let limit = match act {
+        Act::Post => config.limit_posts,
+        Act::Follow => config.limit_follows,
+        Act::Like => config.limit_likes,
+    };
+    if limit == 0 || caller.peer().operator {
+        return Ok(None);
+    }
+    let now = roost_shared::time::now_millis();
+    Ok(Some(caller.store().take_act(me, act, limit, now).await?))
+}
+
+/// A limited request's result; a failed one gives its act back, so only
+/// what was done counts.
+async fn settle<T>(caller: &Caller<'_>, taken: Option<Taken>, result: Result<T>) -> Result<T> {
+    if result.is_err()
+        && let Some(taken) = taken
+        && let Err(e) = caller.store().give_back(taken).await
+    {
+        tracing::warn!(error = %e, "giving back a rate-limited act failed");
+    }
+    result
 }
 
 fn json<T: serde::Serialize>(value: T) -> Result<Value> {

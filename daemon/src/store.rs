@@ -8,6 +8,7 @@
 //! - [`check`]: `roostd check`, every invariant verified (and repaired).
 //! - [`backup`]: `roostd export` and `roostd import`, the network as JSON lines.
 //! - [`schema`]: the layout's version; upgrades at start, refuses newer.
+//! - [`rates`]: rate limits per account over a sliding minute.
 //! - [`visibility`]: the one decision whether a viewer may see a status.
 //! - `users`, `statuses`, `conversations` (likes, threads, notifications,
 //!   trending), `graph`, `jobs`, `events`: the operations on each part.
@@ -23,6 +24,7 @@ mod epoch;
 mod events;
 mod graph;
 mod jobs;
+pub mod rates;
 pub mod schema;
 mod statuses;
 mod users;

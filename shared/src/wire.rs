@@ -54,6 +54,10 @@ impl std::fmt::Display for ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With `rate_limited` for too many acts lately: whole seconds (1 to 60)
+    /// after which the same request may succeed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 /// An account.
@@ -516,6 +520,7 @@ impl Response {
         let error = ErrorBody {
             code,
             message: message.into(),
+            retry_after: None,
         };
         Response {
             id,
@@ -533,6 +538,7 @@ impl Response {
             (false, _, None) => Err(ErrorBody {
                 code: ErrorCode::Internal,
                 message: "failure without an error".into(),
+                retry_after: None,
             }),
         }
     }

@@ -260,3 +260,95 @@ async fn a_group_only_socket_and_no_world_writable_socket_directory() {
     assert!(!status.success());
     assert!(stderr.contains("can be written by other users"), "{stderr}");
 }
+
+/// Issue 10, rate limits: a neighbour posting, liking or following in a loop
+/// is `rate_limited` past the limit, with `retry_after`; a request refused or
+/// failed counts nothing; operators are exempt.
+#[tokio::test]
+async fn rate_limits_stop_a_neighbour_acting_in_a_loop() {
+    let redis = Redis::start();
+    let roostd = Roostd::start(
+        &redis,
+        &[
+            "--socket-mode",
+            "0666",
+            "--limit-posts",
+            "3",
+            "--limit-likes",
+            "2",
+            "--limit-follows",
+            "2",
+        ],
+    );
+    roostd.open_to_others();
+    let mut op = roostd.client().await;
+    let mut sids = Vec::new();
+    for login in ["alice", "bob", "carol"] {
+        op.bot(login).await;
+        sids.push(
+            op.ok(json!({"op": "post", "as": login, "text": "hi"}))
+                .await["id"]
+                .clone(),
+        );
+    }
+    // The operator is exempt, `as` someone or not.
+    for i in 0..6 {
+        op.ok(json!({"op": "post", "as": "alice", "text": format!("op {i}")}))
+            .await;
+    }
+    let post = |n: u32| json!({"op": "post", "text": format!("spam {n}")});
+    let answers = as_nobody(
+        &roostd.socket,
+        &[
+            json!({"op": "register", "login": "neighbour"}),
+            post(1),
+            json!({"op": "post", "text": ""}),
+            post(2),
+            post(3),
+            post(4),
+            json!({"op": "like", "status": sids[0]}),
+            json!({"op": "like", "status": sids[0]}),
+            json!({"op": "like", "status": 9999}),
+            json!({"op": "like", "status": sids[1]}),
+            json!({"op": "like", "status": sids[2]}),
+            json!({"op": "follow", "login": "alice"}),
+            json!({"op": "follow", "login": "alice"}),
+            json!({"op": "follow", "login": "bob"}),
+            json!({"op": "follow", "login": "carol"}),
+        ],
+    );
+    let codes: Vec<&str> = answers.iter().map(code).collect();
+    assert_eq!(
+        codes,
+        [
+            "ok",
+            "ok",
+            "bad_request",
+            "ok",
+            "ok",
+            "rate_limited",
+            "ok",
+            "conflict",
+            "not_found",
+            "ok",
+            "rate_limited",
+            "ok",
+            "conflict",
+            "ok",
+            "rate_limited",
+        ]
+    );
+    for refused in [&answers[5], &answers[10], &answers[14]] {
+        let wait = refused["error"]["retry_after"].as_u64().unwrap();
+        assert!((1..=60).contains(&wait), "{refused}");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("per minute")
+        );
+    }
+    let neighbour = op.ok(json!({"op": "user", "login": "neighbour"})).await;
+    assert_eq!(neighbour["posts"], 3, "the refused post changed nothing");
+    assert_eq!(neighbour["following"], 2);
+}

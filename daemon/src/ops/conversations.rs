@@ -6,9 +6,10 @@ use roost_shared::time::now_millis;
 use roost_shared::{Liked, Notifications, Trending, Unreposted, Users};
 use serde_json::Value;
 
-use super::{json, page_and_count};
+use super::{json, page_and_count, settle, take};
 use crate::error::{Error, Result};
 use crate::session::Caller;
+use crate::store::rates::Act;
 use crate::store::{Draft, Entry};
 
 pub async fn repost(caller: &mut Caller<'_>, status: u64) -> Result<Value> {
@@ -23,7 +24,9 @@ pub async fn repost(caller: &mut Caller<'_>, status: u64) -> Result<Value> {
         repost_of: Some(&original),
         ..Draft::default()
     };
-    let mut repost = store.post(&me, draft, now_millis()).await?;
+    let taken = take(caller, me.id, Act::Post).await?;
+    let posted = store.post(&me, draft, now_millis()).await;
+    let mut repost = settle(caller, taken, posted).await?;
     if let Some(original) = repost.repost_of.as_deref_mut() {
         original.reposts += 1;
         original.reposted = true;
@@ -68,7 +71,9 @@ const TRENDING_HOURS_MAX: u32 = 24;
 
 pub async fn like(caller: &mut Caller<'_>, status: u64) -> Result<Value> {
     let me = caller.me().await?;
-    let likes = caller.store().like(&me, status, now_millis()).await?;
+    let taken = take(caller, me.id, Act::Like).await?;
+    let liked = caller.store().like(&me, status, now_millis()).await;
+    let likes = settle(caller, taken, liked).await?;
     json(Liked { status, likes })
 }
 

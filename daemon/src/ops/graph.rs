@@ -4,13 +4,16 @@ use roost_shared::time::now_millis;
 use roost_shared::{User, Users};
 use serde_json::Value;
 
-use super::{json, page_and_count};
+use super::{json, page_and_count, settle, take};
 use crate::error::{Error, Result};
 use crate::session::Caller;
+use crate::store::rates::Act;
 
 pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
     let (me, them) = pair(caller, login).await?;
-    json(caller.store().follow(me, them.id, now_millis()).await?)
+    let taken = take(caller, me, Act::Follow).await?;
+    let followed = caller.store().follow(me, them.id, now_millis()).await;
+    json(settle(caller, taken, followed).await?)
 }
 
 pub async fn unfollow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {

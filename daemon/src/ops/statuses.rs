@@ -4,9 +4,10 @@ use roost_shared::time::now_millis;
 use roost_shared::{Deleted, Location, Order, Statuses, TimelineKind, User, validate};
 use serde_json::Value;
 
-use super::{check, json, page_and_count};
+use super::{check, json, page_and_count, settle, take};
 use crate::error::{Error, Result};
 use crate::session::Caller;
+use crate::store::rates::Act;
 use crate::store::{Draft, Timeline};
 use crate::stream::filter::{Marks, tag};
 
@@ -40,7 +41,9 @@ pub async fn post(
         mentions: accounts_named(caller, &marks.mentions).await?,
         tags: marks.tags,
     };
-    json(store.post(&me, draft, now_millis()).await?)
+    let taken = take(caller, me.id, Act::Post).await?;
+    let posted = store.post(&me, draft, now_millis()).await;
+    json(settle(caller, taken, posted).await?)
 }
 
 /// The accounts among `logins` (as written after `@`), in order, each once.

@@ -68,7 +68,7 @@ impl Store {
 /// A random non-zero epoch, without file I/O (it is made every look, and
 /// used only when the data has none): the standard library's per-process
 /// random hash keys over the time.
-fn random_epoch() -> u64 {
+pub(crate) fn random_epoch() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     let nanos = std::time::SystemTime::now()

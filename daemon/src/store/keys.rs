@@ -43,6 +43,7 @@
 //! | `{ns:u<id>}:likes:<sid>` | zset | user | who likes status `sid`: liker id, score like time (ms) |
 //! | `{ns:u<id>}:parents` | hash | user | status id → `<uid>:<sid>` of the status it replies to (kept after a delete) |
 //! | `{ns:u<id>}:liked` | zset | user | statuses the user liked: member `<uid>:<sid>`, score like time; a hint checked against `likes:<sid>` |
+//! | `{ns:u<id>}:rate:<kind>` | zset | user | the account's acts of a kind in the last minute (rate limits), score ms |
 //! | `{ns:u<id>}:mentions` | zset | user | statuses mentioning the user: member `<uid>:<sid>`, score sid |
 //! | `{ns:u<id>}:notifications` | zset | user | member `<kind>:<from>:<uid>:<sid>` (`0:0` without a status), score the notification id |
 //! | `{ns:u<id>}:notified_at` | hash | user | notification member → time (ms) |
@@ -88,6 +89,12 @@ impl Keys {
 
     pub fn next_user(&self) -> String {
         self.global("next_user")
+    }
+
+    /// One account's recent acts of one kind (`posts`, `follows`, `likes`),
+    /// for rate limits: member a token, score its time (ms); expires itself.
+    pub fn rate(&self, uid: u64, kind: &str) -> String {
+        self.of_user(uid, &format!("rate:{kind}"))
     }
 
     /// The layout's version (see `store::schema`).

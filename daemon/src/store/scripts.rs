@@ -32,6 +32,28 @@ return id
     )
 });
 
+/// Takes one act of a rate limit: drops acts older than the window, and if
+/// fewer than `limit` remain records this one; else answers how long until
+/// the oldest leaves the window. One step, so racing requests of one account
+/// (through several roostd too) cannot pass the limit together.
+/// KEYS: the account's rate set. ARGV: now (ms), window (ms), limit, token.
+/// Returns 0 if taken, else the milliseconds to wait.
+pub static RATE_TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], window)
+return 0
+",
+    )
+});
+
 /// Reads the layout version of the data: the version recorded, or 1 for data
 /// without one (laid out before versions were kept), or, for no data at all,
 /// records and returns this roostd's version.
