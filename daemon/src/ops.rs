@@ -66,6 +66,9 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
             notifications,
         } => accounts::marker(caller, home, notifications).await,
         Request::Token => accounts::token(caller).await,
+        Request::SetProfile { name, bio, private } => {
+            accounts::set_profile(caller, name, bio, private).await
+        }
         Request::Post {
             text,
             location,
@@ -269,6 +272,8 @@ mod tests {
             "order",
             "hours",
             "notifications",
+            "bio",
+            "private",
         ];
         let params =
             prop::collection::btree_map(prop::sample::select(fields.to_vec()), json_value(), 0..6);

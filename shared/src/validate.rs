@@ -8,6 +8,8 @@ pub const LOGIN_MAX: usize = 32;
 pub const NAME_MAX: usize = 64;
 /// Longest status text, in Unicode scalar values.
 pub const TEXT_MAX: usize = 1000;
+/// Longest bio, in Unicode scalar values.
+pub const BIO_MAX: usize = 300;
 /// Largest page size of a timeline or follow list.
 pub const COUNT_MAX: u32 = 200;
 /// Default page size of a timeline or follow list.
@@ -78,6 +80,25 @@ pub fn text(text: &str) -> Result<(), String> {
     {
         return Err(format!(
             "text must not contain the control character U+{:04X}",
+            c as u32
+        ));
+    }
+    Ok(())
+}
+
+/// A profile's bio: 0 to 300 Unicode scalar values, the character rules of
+/// `text` (line breaks and tabs allowed, other control characters not).
+pub fn bio(bio: &str) -> Result<(), String> {
+    let len = bio.chars().count();
+    if len > BIO_MAX {
+        return Err(format!("bio is {len} characters; the limit is {BIO_MAX}"));
+    }
+    if let Some(c) = bio
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(format!(
+            "bio must not contain the control character U+{:04X}",
             c as u32
         ));
     }

@@ -71,6 +71,9 @@ pub struct User {
     pub posts: u64,
     /// RFC 3339 UTC with milliseconds.
     pub signup: String,
+    /// 0 to 300 characters about them (`set_profile`).
+    #[serde(default)]
+    pub bio: String,
     /// The caller's view of this user, on `user` answers only: absent on the
     /// caller's own User, in events, and when the caller has no account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,6 +394,16 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
     },
+    /// Changes the caller's display name and bio (each only if given).
+    SetProfile {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        bio: Option<String>,
+        /// Private accounts come with follow requests (not yet: `bad_request`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        private: Option<bool>,
+    },
     Delete {
         status: u64,
     },
@@ -480,6 +493,7 @@ impl Request {
         "thread",
         "trending",
         "notifications",
+        "set_profile",
     ];
 }
 

@@ -632,3 +632,50 @@ async fn the_home_read_marker_counts_unread_and_survives_reconnects() {
         "bad_request"
     );
 }
+
+/// Issue 10, profiles: `set_profile` changes the name and bio (each only if
+/// given), checked like the contract says; `private` waits for follow requests.
+#[tokio::test]
+async fn set_profile_changes_name_and_bio() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    c.bot("ada").await;
+    let me = c
+        .ok(json!({"op": "set_profile", "as": "ada", "bio": "engines\nand poems 🦀"}))
+        .await;
+    assert_eq!(
+        (&me["name"], &me["bio"]),
+        (&json!("ada"), &json!("engines\nand poems 🦀"))
+    );
+    let me = c
+        .ok(json!({"op": "set_profile", "as": "ada", "name": "Ada L."}))
+        .await;
+    assert_eq!(
+        (&me["name"], &me["bio"]),
+        (&json!("Ada L."), &json!("engines\nand poems 🦀"))
+    );
+    assert_eq!(
+        c.ok(json!({"op": "user", "login": "ada"})).await["bio"],
+        me["bio"]
+    );
+    for bad in [
+        json!({"bio": "x".repeat(301)}),
+        json!({"bio": "bell\u{7}"}),
+        json!({"name": "   "}),
+        json!({"private": true}),
+    ] {
+        let mut request = bad.clone();
+        request["op"] = json!("set_profile");
+        request["as"] = json!("ada");
+        assert_eq!(c.err(request).await, "bad_request", "{bad}");
+    }
+    c.ok(json!({"op": "set_profile", "as": "ada", "bio": ""}))
+        .await;
+    assert_eq!(c.ok(json!({"op": "user", "login": "ada"})).await["bio"], "");
+    let mut anonymous = roostd.client().await;
+    assert_eq!(
+        anonymous
+            .err(json!({"op": "set_profile", "bio": "hi"}))
+            .await,
+        "not_registered"
+    );
+}

@@ -209,6 +209,9 @@ async fn conversation_subcommands_for_scripts() {
         "{notifications}"
     );
     assert!(stdout(&roost(&roostd, &["notifications"])).contains("0 unread"));
+    let profile = json_of(&["profile", "--bio", "writes scripts"]);
+    assert_eq!(profile["bio"], "writes scripts");
+    assert!(stdout(&roost(&roostd, &["user", &me])).contains("  writes scripts"));
     assert!(stdout(&roost(&roostd, &["unlike", &q])).contains("unliked"));
     assert!(stdout(&roost(&roostd, &["unrepost", &q])).contains("unreposted"));
     assert_eq!(

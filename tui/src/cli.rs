@@ -153,6 +153,15 @@ pub enum Sub {
         /// Whose follows [default: you]
         login: Option<String>,
     },
+    /// Change your display name or bio
+    Profile {
+        /// Your display name
+        #[arg(long)]
+        name: Option<String>,
+        /// A few words about you, up to 300 characters ("" clears it)
+        #[arg(long)]
+        bio: Option<String>,
+    },
     /// One user
     User {
         /// Whom to show
@@ -351,6 +360,9 @@ fn print_user(user: &User) {
         user.following,
         user.signup.get(..10).unwrap_or(&user.signup)
     );
+    for line in sanitize(&user.bio, true).lines() {
+        println!("  {line}");
+    }
 }
 
 fn print_entries(entries: &[FollowEntry], json: bool) {
@@ -596,6 +608,20 @@ async fn execute(
                 })
                 .await?;
             print_entries(&users.users, json);
+        }
+        Sub::Profile { name, bio } => {
+            let user: User = client
+                .call_as(Request::SetProfile {
+                    name,
+                    bio,
+                    private: None,
+                })
+                .await?;
+            if json {
+                print_json(&user)
+            } else {
+                print_user(&user)
+            }
         }
         Sub::User { login } => {
             let user: User = client.call_as(Request::User { login }).await?;

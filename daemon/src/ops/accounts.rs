@@ -84,6 +84,31 @@ pub async fn user(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
     json(user)
 }
 
+pub async fn set_profile(
+    caller: &mut Caller<'_>,
+    name: Option<String>,
+    bio: Option<String>,
+    private: Option<bool>,
+) -> Result<Value> {
+    if private.is_some() {
+        return Err(Error::BadRequest(
+            "private accounts are not there yet: set_profile takes name and bio".into(),
+        ));
+    }
+    if let Some(name) = &name {
+        check(validate::name(name))?;
+    }
+    if let Some(bio) = &bio {
+        check(validate::bio(bio))?;
+    }
+    let me = caller.id().await?;
+    let store = caller.store();
+    store
+        .set_profile(me, name.as_deref(), bio.as_deref())
+        .await?;
+    json(store.user(me).await?.ok_or(Error::NotRegistered)?)
+}
+
 pub async fn marker(
     caller: &mut Caller<'_>,
     home: Option<u64>,

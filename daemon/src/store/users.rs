@@ -55,6 +55,7 @@ impl Store {
                     following: 0,
                     posts: 0,
                     signup: format_millis(now),
+                    bio: String::new(),
                     relationship: None,
                 })
             }
@@ -132,6 +133,24 @@ impl Store {
 }
 
 impl Store {
+    /// Changes an account's display name and bio (each only if given).
+    pub async fn set_profile(&self, uid: u64, name: Option<&str>, bio: Option<&str>) -> Result<()> {
+        let mut fields = Vec::new();
+        if let Some(name) = name {
+            fields.push(("name", name));
+        }
+        if let Some(bio) = bio {
+            fields.push(("bio", bio));
+        }
+        if !fields.is_empty() {
+            let () = self
+                .conn()
+                .hset_multiple(self.keys().user(uid), &fields)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Replaces an account's bearer token by one with this SHA-256 (hex).
     pub async fn set_token(&self, uid: u64, token_hash: &str) -> Result<()> {
         let k = self.keys();
@@ -163,6 +182,7 @@ fn user_from(user: &Fields, counts: &Fields) -> Option<User> {
         following: int_field(counts, "following"),
         posts: int_field(counts, "posts"),
         signup: format_millis(int_field(user, "signup") as i64),
+        bio: field(user, "bio").to_owned(),
         relationship: None,
     })
 }

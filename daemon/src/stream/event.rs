@@ -119,6 +119,7 @@ mod tests {
             following: 2,
             posts: 3,
             signup: "2026-11-26T21:49:06.123Z".into(),
+            bio: String::new(),
             relationship: None,
         };
         let status = Status {

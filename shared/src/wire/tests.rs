@@ -12,6 +12,7 @@ fn user(id: u64) -> User {
         following: 2,
         posts: 3,
         signup: "2026-11-26T21:49:06.123Z".into(),
+        bio: "line one\nline two".into(),
         relationship: id.is_multiple_of(2).then_some(Relationship {
             following: true,
             followed_by: false,
@@ -109,6 +110,11 @@ fn every_request_round_trips() {
             count: Some(1000),
         },
         Request::Trending { hours: Some(24) },
+        Request::SetProfile {
+            name: Some("Ada".into()),
+            bio: Some("".into()),
+            private: None,
+        },
         Request::Notifications { page: p, count: c },
         Request::Delete { status: 9 },
         Request::Timeline {
@@ -197,7 +203,7 @@ fn every_request_round_trips() {
             request,
         });
     }
-    assert_eq!(Request::OPS.len(), 22);
+    assert_eq!(Request::OPS.len(), 23);
 }
 
 #[test]

@@ -44,7 +44,13 @@ pub(super) fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Re
                     user.following,
                     user.signup.get(..10).unwrap_or(&user.signup)
                 ))),
-                Line::raw(""),
+                Line::from(Span::styled(
+                    format!(
+                        " {}",
+                        truncate(&sanitize(&user.bio, false), usize::from(area.width))
+                    ),
+                    theme.dim(),
+                )),
             ];
             frame.render_widget(Paragraph::new(lines), head);
             render_timeline(app, theme, statuses, &[], "This profile", frame, body);

@@ -53,6 +53,7 @@ fn app() -> App {
         following: 1,
         posts: 0,
         signup: "2026-11-26T21:49:06.123Z".into(),
+        bio: String::new(),
         relationship: None,
     };
     app.update(Msg::Live { me: Some(me) });
