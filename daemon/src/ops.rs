@@ -66,6 +66,12 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
             notifications,
         } => accounts::marker(caller, home, notifications).await,
         Request::Token => accounts::token(caller).await,
+        Request::Block { login } => graph::safety(caller, &login, graph::Safety::Block).await,
+        Request::Unblock { login } => graph::safety(caller, &login, graph::Safety::Unblock).await,
+        Request::Mute { login } => graph::safety(caller, &login, graph::Safety::Mute).await,
+        Request::Unmute { login } => graph::safety(caller, &login, graph::Safety::Unmute).await,
+        Request::Blocks { page, count } => graph::safety_list(caller, false, page, count).await,
+        Request::Mutes { page, count } => graph::safety_list(caller, true, page, count).await,
         Request::SetProfile { name, bio, private } => {
             accounts::set_profile(caller, name, bio, private).await
         }

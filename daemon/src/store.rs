@@ -9,6 +9,7 @@
 //! - [`backup`]: `roostd export` and `roostd import`, the network as JSON lines.
 //! - [`schema`]: the layout's version; upgrades at start, refuses newer.
 //! - [`rates`]: rate limits per account over a sliding minute.
+//! - [`safety`]: blocks and mutes.
 //! - [`visibility`]: the one decision whether a viewer may see a status.
 //! - `users`, `statuses`, `conversations` (likes, threads, notifications,
 //!   trending), `graph`, `jobs`, `events`: the operations on each part.
@@ -25,6 +26,7 @@ mod events;
 mod graph;
 mod jobs;
 pub mod rates;
+pub mod safety;
 pub mod schema;
 mod statuses;
 mod users;

@@ -27,7 +27,7 @@ pub use subscription::{Feed, Queue, Subscription, Subscriptions};
 
 use crate::error::{Error, Result};
 use crate::store::Store;
-use filter::{Filter, MAX_FOLLOW, MAX_LOCATIONS, MAX_TRACK, Matcher, Phrase};
+use filter::{Filter, Kind, MAX_FOLLOW, MAX_LOCATIONS, MAX_TRACK, Matcher, Phrase};
 
 /// Who a subscription belongs to: its account, or the Unix uid of an
 /// unregistered caller (kept apart from account ids).
@@ -35,28 +35,38 @@ pub fn identity(account: Option<u64>, unix_uid: u32) -> u64 {
     account.unwrap_or(u64::from(unix_uid) | 1 << 63)
 }
 
-/// Turns a requested stream into its matcher, checking every part.
+/// Turns a requested stream into its matcher, checking every part, with
+/// what the subscriber's account keeps out (its blocks and mutes).
 pub async fn compile(
     store: &Store,
     stream: &Stream,
     account: Option<u64>,
     identity: u64,
 ) -> Result<Matcher> {
+    let kind = kind(store, stream, account, identity).await?;
+    let sets = match account {
+        Some(account) => store.safety_sets(account).await?,
+        None => Default::default(),
+    };
+    Ok(Matcher::new(kind, account, sets))
+}
+
+async fn kind(store: &Store, stream: &Stream, account: Option<u64>, identity: u64) -> Result<Kind> {
     Ok(match stream {
         Stream::Home => {
             let account = account.ok_or(Error::NotRegistered)?;
             let following = store.following_ids(account).await?;
-            Matcher::Home { account, following }
+            Kind::Home { account, following }
         }
-        Stream::Notifications => Matcher::Notifications {
+        Stream::Notifications => Kind::Notifications {
             account: account.ok_or(Error::NotRegistered)?,
         },
-        Stream::Firehose => Matcher::Firehose,
+        Stream::Firehose => Kind::Firehose,
         Stream::Sample(sample) => {
             if !(1..=100).contains(&sample.percent) {
                 return Err(Error::BadRequest("sample percent must be 1 to 100".into()));
             }
-            Matcher::Sample {
+            Kind::Sample {
                 percent: sample.percent,
                 identity,
             }
@@ -90,7 +100,7 @@ pub async fn compile(
             for b in &f.locations {
                 location_box(b).map_err(Error::BadRequest)?;
             }
-            Matcher::Filter(Filter {
+            Kind::Filter(Filter {
                 follow,
                 track: track.map_err(Error::BadRequest)?,
                 locations: f.locations.clone(),

@@ -394,6 +394,32 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         count: Option<u32>,
     },
+    Block {
+        login: String,
+    },
+    Unblock {
+        login: String,
+    },
+    /// Whom the caller blocks, newest first.
+    Blocks {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    Mute {
+        login: String,
+    },
+    Unmute {
+        login: String,
+    },
+    /// Whom the caller mutes, newest first.
+    Mutes {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
     /// Changes the caller's display name and bio (each only if given).
     SetProfile {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -494,6 +520,12 @@ impl Request {
         "trending",
         "notifications",
         "set_profile",
+        "block",
+        "unblock",
+        "blocks",
+        "mute",
+        "unmute",
+        "mutes",
     ];
 }
 

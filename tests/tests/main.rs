@@ -16,6 +16,7 @@ mod kills;
 mod lifecycle;
 mod neighbours;
 mod protocol;
+mod safety;
 mod streams;
 mod tui;
 

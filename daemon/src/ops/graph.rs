@@ -11,6 +11,16 @@ use crate::store::rates::Act;
 
 pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
     let (me, them) = pair(caller, login).await?;
+    match caller.store().blocks_between(me, them.id).await? {
+        (_, true) => return Err(Error::Forbidden(format!("@{} blocks you", them.login))),
+        (true, _) => {
+            return Err(Error::Forbidden(format!(
+                "you block @{}: unblock them first",
+                them.login
+            )));
+        }
+        _ => {}
+    }
     let taken = take(caller, me, Act::Follow).await?;
     let followed = caller.store().follow(me, them.id, now_millis()).await;
     json(settle(caller, taken, followed).await?)
@@ -19,6 +29,52 @@ pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
 pub async fn unfollow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
     let (me, them) = pair(caller, login).await?;
     json(caller.store().unfollow(me, them.id, now_millis()).await?)
+}
+
+/// A block or mute, or its undoing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Safety {
+    Block,
+    Unblock,
+    Mute,
+    Unmute,
+}
+
+/// `block`, `unblock`, `mute`, `unmute`: the other user, with the caller's
+/// relationship to them after.
+pub async fn safety(caller: &mut Caller<'_>, login: &str, act: Safety) -> Result<Value> {
+    let me = caller.id().await?;
+    let store = caller.store();
+    let mut them = store.user_by_login(login).await?;
+    if them.id == me {
+        return Err(Error::BadRequest(
+            "you cannot block or mute yourself".into(),
+        ));
+    }
+    let now = now_millis();
+    match act {
+        Safety::Block => store.block(me, them.id, now).await?,
+        Safety::Unblock => store.unblock(me, them.id, now).await?,
+        Safety::Mute => store.mute(me, them.id, now).await?,
+        Safety::Unmute => store.unmute(me, them.id, now).await?,
+    }
+    // Counts changed where a block removed follows.
+    them = store.user_by_login(login).await?;
+    them.relationship = Some(store.relationship(me, them.id).await?);
+    json(them)
+}
+
+/// `blocks` and `mutes`: whom the caller blocks or mutes, newest first.
+pub async fn safety_list(
+    caller: &mut Caller<'_>,
+    mutes: bool,
+    page: Option<u32>,
+    count: Option<u32>,
+) -> Result<Value> {
+    let (page, count) = page_and_count(page, count)?;
+    let me = caller.id().await?;
+    let users = caller.store().safety_list(me, mutes, page, count).await?;
+    json(Users { users })
 }
 
 /// Which side of the graph a list shows.

@@ -15,6 +15,7 @@ use roost_shared::{FollowEntry, Notification, NotificationKind, Status, TagCount
 
 use super::scripts::{LIKE, LOG_CHANGE, UNLIKE};
 use super::statuses::{minute_of, notification_member};
+use super::visibility::Place;
 use super::{Entry, Page, Store, as_array, as_int, scored_pairs, unexpected};
 use crate::error::{Error, Result};
 use crate::failpoint::crash_point;
@@ -58,7 +59,7 @@ impl Store {
             )
             .await?;
         crash_point("like.hinted");
-        let notify = if author == liker.id {
+        let notify = if author == liker.id || !self.may_notify(author, liker.id).await? {
             String::new()
         } else {
             member.clone()
@@ -186,7 +187,7 @@ impl Store {
             .iter()
             .map(|e| redis::Cmd::zscore(k.likes(e.uid, e.sid), uid));
         let likes: Vec<Option<f64>> = self.query_many(checks.collect()).await?;
-        let statuses = self.view(viewer, &entries).await?;
+        let statuses = self.view(viewer, &entries, Place::Elsewhere).await?;
         Ok(statuses
             .into_iter()
             .zip(likes)
@@ -220,7 +221,11 @@ impl Store {
             }
         }
         chain.reverse();
-        let ancestors = self.view(viewer, &chain).await?.into_iter().flatten();
+        let ancestors = self
+            .view(viewer, &chain, Place::Elsewhere)
+            .await?
+            .into_iter()
+            .flatten();
 
         // Read the tree a level per round trip, then walk it depth first.
         let mut children: HashMap<Entry, Vec<Entry>> = HashMap::new();
@@ -258,7 +263,12 @@ impl Store {
         let mut rest = order.as_slice();
         while replies.len() < count && !rest.is_empty() {
             let (chunk, after) = rest.split_at((count - replies.len()).min(rest.len()));
-            replies.extend(self.view(viewer, chunk).await?.into_iter().flatten());
+            replies.extend(
+                self.view(viewer, chunk, Place::Elsewhere)
+                    .await?
+                    .into_iter()
+                    .flatten(),
+            );
             rest = after;
         }
         Ok(Thread {
@@ -280,7 +290,7 @@ impl Store {
         };
         let entries = self.page_of(&self.keys().home(uid), window).await?;
         let mut statuses: Vec<Status> = self
-            .view(Some(uid), &entries)
+            .view(Some(uid), &entries, Place::Home)
             .await?
             .into_iter()
             .flatten()
@@ -339,6 +349,22 @@ impl Store {
             )
             .await?;
         let notifications = self.render_notifications(uid, &listed).await?;
+        // From accounts the recipient blocks or mutes, or that block them: hidden
+        // while that lasts.
+        let actors: Vec<u64> = notifications.iter().map(|n| n.from.id).collect();
+        let mut cmds = Vec::new();
+        for &actor in &actors {
+            cmds.push(redis::Cmd::zscore(k.blocking(uid), actor));
+            cmds.push(redis::Cmd::zscore(k.muting(uid), actor));
+            cmds.push(redis::Cmd::zscore(k.blocking(actor), uid));
+        }
+        let kept: Vec<Option<f64>> = self.query_many(cmds).await?;
+        let notifications = notifications
+            .into_iter()
+            .zip(kept.chunks(3))
+            .filter(|(_, found)| found.iter().all(Option::is_none))
+            .map(|(n, _)| n)
+            .collect();
         let unread = self.marker(uid, None, None).await?.notifications_unread;
         Ok((notifications, unread))
     }
@@ -368,7 +394,7 @@ impl Store {
             .iter()
             .map(|p| p.and_then(|p| p.2).unwrap_or(Entry { uid: 0, sid: 0 }))
             .collect();
-        let statuses = self.view(Some(uid), &entries).await?;
+        let statuses = self.view(Some(uid), &entries, Place::Notifications).await?;
         let mut out = Vec::new();
         for ((((_, nid), parsed), user), (status, at)) in listed
             .iter()
@@ -437,9 +463,10 @@ impl Store {
         Ok(())
     }
 
-    /// Finishes likes whose roostd died between their steps: every pending
-    /// mark older than `min_age_ms` gets the liker's hint and the notification's
-    /// event where the like exists, and is removed. Returns how many.
+    /// Finishes likes and blocks whose roostd died between their steps: every
+    /// pending mark older than `min_age_ms` gets, where the like exists, the
+    /// liker's hint and the notification's event, and where the block stands,
+    /// its remaining steps; then it is removed. Returns how many.
     pub async fn finish_abandoned_acts(&self, min_age_ms: i64, now: i64) -> Result<usize> {
         let k = self.keys();
         let mut finished = 0;
@@ -452,7 +479,15 @@ impl Store {
                 return Ok(finished);
             }
             for member in pending {
-                if let Some((NotificationKind::Like, liker, Some(entry))) = parse_member(&member) {
+                if let Some((blocker, blocked)) = parse_block(&member) {
+                    let stands: Option<f64> =
+                        self.conn().zscore(k.blocking(blocker), blocked).await?;
+                    if stands.is_some() {
+                        self.finish_block(blocker, blocked, now).await?;
+                    }
+                } else if let Some((NotificationKind::Like, liker, Some(entry))) =
+                    parse_member(&member)
+                {
                     let like: Option<f64> = self
                         .conn()
                         .zscore(k.likes(entry.uid, entry.sid), liker)
@@ -469,6 +504,12 @@ impl Store {
             }
         }
     }
+}
+
+/// A pending block's mark: blocker and blocked.
+fn parse_block(member: &str) -> Option<(u64, u64)> {
+    let (blocker, blocked) = member.strip_prefix("block:")?.split_once(':')?;
+    Some((blocker.parse().ok()?, blocked.parse().ok()?))
 }
 
 /// A notification member: kind, who acted and the status (none for `0:0`).

@@ -35,6 +35,18 @@ pub enum Happening {
         to: u64,
         notification: Box<Notification>,
     },
+    /// `who` blocked `whom` (or, `on` false, unblocked): for streams only.
+    Block {
+        who: u64,
+        whom: u64,
+        on: bool,
+    },
+    /// `who` muted `whom` (or unmuted): for `who`'s streams only.
+    Mute {
+        who: u64,
+        whom: u64,
+        on: bool,
+    },
 }
 
 /// One entry of the log: what happened, at which position.
@@ -71,6 +83,15 @@ fn parse(entry: &StreamId) -> Option<LogEntry> {
             follower: user("follower")?,
             followed: user("followed")?,
         },
+        kind @ ("block" | "mute") => {
+            let num = |name: &str| fields.get(name)?.parse::<u64>().ok();
+            let (who, whom, on) = (num("who")?, num("whom")?, num("on")? == 1);
+            if kind == "block" {
+                Happening::Block { who, whom, on }
+            } else {
+                Happening::Mute { who, whom, on }
+            }
+        }
         "notification" => Happening::Notification {
             to: fields.get("to")?.parse().ok()?,
             notification: serde_json::from_str(fields.get("notification")?).ok()?,

@@ -249,6 +249,12 @@ impl Store {
         now: i64,
     ) -> Result<Value> {
         let k = self.keys();
+        // A follow from someone the followed blocks or mutes notifies no one;
+        // an unfollow takes back whatever there is.
+        let notify = match change {
+            Change::Follow if !self.may_notify(followed, follower).await? => String::new(),
+            _ => follow_notification(follower),
+        };
         Ok(FOLLOW_TARGET
             .key(k.followers(followed))
             .key(k.counts(followed))
@@ -262,7 +268,7 @@ impl Store {
             .arg(now)
             .arg(self.limits.timeline_cap)
             .arg(change.as_str())
-            .arg(follow_notification(follower))
+            .arg(notify)
             .invoke_async(&mut self.conn())
             .await?)
     }
@@ -312,15 +318,24 @@ impl Store {
     /// How `me` and `them` are connected, as `me` sees it.
     pub async fn relationship(&self, me: u64, them: u64) -> Result<Relationship> {
         let k = self.keys();
-        // Both sets live in `me`'s slot: one pipeline on a cluster too.
-        let (following, followed_by): (Option<f64>, Option<f64>) = redis::pipe()
+        // Every set lives in `me`'s slot: one pipeline on a cluster too.
+        let (following, followed_by, blocking, muting): (
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+        ) = redis::pipe()
             .zscore(k.following(me), them)
             .zscore(k.followers(me), them)
+            .zscore(k.blocking(me), them)
+            .zscore(k.muting(me), them)
             .query_async(&mut self.conn())
             .await?;
         Ok(Relationship {
             following: following.is_some(),
             followed_by: followed_by.is_some(),
+            blocking: blocking.is_some(),
+            muting: muting.is_some(),
             ..Relationship::default()
         })
     }

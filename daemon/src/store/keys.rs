@@ -44,6 +44,9 @@
 //! | `{ns:u<id>}:parents` | hash | user | status id → `<uid>:<sid>` of the status it replies to (kept after a delete) |
 //! | `{ns:u<id>}:liked` | zset | user | statuses the user liked: member `<uid>:<sid>`, score like time; a hint checked against `likes:<sid>` |
 //! | `{ns:u<id>}:rate:<kind>` | zset | user | the account's acts of a kind in the last minute (rate limits), score ms |
+//! | `{ns:u<id>}:blocking` | zset | user | accounts the user blocks, score ms |
+//! | `{ns:u<id>}:blocked_by` | zset | user | accounts that block the user (a mirror, for streams), score ms |
+//! | `{ns:u<id>}:muting` | zset | user | accounts the user mutes, score ms |
 //! | `{ns:u<id>}:mentions` | zset | user | statuses mentioning the user: member `<uid>:<sid>`, score sid |
 //! | `{ns:u<id>}:notifications` | zset | user | member `<kind>:<from>:<uid>:<sid>` (`0:0` without a status), score the notification id |
 //! | `{ns:u<id>}:notified_at` | hash | user | notification member → time (ms) |
@@ -262,6 +265,18 @@ impl Keys {
         self.of_user(uid, "liked")
     }
 
+    pub fn blocking(&self, uid: u64) -> String {
+        self.of_user(uid, "blocking")
+    }
+
+    pub fn blocked_by(&self, uid: u64) -> String {
+        self.of_user(uid, "blocked_by")
+    }
+
+    pub fn muting(&self, uid: u64) -> String {
+        self.of_user(uid, "muting")
+    }
+
     pub fn mentions(&self, uid: u64) -> String {
         self.of_user(uid, "mentions")
     }
@@ -374,6 +389,9 @@ mod tests {
             k.parents(42),
             k.liked(42),
             k.mentions(42),
+            k.blocking(42),
+            k.blocked_by(42),
+            k.muting(42),
             k.notifications(42),
             k.notified_at(42),
         ];

@@ -471,7 +471,7 @@ redis.call('HSET', KEYS[5], ARGV[1] .. ':' .. generation, ARGV[4] .. ':' .. ARGV
 if ARGV[4] == 'follow' then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
   redis.call('HINCRBY', KEYS[2], 'followers', 1)
-  notify(KEYS[6], KEYS[7], KEYS[2], ARGV[5], ARGV[2])
+  if ARGV[5] ~= '' then notify(KEYS[6], KEYS[7], KEYS[2], ARGV[5], ARGV[2]) end
   return {1, generation, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES'),
           redis.call('HGETALL', KEYS[8])}
 end

@@ -1,17 +1,113 @@
 //! Who may see a status: the ONE decision every path that returns or delivers
 //! a status asks (timelines of every kind, `thread`, `likes`, notifications,
-//! the streams on the socket and over HTTP), so the privacy rules of protocol
-//! version 2 (private accounts, blocks, mutes, moderation) land here and
-//! nowhere else.
+//! reposts' originals, the streams on the socket and over HTTP, live and
+//! replayed), so the privacy rules of PROTOCOL-SOCIAL.md land here and nowhere
+//! else.
 //!
-//! Today every account is public and nothing is hidden: a status that exists
-//! is visible to every viewer, registered or not.
+//! Today's rules: blocking works both ways (neither account sees the other's
+//! statuses anywhere), and muting hides the muted account's statuses, and
+//! reposts of them, from the muter's home, tag and mentions timelines,
+//! notifications and streams, and nothing else.
+
+use std::collections::HashSet;
 
 use roost_shared::Status;
 
-/// Whether `viewer` (an account, or `None` for a caller without one) may see
-/// the status.
-pub fn visible(viewer: Option<u64>, status: &Status) -> bool {
-    let _ = viewer;
-    status.id > 0
+/// Who looks, with what they keep out.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    /// `None` for a caller without an account.
+    pub account: Option<u64>,
+    /// The accounts the viewer blocks.
+    pub blocking: HashSet<u64>,
+    /// The accounts the viewer mutes.
+    pub muting: HashSet<u64>,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Viewer {
+        Viewer::default()
+    }
+}
+
+/// Where a status is shown: a mute hides statuses in some places only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Home,
+    Tag,
+    Mentions,
+    Notifications,
+    Stream,
+    /// Profiles, threads, likes lists, single statuses.
+    Elsewhere,
+}
+
+impl Place {
+    fn hides_muted(self) -> bool {
+        !matches!(self, Place::Elsewhere)
+    }
+}
+
+/// Whether `viewer` may see `status` in `place`. `author_blocks_viewer` says
+/// whether the status's author blocks the viewer (read with the status, in
+/// the author's slot; a stream keeps it in memory). A repost's original is
+/// decided on its own, with its own author.
+pub fn visible(viewer: &Viewer, status: &Status, author_blocks_viewer: bool, place: Place) -> bool {
+    if viewer.account == Some(status.uid) {
+        return true;
+    }
+    if author_blocks_viewer || viewer.blocking.contains(&status.uid) {
+        return false;
+    }
+    !(place.hides_muted() && viewer.muting.contains(&status.uid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_hide_everywhere_and_mutes_only_in_some_places() {
+        let status = Status {
+            id: 1,
+            uid: 7,
+            ..Status::default()
+        };
+        let me = |blocking: &[u64], muting: &[u64]| Viewer {
+            account: Some(1),
+            blocking: blocking.iter().copied().collect(),
+            muting: muting.iter().copied().collect(),
+        };
+        for place in [Place::Home, Place::Stream, Place::Elsewhere] {
+            assert!(visible(&me(&[], &[]), &status, false, place));
+            assert!(
+                !visible(&me(&[7], &[]), &status, false, place),
+                "I block them"
+            );
+            assert!(
+                !visible(&me(&[], &[]), &status, true, place),
+                "they block me"
+            );
+        }
+        assert!(!visible(&me(&[], &[7]), &status, false, Place::Home));
+        assert!(!visible(
+            &me(&[], &[7]),
+            &status,
+            false,
+            Place::Notifications
+        ));
+        assert!(
+            visible(&me(&[], &[7]), &status, false, Place::Elsewhere),
+            "a profile still shows them"
+        );
+        let own = Viewer {
+            account: Some(7),
+            ..Viewer::anonymous()
+        };
+        assert!(
+            visible(&own, &status, true, Place::Home),
+            "one's own status"
+        );
+        assert!(visible(&Viewer::anonymous(), &status, false, Place::Stream));
+    }
 }

@@ -22,7 +22,9 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 }
 
 impl Rendered {
-    pub fn new(entry: &LogEntry) -> Rendered {
+    /// The entry as it goes out; `None` for what is never delivered (blocks
+    /// and mutes, which only keep subscriptions current).
+    pub fn new(entry: &LogEntry) -> Option<Rendered> {
         let users =
             |a: &User, b: &User| format!("\"follower\":{},\"followed\":{}", to_json(a), to_json(b));
         let (kind, rest, http) = match &entry.happening {
@@ -47,13 +49,14 @@ impl Rendered {
                 format!("\"notification\":{}", to_json(notification)),
                 None,
             ),
+            Happening::Block { .. } | Happening::Mute { .. } => return None,
         };
-        Rendered {
+        Some(Rendered {
             eid: entry.eid,
             kind,
             rest,
             http,
-        }
+        })
     }
 
     /// Appends the event's line for subscription `sub`: the same JSON as the
@@ -68,10 +71,11 @@ impl Rendered {
     }
 }
 
-/// The wire event of an entry for subscription `sub`.
-pub fn to_event(sub: u64, entry: &LogEntry) -> Event {
+/// The wire event of an entry for subscription `sub`; `None` for what is
+/// never delivered.
+pub fn to_event(sub: u64, entry: &LogEntry) -> Option<Event> {
     let eid = entry.eid;
-    match &entry.happening {
+    Some(match &entry.happening {
         Happening::Status(status) => Event::Status {
             sub,
             eid,
@@ -100,7 +104,8 @@ pub fn to_event(sub: u64, entry: &LogEntry) -> Event {
             eid,
             notification: notification.clone(),
         },
-    }
+        Happening::Block { .. } | Happening::Mute { .. } => return None,
+    })
 }
 
 #[cfg(test)]
@@ -165,10 +170,10 @@ mod tests {
                 happening,
             };
             let mut line = Vec::new();
-            Rendered::new(&entry).write_line(12, &mut line);
+            Rendered::new(&entry).unwrap().write_line(12, &mut line);
             assert_eq!(line.pop(), Some(b'\n'));
             let parsed: Event = serde_json::from_slice(&line).unwrap();
-            assert_eq!(parsed, to_event(12, &entry));
+            assert_eq!(Some(parsed), to_event(12, &entry));
         }
     }
 }

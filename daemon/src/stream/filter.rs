@@ -13,7 +13,8 @@ use std::collections::HashSet;
 use roost_shared::{Location, Status};
 
 use crate::store::Happening;
-use crate::store::visibility::visible;
+use crate::store::safety::SafetySets;
+use crate::store::visibility::{Place, Viewer, visible};
 
 /// Most logins a `follow` part may name.
 pub const MAX_FOLLOW: usize = 5000;
@@ -24,9 +25,9 @@ pub const MAX_LOCATIONS: usize = 25;
 /// Longest `track` phrase, in bytes.
 pub const MAX_PHRASE_BYTES: usize = 60;
 
-/// A subscription's matching state.
+/// What a subscription's stream matches.
 #[derive(Debug, Clone)]
-pub enum Matcher {
+pub enum Kind {
     /// Statuses entering `account`'s home timeline (its own and those of the
     /// users it follows, kept current from the follow events), their deletes,
     /// and follows and unfollows that involve it.
@@ -69,26 +70,101 @@ enum Word {
     Anywhere(String),
 }
 
+/// A subscription's matching state: what its stream matches, and what its
+/// account keeps out (blocks both ways, mutes), kept current from the log.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    pub kind: Kind,
+    viewer: Viewer,
+    /// The accounts that block the subscriber.
+    blocked_by: HashSet<u64>,
+}
+
 impl Matcher {
-    /// Whether the happening goes to this subscription of `owner` (see
-    /// `stream::identity`): it matches, and the owner may see its status.
-    /// Live delivery and replay both ask this.
-    pub fn delivers(&mut self, owner: u64, happening: &Happening) -> bool {
-        if !self.matches(happening) {
+    /// A matcher for `account`'s subscription (`None`: a caller without one),
+    /// keeping out what `sets` name.
+    pub fn new(kind: Kind, account: Option<u64>, sets: SafetySets) -> Matcher {
+        Matcher {
+            kind,
+            viewer: Viewer {
+                account,
+                blocking: sets.blocking,
+                muting: sets.muting,
+            },
+            blocked_by: sets.blocked_by,
+        }
+    }
+
+    /// Whether the happening goes to this subscription: it matches, and the
+    /// subscriber may see it (the one visibility decision). Live delivery and
+    /// replay both ask this; blocks and mutes of the subscriber's account
+    /// update what it keeps out here, and are never delivered themselves.
+    pub fn delivers(&mut self, happening: &Happening) -> bool {
+        if self.keep_current(happening) || !self.kind.matches(happening) {
             return false;
         }
-        let account = (owner >> 63 == 0).then_some(owner);
+        let sees = |s: &roost_shared::Status| {
+            visible(
+                &self.viewer,
+                s,
+                self.blocked_by.contains(&s.uid),
+                Place::Stream,
+            )
+        };
         match happening {
-            Happening::Status(status) | Happening::Delete(status) => visible(account, status),
+            Happening::Status(status) | Happening::Delete(status) => {
+                sees(status) && status.repost_of.as_deref().is_none_or(sees)
+            }
+            Happening::Notification { notification, .. } => {
+                let from = notification.from.id;
+                !(self.viewer.blocking.contains(&from)
+                    || self.viewer.muting.contains(&from)
+                    || self.blocked_by.contains(&from))
+            }
             _ => true,
         }
     }
 
+    /// Applies a block or mute that concerns the subscriber; true for those
+    /// (and for any block or mute: they are never delivered).
+    fn keep_current(&mut self, happening: &Happening) -> bool {
+        let Some(me) = self.viewer.account else {
+            return matches!(happening, Happening::Block { .. } | Happening::Mute { .. });
+        };
+        let set = |set: &mut HashSet<u64>, id: u64, on: bool| {
+            if on {
+                set.insert(id);
+            } else {
+                set.remove(&id);
+            }
+        };
+        match *happening {
+            Happening::Block { who, whom, on } => {
+                if who == me {
+                    set(&mut self.viewer.blocking, whom, on);
+                }
+                if whom == me {
+                    set(&mut self.blocked_by, who, on);
+                }
+                true
+            }
+            Happening::Mute { who, whom, on } => {
+                if who == me {
+                    set(&mut self.viewer.muting, whom, on);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Kind {
     /// Whether the happening belongs on this subscription. Home subscriptions
     /// also follow the caller's follows and unfollows here.
     pub fn matches(&mut self, happening: &Happening) -> bool {
         match self {
-            Matcher::Home { account, following } => match happening {
+            Kind::Home { account, following } => match happening {
                 Happening::Status(s) | Happening::Delete(s) => {
                     s.uid == *account || following.contains(&s.uid)
                 }
@@ -104,17 +180,19 @@ impl Matcher {
                     }
                     follower.id == *account || followed.id == *account
                 }
-                Happening::Notification { .. } => false,
+                Happening::Notification { .. }
+                | Happening::Block { .. }
+                | Happening::Mute { .. } => false,
             },
-            Matcher::Notifications { account } => {
+            Kind::Notifications { account } => {
                 matches!(happening, Happening::Notification { to, .. } if to == account)
             }
-            Matcher::Firehose => matches!(happening, Happening::Status(_) | Happening::Delete(_)),
-            Matcher::Sample { percent, identity } => match happening {
+            Kind::Firehose => matches!(happening, Happening::Status(_) | Happening::Delete(_)),
+            Kind::Sample { percent, identity } => match happening {
                 Happening::Status(s) | Happening::Delete(s) => sampled(*identity, s.id, *percent),
                 _ => false,
             },
-            Matcher::Filter(filter) => match happening {
+            Kind::Filter(filter) => match happening {
                 Happening::Status(s) | Happening::Delete(s) => filter.matches(s),
                 _ => false,
             },

@@ -167,13 +167,16 @@ impl Hub {
         let mut stalled = Vec::new();
         let mut rendered: Option<Arc<Rendered>> = None;
         for (&sub, sub_entry) in subs.entries.iter_mut() {
-            if !sub_entry
-                .matcher
-                .delivers(sub_entry.owner, &entry.happening)
-            {
+            if !sub_entry.matcher.delivers(&entry.happening) {
                 continue;
             }
-            let event = rendered.get_or_insert_with(|| Arc::new(Rendered::new(entry)));
+            let event = match &rendered {
+                Some(event) => event,
+                None => match Rendered::new(entry) {
+                    Some(event) => rendered.insert(Arc::new(event)),
+                    None => continue,
+                },
+            };
             match sub_entry.sink.offer(&sub_entry.tally, event) {
                 Offer::Queued => sub_entry.full_since = None,
                 Offer::Full => {

@@ -282,7 +282,12 @@ async fn replay<O: From<Feed>>(
         let (entries, page_last) = store.events_after(after, REPLAY_PAGE).await?;
         let Some(page_last) = page_last else { break };
         for entry in &entries {
-            if matcher.delivers(owner, &entry.happening) && !send(to_event(sub, entry)).await? {
+            if !matcher.delivers(&entry.happening) {
+                continue;
+            }
+            if let Some(event) = to_event(sub, entry)
+                && !send(event).await?
+            {
                 return Ok(last);
             }
         }
@@ -411,7 +416,7 @@ mod tests {
     }
 
     fn rendered(ms: u64) -> Arc<Rendered> {
-        Arc::new(Rendered::new(&entry(ms)))
+        Arc::new(Rendered::new(&entry(ms)).unwrap())
     }
 
     fn eids(out: &[u8]) -> Vec<u64> {
@@ -435,7 +440,7 @@ mod tests {
         // Live events 3 and 4 arrive while the replay sends 1 to 3.
         merge.feed(live(3), &mut out).unwrap();
         for ms in 1..=3 {
-            let event = to_event(5, &entry(ms));
+            let event = to_event(5, &entry(ms)).unwrap();
             merge
                 .feed(Feed::Replayed(Box::new(event)), &mut out)
                 .unwrap();
@@ -465,7 +470,14 @@ mod tests {
             let closer = Arc::new(Notify::new());
             (Box::new(Queue { tx, closer }), rx)
         };
-        let open = |owner, sink| Subscription::open(&hub, owner, 1, Matcher::Firehose, sink);
+        let open = |owner, sink| {
+            let matcher = Matcher::new(
+                crate::stream::filter::Kind::Firehose,
+                None,
+                Default::default(),
+            );
+            Subscription::open(&hub, owner, 1, matcher, sink)
+        };
         let (sink, mut rx) = queue(2);
         let first = open(7, sink).unwrap();
         let refused = open(7, queue(2).0);

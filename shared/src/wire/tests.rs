@@ -110,6 +110,20 @@ fn every_request_round_trips() {
             count: Some(1000),
         },
         Request::Trending { hours: Some(24) },
+        Request::Block {
+            login: "bob".into(),
+        },
+        Request::Unblock {
+            login: "bob".into(),
+        },
+        Request::Blocks { page: p, count: c },
+        Request::Mute {
+            login: "bob".into(),
+        },
+        Request::Unmute {
+            login: "bob".into(),
+        },
+        Request::Mutes { page: p, count: c },
         Request::SetProfile {
             name: Some("Ada".into()),
             bio: Some("".into()),
@@ -203,7 +217,7 @@ fn every_request_round_trips() {
             request,
         });
     }
-    assert_eq!(Request::OPS.len(), 23);
+    assert_eq!(Request::OPS.len(), 29);
 }
 
 #[test]

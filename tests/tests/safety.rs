@@ -1,0 +1,299 @@
+//! Blocks and mutes (issue 10, the "Privacy and safety" part of
+//! PROTOCOL-SOCIAL.md): what each side sees afterwards, on every read path and
+//! stream, through the one visibility decision.
+
+use std::time::Duration;
+
+use roost_tests::Client;
+use serde_json::{Value, json};
+
+use crate::setup;
+
+async fn post(c: &mut Client, login: &str, text: &str) -> u64 {
+    c.ok(json!({"op": "post", "as": login, "text": text})).await["id"]
+        .as_u64()
+        .unwrap()
+}
+
+async fn ids(c: &mut Client, login: &str, request: Value) -> Vec<u64> {
+    let mut request = request;
+    request["op"] = json!("timeline");
+    request["as"] = json!(login);
+    c.ok(request).await["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect()
+}
+
+async fn notified_by(c: &mut Client, login: &str) -> Vec<String> {
+    c.ok(json!({"op": "notifications", "as": login, "count": 200}))
+        .await["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["from"]["login"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_block_hides_both_sides_everywhere_and_purges_follows() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    for login in ["alice", "bob", "carol"] {
+        c.bot(login).await;
+    }
+    for (who, whom) in [
+        ("bob", "alice"),
+        ("alice", "bob"),
+        ("bob", "carol"),
+        ("alice", "carol"),
+    ] {
+        c.ok(json!({"op": "follow", "as": who, "login": whom}))
+            .await;
+    }
+    let a1 = post(&mut c, "alice", "#redis hi @bob").await;
+    let b1 = post(&mut c, "bob", "@alice #redis too").await;
+    let c1 = c
+        .ok(json!({"op": "repost", "as": "carol", "status": a1}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let mut alice_stream = roostd.client().await;
+    alice_stream
+        .subscribe(json!({"op": "subscribe", "as": "alice", "stream": {"firehose": true}}))
+        .await;
+    let mut bob_stream = roostd.client().await;
+    bob_stream
+        .subscribe(json!({"op": "subscribe", "as": "bob", "stream": {"firehose": true}}))
+        .await;
+
+    let blocked = c
+        .ok(json!({"op": "block", "as": "alice", "login": "bob"}))
+        .await;
+    assert_eq!(blocked["relationship"]["blocking"], true);
+    assert_eq!(blocked["relationship"]["following"], false);
+    assert_eq!(
+        blocked["relationship"]["followed_by"], false,
+        "follows go both ways"
+    );
+    assert_eq!(blocked["following"], 1, "bob now follows only carol");
+    assert_eq!(
+        c.err(json!({"op": "block", "as": "alice", "login": "bob"}))
+            .await,
+        "conflict"
+    );
+
+    // Bob sees nothing of alice's: not in home (a repost included), profile,
+    // tag, mentions; her status is not_found to every op naming it.
+    assert!(
+        !ids(&mut c, "bob", json!({"kind": "home"}))
+            .await
+            .contains(&a1)
+    );
+    assert!(
+        !ids(&mut c, "bob", json!({"kind": "home"}))
+            .await
+            .contains(&c1)
+    );
+    assert_eq!(
+        ids(&mut c, "bob", json!({"kind": "profile", "login": "alice"})).await,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        ids(&mut c, "bob", json!({"kind": "tag", "tag": "redis"})).await,
+        [b1]
+    );
+    assert_eq!(
+        ids(&mut c, "bob", json!({"kind": "mentions"})).await,
+        Vec::<u64>::new()
+    );
+    for op in [
+        json!({"op": "thread", "status": a1}),
+        json!({"op": "like", "status": a1}),
+        json!({"op": "repost", "status": a1}),
+        json!({"op": "likes", "status": a1}),
+        json!({"op": "post", "text": "x", "reply_to": a1}),
+    ] {
+        let mut op = op;
+        op["as"] = json!("bob");
+        assert_eq!(c.err(op.clone()).await, "not_found", "{op}");
+    }
+    assert_eq!(
+        c.err(json!({"op": "follow", "as": "bob", "login": "alice"}))
+            .await,
+        "forbidden"
+    );
+    // And alice sees nothing of bob's.
+    assert_eq!(
+        ids(&mut c, "alice", json!({"kind": "tag", "tag": "redis"})).await,
+        [a1]
+    );
+    assert_eq!(
+        ids(&mut c, "alice", json!({"kind": "mentions"})).await,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        ids(&mut c, "alice", json!({"kind": "profile", "login": "bob"})).await,
+        Vec::<u64>::new()
+    );
+    assert!(
+        !notified_by(&mut c, "alice")
+            .await
+            .contains(&"bob".to_owned())
+    );
+    // A mention of the blocker by the blocked notifies no one.
+    let mention = post(&mut c, "bob", "@alice @carol are you there").await;
+    assert!(
+        !notified_by(&mut c, "alice")
+            .await
+            .contains(&"bob".to_owned())
+    );
+    assert!(
+        notified_by(&mut c, "carol")
+            .await
+            .contains(&"bob".to_owned())
+    );
+
+    // Streams: neither gets the other's statuses; others' still come.
+    let c2 = post(&mut c, "carol", "carol speaks").await;
+    let a2 = post(&mut c, "alice", "alice speaks").await;
+    let got = |events: Vec<Value>| -> Vec<u64> {
+        events
+            .iter()
+            .filter(|e| e["event"] == "status")
+            .map(|e| e["status"]["id"].as_u64().unwrap())
+            .collect()
+    };
+    let alice_saw = got(alice_stream.events_within(Duration::from_millis(500)).await);
+    assert!(
+        alice_saw.contains(&c2) && alice_saw.contains(&a2),
+        "{alice_saw:?}"
+    );
+    let bob_saw = got(bob_stream.events_within(Duration::from_millis(500)).await);
+    assert!(
+        bob_saw.contains(&c2) && !bob_saw.contains(&a2),
+        "{bob_saw:?}"
+    );
+    assert!(
+        !alice_saw.contains(&mention),
+        "bob's mention reached alice's stream: {alice_saw:?}"
+    );
+
+    // Lists, unblock, and what stays.
+    let blocks = c.ok(json!({"op": "blocks", "as": "alice"})).await;
+    assert_eq!(blocks["users"][0]["user"]["login"], "bob");
+    c.ok(json!({"op": "unblock", "as": "alice", "login": "bob"}))
+        .await;
+    assert_eq!(
+        c.err(json!({"op": "unblock", "as": "alice", "login": "bob"}))
+            .await,
+        "not_found"
+    );
+    assert_eq!(
+        ids(&mut c, "bob", json!({"kind": "profile", "login": "alice"})).await,
+        [a2, a1]
+    );
+    let bob = c
+        .ok(json!({"op": "user", "as": "alice", "login": "bob"}))
+        .await;
+    assert_eq!(
+        bob["relationship"]["following"], false,
+        "unblocking restores no follow"
+    );
+    assert_eq!(
+        c.err(json!({"op": "block", "as": "alice", "login": "alice"}))
+            .await,
+        "bad_request"
+    );
+}
+
+#[tokio::test]
+async fn a_mute_hides_from_home_tag_mentions_notifications_and_streams_only() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    for login in ["carol", "bob"] {
+        c.bot(login).await;
+    }
+    c.ok(json!({"op": "follow", "as": "carol", "login": "bob"}))
+        .await;
+    let before = post(&mut c, "bob", "@carol before the mute").await;
+    let mine = post(&mut c, "carol", "carol's own").await;
+    c.ok(json!({"op": "like", "as": "bob", "status": mine}))
+        .await;
+    assert_eq!(notified_by(&mut c, "carol").await, ["bob", "bob"]);
+
+    let mut stream = roostd.client().await;
+    stream
+        .subscribe(json!({"op": "subscribe", "as": "carol", "stream": {"home": true}}))
+        .await;
+    let muted = c
+        .ok(json!({"op": "mute", "as": "carol", "login": "bob"}))
+        .await;
+    assert_eq!(muted["relationship"]["muting"], true);
+    assert_eq!(
+        muted["relationship"]["following"], true,
+        "a mute changes no follow"
+    );
+    let during = post(&mut c, "bob", "@carol #quiet during the mute").await;
+    c.ok(json!({"op": "unlike", "as": "bob", "status": mine}))
+        .await;
+    c.ok(json!({"op": "like", "as": "bob", "status": mine}))
+        .await;
+
+    assert_eq!(ids(&mut c, "carol", json!({"kind": "home"})).await, [mine]);
+    assert_eq!(
+        ids(&mut c, "carol", json!({"kind": "mentions"})).await,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        ids(&mut c, "carol", json!({"kind": "tag", "tag": "quiet"})).await,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        notified_by(&mut c, "carol").await,
+        Vec::<String>::new(),
+        "hidden while muted"
+    );
+    // Elsewhere nothing changes.
+    assert_eq!(
+        ids(&mut c, "carol", json!({"kind": "profile", "login": "bob"})).await,
+        [during, before]
+    );
+    c.ok(json!({"op": "thread", "as": "carol", "status": during}))
+        .await;
+    let events = stream.events_within(Duration::from_millis(500)).await;
+    assert!(
+        !events.iter().any(|e| e["status"]["id"] == during),
+        "a muted status reached the home stream: {events:?}"
+    );
+    // The muted account cannot tell.
+    let carol = c
+        .ok(json!({"op": "user", "as": "bob", "login": "carol"}))
+        .await;
+    assert_eq!(carol["relationship"]["muting"], false);
+    assert_eq!(
+        c.ok(json!({"op": "mutes", "as": "carol"})).await["users"][0]["user"]["login"],
+        "bob"
+    );
+
+    c.ok(json!({"op": "unmute", "as": "carol", "login": "bob"}))
+        .await;
+    assert_eq!(
+        ids(&mut c, "carol", json!({"kind": "home"})).await,
+        [during, mine, before],
+        "statuses posted during the mute are home again"
+    );
+    // Notifications from before the mute show again; those caused during it never.
+    let kinds: Vec<String> =
+        c.ok(json!({"op": "notifications", "as": "carol"})).await["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(
+        kinds,
+        ["mention"],
+        "the mention from before shows again; the like and mention during the mute stay unsent"
+    );
+}
