@@ -72,6 +72,9 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
         Request::Unmute { login } => graph::safety(caller, &login, graph::Safety::Unmute).await,
         Request::Blocks { page, count } => graph::safety_list(caller, false, page, count).await,
         Request::Mutes { page, count } => graph::safety_list(caller, true, page, count).await,
+        Request::Requests { page, count } => graph::requests(caller, page, count).await,
+        Request::Approve { login } => graph::answer(caller, &login, true).await,
+        Request::Deny { login } => graph::answer(caller, &login, false).await,
         Request::SetProfile { name, bio, private } => {
             accounts::set_profile(caller, name, bio, private).await
         }

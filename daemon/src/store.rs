@@ -9,7 +9,7 @@
 //! - [`backup`]: `roostd export` and `roostd import`, the network as JSON lines.
 //! - [`schema`]: the layout's version; upgrades at start, refuses newer.
 //! - [`rates`]: rate limits per account over a sliding minute.
-//! - [`safety`]: blocks and mutes.
+//! - [`safety`]: blocks and mutes; `privacy`: private accounts and follow requests.
 //! - [`visibility`]: the one decision whether a viewer may see a status.
 //! - `users`, `statuses`, `conversations` (likes, threads, notifications,
 //!   trending), `graph`, `jobs`, `events`: the operations on each part.
@@ -25,6 +25,7 @@ mod epoch;
 mod events;
 mod graph;
 mod jobs;
+mod privacy;
 pub mod rates;
 pub mod safety;
 pub mod schema;

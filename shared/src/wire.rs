@@ -74,6 +74,9 @@ pub struct User {
     /// 0 to 300 characters about them (`set_profile`).
     #[serde(default)]
     pub bio: String,
+    /// Only approved followers read their statuses.
+    #[serde(default)]
+    pub private: bool,
     /// The caller's view of this user, on `user` answers only: absent on the
     /// caller's own User, in events, and when the caller has no account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +149,10 @@ pub struct Status {
     /// Whether the caller reposted it (always false in events).
     #[serde(default)]
     pub reposted: bool,
+    /// roostd's own: whether its author's account was private when it was
+    /// posted (events carry it to the streams). Never on the wire.
+    #[serde(skip)]
+    pub private: bool,
 }
 
 /// What a notification tells.
@@ -426,9 +433,22 @@ pub enum Request {
         name: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         bio: Option<String>,
-        /// Private accounts come with follow requests (not yet: `bad_request`).
+        /// Only approved followers read a private account's statuses.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         private: Option<bool>,
+    },
+    /// Who asks to follow the caller, newest first.
+    Requests {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    Approve {
+        login: String,
+    },
+    Deny {
+        login: String,
     },
     Delete {
         status: u64,
@@ -526,6 +546,9 @@ impl Request {
         "mute",
         "unmute",
         "mutes",
+        "requests",
+        "approve",
+        "deny",
     ];
 }
 
@@ -660,6 +683,12 @@ pub struct Marker {
 pub struct Liked {
     pub status: u64,
     pub likes: u64,
+}
+
+/// Result of `deny`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Denied {
+    pub denied: String,
 }
 
 /// Result of `unrepost`.

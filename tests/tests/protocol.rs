@@ -634,7 +634,7 @@ async fn the_home_read_marker_counts_unread_and_survives_reconnects() {
 }
 
 /// Issue 10, profiles: `set_profile` changes the name and bio (each only if
-/// given), checked like the contract says; `private` waits for follow requests.
+/// given), checked like the contract says.
 #[tokio::test]
 async fn set_profile_changes_name_and_bio() {
     let (_redis, roostd, mut c) = setup(&[]).await;
@@ -661,7 +661,7 @@ async fn set_profile_changes_name_and_bio() {
         json!({"bio": "x".repeat(301)}),
         json!({"bio": "bell\u{7}"}),
         json!({"name": "   "}),
-        json!({"private": true}),
+        json!({"private": "yes"}),
     ] {
         let mut request = bad.clone();
         request["op"] = json!("set_profile");

@@ -297,3 +297,143 @@ async fn a_mute_hides_from_home_tag_mentions_notifications_and_streams_only() {
         "the mention from before shows again; the like and mention during the mute stay unsent"
     );
 }
+
+#[tokio::test]
+async fn a_private_account_is_read_by_approved_followers_only() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    for login in ["priv", "fan", "stranger"] {
+        c.bot(login).await;
+    }
+    let before = post(&mut c, "priv", "#secret before going private").await;
+    let me = c
+        .ok(json!({"op": "set_profile", "as": "priv", "private": true}))
+        .await;
+    assert_eq!(me["private"], true);
+    let mut firehose = roostd.client().await;
+    firehose
+        .subscribe(json!({"op": "subscribe", "as": "stranger", "stream": {"firehose": true}}))
+        .await;
+
+    // Following a private account asks; the account approves or denies.
+    let asked = c
+        .ok(json!({"op": "follow", "as": "fan", "login": "priv"}))
+        .await;
+    assert_eq!(asked["relationship"]["requested"], true);
+    assert_eq!(asked["relationship"]["following"], false);
+    assert_eq!(
+        c.err(json!({"op": "follow", "as": "fan", "login": "priv"}))
+            .await,
+        "conflict",
+        "asking again while pending"
+    );
+    c.ok(json!({"op": "follow", "as": "stranger", "login": "priv"}))
+        .await;
+    let requests = c.ok(json!({"op": "requests", "as": "priv"})).await;
+    assert_eq!(requests["users"].as_array().unwrap().len(), 2);
+    let kinds: Vec<Value> =
+        c.ok(json!({"op": "notifications", "as": "priv"})).await["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].clone())
+            .collect();
+    assert_eq!(kinds, [json!("request"), json!("request")]);
+    let approved = c
+        .ok(json!({"op": "approve", "as": "priv", "login": "fan"}))
+        .await;
+    assert_eq!(approved["login"], "fan");
+    assert_eq!(
+        c.ok(json!({"op": "deny", "as": "priv", "login": "stranger"}))
+            .await,
+        json!({"denied": "stranger"})
+    );
+    assert_eq!(
+        c.err(json!({"op": "deny", "as": "priv", "login": "stranger"}))
+            .await,
+        "not_found"
+    );
+
+    let during = post(&mut c, "priv", "#secret for followers @stranger").await;
+    // The approved follower reads it everywhere; the stranger nowhere.
+    assert_eq!(
+        ids(&mut c, "fan", json!({"kind": "home"})).await,
+        [during, before]
+    );
+    assert_eq!(
+        ids(&mut c, "fan", json!({"kind": "tag", "tag": "secret"})).await,
+        [during, before]
+    );
+    assert_eq!(
+        ids(
+            &mut c,
+            "stranger",
+            json!({"kind": "profile", "login": "priv"})
+        )
+        .await,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        ids(&mut c, "stranger", json!({"kind": "tag", "tag": "secret"})).await,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        ids(&mut c, "stranger", json!({"kind": "mentions"})).await,
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        c.err(json!({"op": "thread", "as": "stranger", "status": during}))
+            .await,
+        "not_found"
+    );
+    assert!(
+        notified_by(&mut c, "stranger").await.is_empty(),
+        "a mention the stranger cannot see notifies no one"
+    );
+    assert_eq!(
+        c.err(json!({"op": "repost", "as": "fan", "status": during}))
+            .await,
+        "forbidden"
+    );
+    let trending = c
+        .ok(json!({"op": "trending", "as": "fan", "hours": 24}))
+        .await;
+    assert_eq!(
+        trending["tags"],
+        json!([{"tag": "secret", "statuses": 1}]),
+        "only the status posted while public counts"
+    );
+    let events = firehose.events_within(Duration::from_millis(400)).await;
+    assert!(
+        !events.iter().any(|e| e["status"]["id"] == during),
+        "a private status in the firehose: {events:?}"
+    );
+    let stranger = c
+        .ok(json!({"op": "user", "as": "stranger", "login": "priv"}))
+        .await;
+    assert_eq!(stranger["relationship"]["requested"], false);
+
+    // Withdrawing a request is an unfollow; going public turns requests into follows.
+    c.ok(json!({"op": "follow", "as": "stranger", "login": "priv"}))
+        .await;
+    c.ok(json!({"op": "unfollow", "as": "stranger", "login": "priv"}))
+        .await;
+    c.ok(json!({"op": "follow", "as": "stranger", "login": "priv"}))
+        .await;
+    c.ok(json!({"op": "set_profile", "as": "priv", "private": false}))
+        .await;
+    let now = c
+        .ok(json!({"op": "user", "as": "stranger", "login": "priv"}))
+        .await;
+    assert_eq!(now["relationship"]["following"], true);
+    assert_eq!(now["private"], false);
+    assert_eq!(
+        ids(
+            &mut c,
+            "stranger",
+            json!({"kind": "profile", "login": "priv"})
+        )
+        .await,
+        [during, before],
+        "past statuses are visible once public"
+    );
+}

@@ -90,11 +90,6 @@ pub async fn set_profile(
     bio: Option<String>,
     private: Option<bool>,
 ) -> Result<Value> {
-    if private.is_some() {
-        return Err(Error::BadRequest(
-            "private accounts are not there yet: set_profile takes name and bio".into(),
-        ));
-    }
     if let Some(name) = &name {
         check(validate::name(name))?;
     }
@@ -106,6 +101,9 @@ pub async fn set_profile(
     store
         .set_profile(me, name.as_deref(), bio.as_deref())
         .await?;
+    if let Some(private) = private {
+        store.set_private(me, private, now_millis()).await?;
+    }
     json(store.user(me).await?.ok_or(Error::NotRegistered)?)
 }
 

@@ -19,6 +19,12 @@ pub async fn repost(caller: &mut Caller<'_>, status: u64) -> Result<Value> {
         .target(Some(me.id), status)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no status {status}")))?;
+    if original.uid != me.id && store.is_private(original.uid).await? {
+        return Err(Error::Forbidden(format!(
+            "@{}'s statuses are for their followers: they cannot be reposted",
+            original.login
+        )));
+    }
     let draft = Draft {
         text: &original.text,
         repost_of: Some(&original),

@@ -21,14 +21,64 @@ pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
         }
         _ => {}
     }
+    let store = caller.store();
     let taken = take(caller, me, Act::Follow).await?;
-    let followed = caller.store().follow(me, them.id, now_millis()).await;
+    if them.private {
+        // A private account is asked; it approves or denies.
+        let asked = store.request_follow(me, them.id, now_millis()).await;
+        settle(caller, taken, asked).await?;
+        let mut them = them;
+        them.relationship = Some(store.relationship(me, them.id).await?);
+        return json(them);
+    }
+    let followed = store.follow(me, them.id, now_millis()).await;
     json(settle(caller, taken, followed).await?)
 }
 
 pub async fn unfollow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
     let (me, them) = pair(caller, login).await?;
-    json(caller.store().unfollow(me, them.id, now_millis()).await?)
+    let store = caller.store();
+    // Withdrawing a pending request is an unfollow too.
+    if store.take_request(them.id, me).await? {
+        return json(them);
+    }
+    json(store.unfollow(me, them.id, now_millis()).await?)
+}
+
+/// `requests`: who asks to follow the caller.
+pub async fn requests(
+    caller: &mut Caller<'_>,
+    page: Option<u32>,
+    count: Option<u32>,
+) -> Result<Value> {
+    let (page, count) = page_and_count(page, count)?;
+    let me = caller.id().await?;
+    json(Users {
+        users: caller.store().requests(me, page, count).await?,
+    })
+}
+
+/// `approve` (the new follower's User) and `deny` (`{"denied": login}`).
+pub async fn answer(caller: &mut Caller<'_>, login: &str, approve: bool) -> Result<Value> {
+    let me = caller.id().await?;
+    let store = caller.store();
+    let them = store.user_by_login(login).await?;
+    if !store.take_request(me, them.id).await? {
+        return Err(Error::NotFound(format!(
+            "@{} has not asked to follow you",
+            them.login
+        )));
+    }
+    if !approve {
+        return json(roost_shared::Denied { denied: them.login });
+    }
+    store.follow(them.id, me, now_millis()).await?;
+    json(
+        store
+            .user(them.id)
+            .await?
+            .ok_or_else(|| Error::unknown_user(login))?,
+    )
 }
 
 /// A block or mute, or its undoing.

@@ -334,9 +334,9 @@ impl Store {
         Ok(Relationship {
             following: following.is_some(),
             followed_by: followed_by.is_some(),
+            requested: self.requested(me, them).await?,
             blocking: blocking.is_some(),
             muting: muting.is_some(),
-            ..Relationship::default()
         })
     }
 

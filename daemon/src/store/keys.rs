@@ -46,6 +46,7 @@
 //! | `{ns:u<id>}:rate:<kind>` | zset | user | the account's acts of a kind in the last minute (rate limits), score ms |
 //! | `{ns:u<id>}:blocking` | zset | user | accounts the user blocks, score ms |
 //! | `{ns:u<id>}:blocked_by` | zset | user | accounts that block the user (a mirror, for streams), score ms |
+//! | `{ns:u<id>}:requests` | zset | user | who asks to follow this private account, score ms |
 //! | `{ns:u<id>}:muting` | zset | user | accounts the user mutes, score ms |
 //! | `{ns:u<id>}:mentions` | zset | user | statuses mentioning the user: member `<uid>:<sid>`, score sid |
 //! | `{ns:u<id>}:notifications` | zset | user | member `<kind>:<from>:<uid>:<sid>` (`0:0` without a status), score the notification id |
@@ -273,6 +274,10 @@ impl Keys {
         self.of_user(uid, "blocked_by")
     }
 
+    pub fn requests(&self, uid: u64) -> String {
+        self.of_user(uid, "requests")
+    }
+
     pub fn muting(&self, uid: u64) -> String {
         self.of_user(uid, "muting")
     }
@@ -392,6 +397,7 @@ mod tests {
             k.blocking(42),
             k.blocked_by(42),
             k.muting(42),
+            k.requests(42),
             k.notifications(42),
             k.notified_at(42),
         ];

@@ -56,6 +56,8 @@ impl Store {
             .conn()
             .zadd(k.blocked_by(blocked), blocker, now)
             .await?;
+        self.take_request(blocker, blocked).await?;
+        self.take_request(blocked, blocker).await?;
         for (follower, followed) in [(blocker, blocked), (blocked, blocker)] {
             match self.unfollow(follower, followed, now).await {
                 Ok(_) | Err(Error::NotFound(_)) => {}

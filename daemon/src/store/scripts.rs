@@ -413,6 +413,35 @@ return {1, nid}
     )
 });
 
+/// Asks to follow a private account: into its requests, with its `request`
+/// notification ('' for none), unless already following or asking.
+/// KEYS: requests, followers, notifications, notified_at, counts (the
+/// private account's). ARGV: requester id, now (ms), notification member.
+/// Returns 1 if asked, 0 if asking already, -1 if following already.
+pub static REQUEST: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -1 end
+if redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+if ARGV[3] ~= '' then notify(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[2]) end
+return 1
+",
+    )
+});
+
+/// Takes a follow request away (approved, denied or withdrawn) with its
+/// notification. KEYS: requests, notifications, notified_at. ARGV: requester
+/// id, notification member. Returns 1 if there was one.
+pub static REQUEST_TAKE: LazyLock<Script> = LazyLock::new(|| {
+    with_notify(
+        r"
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+unnotify(KEYS[2], KEYS[3], ARGV[2])
+return removed
+",
+    )
+});
+
 /// Takes back the claim of repost `id` (deleted, or never written): out of
 /// the reposts set if it is still that repost, the count and the
 /// notification. KEYS: original status, reposts, notifications, notified_at.

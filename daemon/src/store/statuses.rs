@@ -13,7 +13,7 @@ use super::scripts::{
     ALLOCATE_STATUS, DELETE, DELETE_CLAIM, HOME_ADD, LINK_REPLY, MENTION, PAGE_AFTER, POST,
     PUBLISH_STATUS, REPOST_CLAIM, REPOST_UNCLAIM, UNLINK_REPLY, UNMENTION,
 };
-use super::visibility::{Place, Viewer, visible};
+use super::visibility::{Author, Place, Viewer, visible};
 use super::{
     Entry, Fields, ScriptCall, Store, as_array, as_int, field, int_field, scored_pairs, unexpected,
 };
@@ -54,6 +54,7 @@ impl Store {
                 reply_to_login: draft.reply_to.map(|p| p.login.clone()),
                 mentions: draft.mentions.iter().map(|u| u.login.clone()).collect(),
                 tags: draft.tags,
+                private: author.private,
                 ..Status::default()
             },
             posted_ms: now,
@@ -144,8 +145,9 @@ impl Store {
             }
         }
         if let Some(parent) = record.parent() {
-            let notify =
-                parent.uid != status.uid && self.may_notify(parent.uid, status.uid).await?;
+            let notify = parent.uid != status.uid
+                && self.may_notify(parent.uid, status.uid).await?
+                && self.can_read(parent.uid, status.uid).await?;
             let nid: i64 = LINK_REPLY
                 .key(k.status(parent.uid, parent.sid))
                 .key(k.replies(parent.uid, parent.sid))
@@ -170,7 +172,8 @@ impl Store {
         for &mentioned in &record.mention_ids {
             let notify = mentioned != status.uid
                 && Some(mentioned) != record.reply_uid
-                && self.may_notify(mentioned, status.uid).await?;
+                && self.may_notify(mentioned, status.uid).await?
+                && self.can_read(mentioned, status.uid).await?;
             let nid: i64 = MENTION
                 .key(k.mentions(mentioned))
                 .key(k.notifications(mentioned))
@@ -353,12 +356,12 @@ impl Store {
             .arg(self.limits.event_log_len)
             .arg(fields.len() * 2)
             .arg(job.len() * 2)
-            .arg(record.linked_tags().len())
+            .arg(record.trending_tags().len())
             .arg(notifications.len());
         for (name, value) in fields.into_iter().chain(job) {
             call.arg(name).arg(value);
         }
-        for tag in record.linked_tags() {
+        for tag in record.trending_tags() {
             call.arg(tag);
         }
         for (to, notification) in notifications {
@@ -455,7 +458,7 @@ impl Store {
         }
         .fields();
         let status_args = record.fields();
-        let tags = record.linked_tags();
+        let tags = record.trending_tags();
         let mut claim = DELETE_CLAIM.prepare_invoke();
         claim
             .key(k.status_author())
@@ -684,17 +687,19 @@ impl Store {
         // blocks the viewer, and whom the viewer blocks and mutes: one round
         // trip. (Plain commands: a script per status doing the same measured
         // slower, ~15 µs of Lua per call.)
-        let mut cmds = Vec::with_capacity(2 + entries.len() * 4);
+        let mut cmds = Vec::with_capacity(2 + entries.len() * 6);
         if let Some(viewer) = viewer {
             cmds.push(redis::Cmd::zrange(k.blocking(viewer), 0, -1));
             cmds.push(redis::Cmd::zrange(k.muting(viewer), 0, -1));
         }
         for e in entries {
             cmds.push(redis::Cmd::hgetall(k.status(e.uid, e.sid)));
+            cmds.push(redis::Cmd::hget(k.counts(e.uid), "private"));
             if let Some(viewer) = viewer {
                 cmds.push(redis::Cmd::zscore(k.likes(e.uid, e.sid), viewer));
                 cmds.push(redis::Cmd::zscore(k.reposts(e.uid, e.sid), viewer));
                 cmds.push(redis::Cmd::zscore(k.blocking(e.uid), viewer));
+                cmds.push(redis::Cmd::zscore(k.followers(e.uid), viewer));
             }
         }
         let mut replies: Vec<Value> = self.query_many(cmds).await?;
@@ -714,15 +719,21 @@ impl Store {
             who.muting = ids(&replies[1]);
             replies = rest;
         }
-        let per = if viewer.is_some() { 4 } else { 1 };
+        let per = if viewer.is_some() { 6 } else { 2 };
         let mut statuses: Vec<Option<(Record, bool, bool)>> = replies
             .chunks(per)
             .map(|reply| {
                 let fields: Fields = redis::from_redis_value(reply[0].clone()).ok()?;
                 let flag = |i: usize| reply.get(i).is_some_and(|v| *v != Value::Nil);
+                let private: Option<String> = redis::from_redis_value(reply[1].clone()).ok()?;
+                let author = Author {
+                    private: private.as_deref() == Some("1"),
+                    blocks_viewer: flag(4),
+                    followed: flag(5),
+                };
                 let record =
-                    record_from(&fields).filter(|r| visible(&who, &r.status, flag(3), place))?;
-                Some((record, flag(1), flag(2)))
+                    record_from(&fields).filter(|r| visible(&who, &r.status, author, place))?;
+                Some((record, flag(2), flag(3)))
             })
             .collect();
         let originals: Vec<Entry> = statuses
@@ -872,12 +883,21 @@ impl Record {
         })
     }
 
-    /// The tags whose timelines and trending counts hold this status: none
-    /// for a repost (it shows its original's, which the original holds).
+    /// The tags whose timelines hold this status: none for a repost (it
+    /// shows its original's, which the original holds).
     pub(crate) fn linked_tags(&self) -> &[String] {
         match self.original {
             Some(_) => &[],
             None => &self.status.tags,
+        }
+    }
+
+    /// The tags `trending` counts it under: public statuses only.
+    fn trending_tags(&self) -> &[String] {
+        if self.status.private {
+            &[]
+        } else {
+            self.linked_tags()
         }
     }
 
@@ -911,6 +931,9 @@ impl Record {
         if let Some(original) = self.original {
             f.push(("repost_of", original.sid.to_string()));
             f.push(("repost_uid", original.uid.to_string()));
+        }
+        if s.private {
+            f.push(("private", "1".into()));
         }
         f
     }
@@ -986,6 +1009,7 @@ pub(crate) fn record_from(fields: &Fields) -> Option<Record> {
             likes: int_field(fields, "likes"),
             liked: false,
             reposted: false,
+            private: field(fields, "private") == "1",
         },
         posted_ms,
         reply_uid: field(fields, "reply_uid").parse().ok(),

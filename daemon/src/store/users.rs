@@ -56,6 +56,7 @@ impl Store {
                     posts: 0,
                     signup: format_millis(now),
                     bio: String::new(),
+                    private: false,
                     relationship: None,
                 })
             }
@@ -183,6 +184,7 @@ fn user_from(user: &Fields, counts: &Fields) -> Option<User> {
         posts: int_field(counts, "posts"),
         signup: format_millis(int_field(user, "signup") as i64),
         bio: field(user, "bio").to_owned(),
+        private: field(counts, "private") == "1",
         relationship: None,
     })
 }

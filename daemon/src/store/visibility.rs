@@ -4,10 +4,12 @@
 //! replayed), so the privacy rules of PROTOCOL-SOCIAL.md land here and nowhere
 //! else.
 //!
-//! Today's rules: blocking works both ways (neither account sees the other's
-//! statuses anywhere), and muting hides the muted account's statuses, and
-//! reposts of them, from the muter's home, tag and mentions timelines,
-//! notifications and streams, and nothing else.
+//! Today's rules: a private account's statuses are for its author and its
+//! approved followers only (and never in a stream but their home); blocking
+//! works both ways (neither account sees the other's statuses anywhere); and
+//! muting hides the muted account's statuses, and reposts of them, from the
+//! muter's home, tag and mentions timelines, notifications and streams, and
+//! nothing else.
 
 use std::collections::HashSet;
 
@@ -48,15 +50,28 @@ impl Place {
     }
 }
 
-/// Whether `viewer` may see `status` in `place`. `author_blocks_viewer` says
-/// whether the status's author blocks the viewer (read with the status, in
-/// the author's slot; a stream keeps it in memory). A repost's original is
+/// What the viewer's decision needs of a status's author, read with the
+/// status (in the author's slot); a stream keeps it in memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Author {
+    /// The author blocks the viewer.
+    pub blocks_viewer: bool,
+    /// The author's account is private.
+    pub private: bool,
+    /// The viewer is an approved follower of the author.
+    pub followed: bool,
+}
+
+/// Whether `viewer` may see `status` in `place`. A repost's original is
 /// decided on its own, with its own author.
-pub fn visible(viewer: &Viewer, status: &Status, author_blocks_viewer: bool, place: Place) -> bool {
+pub fn visible(viewer: &Viewer, status: &Status, author: Author, place: Place) -> bool {
     if viewer.account == Some(status.uid) {
         return true;
     }
-    if author_blocks_viewer || viewer.blocking.contains(&status.uid) {
+    if author.blocks_viewer || viewer.blocking.contains(&status.uid) {
+        return false;
+    }
+    if author.private && !author.followed {
         return false;
     }
     !(place.hides_muted() && viewer.muting.contains(&status.uid))
@@ -67,7 +82,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_hide_everywhere_and_mutes_only_in_some_places() {
+    fn privacy_blocks_and_mutes_decide_in_one_place() {
         let status = Status {
             id: 1,
             uid: 7,
@@ -78,26 +93,31 @@ mod tests {
             blocking: blocking.iter().copied().collect(),
             muting: muting.iter().copied().collect(),
         };
+        let open = Author::default();
+        let blocks = Author {
+            blocks_viewer: true,
+            ..open
+        };
         for place in [Place::Home, Place::Stream, Place::Elsewhere] {
-            assert!(visible(&me(&[], &[]), &status, false, place));
+            assert!(visible(&me(&[], &[]), &status, open, place));
             assert!(
-                !visible(&me(&[7], &[]), &status, false, place),
+                !visible(&me(&[7], &[]), &status, open, place),
                 "I block them"
             );
             assert!(
-                !visible(&me(&[], &[]), &status, true, place),
+                !visible(&me(&[], &[]), &status, blocks, place),
                 "they block me"
             );
         }
-        assert!(!visible(&me(&[], &[7]), &status, false, Place::Home));
+        assert!(!visible(&me(&[], &[7]), &status, open, Place::Home));
         assert!(!visible(
             &me(&[], &[7]),
             &status,
-            false,
+            open,
             Place::Notifications
         ));
         assert!(
-            visible(&me(&[], &[7]), &status, false, Place::Elsewhere),
+            visible(&me(&[], &[7]), &status, open, Place::Elsewhere),
             "a profile still shows them"
         );
         let own = Viewer {
@@ -105,9 +125,29 @@ mod tests {
             ..Viewer::anonymous()
         };
         assert!(
-            visible(&own, &status, true, Place::Home),
+            visible(&own, &status, blocks, Place::Home),
             "one's own status"
         );
-        assert!(visible(&Viewer::anonymous(), &status, false, Place::Stream));
+        assert!(visible(&Viewer::anonymous(), &status, open, Place::Stream));
+        let private = Author {
+            private: true,
+            ..open
+        };
+        let approved = Author {
+            followed: true,
+            ..private
+        };
+        assert!(!visible(&me(&[], &[]), &status, private, Place::Elsewhere));
+        assert!(!visible(
+            &Viewer::anonymous(),
+            &status,
+            private,
+            Place::Elsewhere
+        ));
+        assert!(visible(&me(&[], &[]), &status, approved, Place::Home));
+        assert!(
+            visible(&own, &status, private, Place::Elsewhere),
+            "the author"
+        );
     }
 }

@@ -125,6 +125,7 @@ mod tests {
             posts: 3,
             signup: "2026-11-26T21:49:06.123Z".into(),
             bio: String::new(),
+            private: false,
             relationship: None,
         };
         let status = Status {

@@ -14,7 +14,7 @@ use roost_shared::{Location, Status};
 
 use crate::store::Happening;
 use crate::store::safety::SafetySets;
-use crate::store::visibility::{Place, Viewer, visible};
+use crate::store::visibility::{Author, Place, Viewer, visible};
 
 /// Most logins a `follow` part may name.
 pub const MAX_FOLLOW: usize = 5000;
@@ -103,13 +103,17 @@ impl Matcher {
         if self.keep_current(happening) || !self.kind.matches(happening) {
             return false;
         }
+        // A private account's statuses go to their followers' (and their
+        // own) home streams and nowhere else; the home stream's own rule
+        // already holds whom the subscriber follows.
+        let home = matches!(self.kind, Kind::Home { .. });
         let sees = |s: &roost_shared::Status| {
-            visible(
-                &self.viewer,
-                s,
-                self.blocked_by.contains(&s.uid),
-                Place::Stream,
-            )
+            let author = Author {
+                blocks_viewer: self.blocked_by.contains(&s.uid),
+                private: s.private,
+                followed: home,
+            };
+            (home || !s.private) && visible(&self.viewer, s, author, Place::Stream)
         };
         match happening {
             Happening::Status(status) | Happening::Delete(status) => {

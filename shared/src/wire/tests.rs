@@ -13,6 +13,7 @@ fn user(id: u64) -> User {
         posts: 3,
         signup: "2026-11-26T21:49:06.123Z".into(),
         bio: "line one\nline two".into(),
+        private: id == 43,
         relationship: id.is_multiple_of(2).then_some(Relationship {
             following: true,
             followed_by: false,
@@ -124,10 +125,17 @@ fn every_request_round_trips() {
             login: "bob".into(),
         },
         Request::Mutes { page: p, count: c },
+        Request::Requests { page: p, count: c },
+        Request::Approve {
+            login: "bob".into(),
+        },
+        Request::Deny {
+            login: "bob".into(),
+        },
         Request::SetProfile {
             name: Some("Ada".into()),
             bio: Some("".into()),
-            private: None,
+            private: Some(true),
         },
         Request::Notifications { page: p, count: c },
         Request::Delete { status: 9 },
@@ -217,7 +225,7 @@ fn every_request_round_trips() {
             request,
         });
     }
-    assert_eq!(Request::OPS.len(), 29);
+    assert_eq!(Request::OPS.len(), 32);
 }
 
 #[test]

@@ -17,6 +17,7 @@ pub fn user(id: u64, login: &str) -> User {
         posts: 0,
         signup: "2026-11-26T21:49:06.123Z".into(),
         bio: String::new(),
+        private: false,
         relationship: None,
     }
 }

@@ -54,6 +54,7 @@ fn app() -> App {
         posts: 0,
         signup: "2026-11-26T21:49:06.123Z".into(),
         bio: String::new(),
+        private: false,
         relationship: None,
     };
     app.update(Msg::Live { me: Some(me) });
