@@ -209,6 +209,33 @@ async fn conversation_subcommands_for_scripts() {
         "{notifications}"
     );
     assert!(stdout(&roost(&roostd, &["notifications"])).contains("0 unread"));
+    assert_eq!(
+        stdout(&roost(&roostd, &["mute", "alice"])).trim(),
+        "muted @alice"
+    );
+    assert!(stdout(&roost(&roostd, &["mutes"])).contains("@alice"));
+    assert_eq!(
+        stdout(&roost(&roostd, &["unmute", "alice"])).trim(),
+        "unmuted @alice"
+    );
+    let blocked = json_of(&["block", "alice"]);
+    assert_eq!(blocked["relationship"]["blocking"], true);
+    assert!(stdout(&roost(&roostd, &["blocks"])).contains("@alice"));
+    assert_eq!(
+        stdout(&roost(&roostd, &["unblock", "alice"])).trim(),
+        "unblocked @alice"
+    );
+    let private = json_of(&["profile", "--private"]);
+    assert_eq!(private["private"], true);
+    c.ok(json!({"op": "follow", "as": "alice", "login": me}))
+        .await;
+    assert!(stdout(&roost(&roostd, &["requests"])).contains("@alice"));
+    assert_eq!(
+        stdout(&roost(&roostd, &["approve", "alice"])).trim(),
+        "@alice follows you now"
+    );
+    let public = json_of(&["profile", "--public"]);
+    assert_eq!(public["private"], false);
     let profile = json_of(&["profile", "--bio", "writes scripts"]);
     assert_eq!(profile["bio"], "writes scripts");
     assert!(stdout(&roost(&roostd, &["user", &me])).contains("  writes scripts"));

@@ -153,7 +153,7 @@ pub enum Sub {
         /// Whose follows [default: you]
         login: Option<String>,
     },
-    /// Change your display name or bio
+    /// Change your display name, bio, or whether your account is private
     Profile {
         /// Your display name
         #[arg(long)]
@@ -161,6 +161,48 @@ pub enum Sub {
         /// A few words about you, up to 300 characters ("" clears it)
         #[arg(long)]
         bio: Option<String>,
+        /// Only followers you approve read your statuses
+        #[arg(long, conflicts_with = "public")]
+        private: bool,
+        /// Everyone reads your statuses (pending requests become follows)
+        #[arg(long)]
+        public: bool,
+    },
+    /// Block a user: follows go both ways and neither of you sees the other
+    Block {
+        /// Whom to block
+        login: String,
+    },
+    /// Unblock a user
+    Unblock {
+        /// Whom to unblock
+        login: String,
+    },
+    /// Mute a user: their statuses leave your home, tags, mentions and notifications
+    Mute {
+        /// Whom to mute
+        login: String,
+    },
+    /// Unmute a user
+    Unmute {
+        /// Whom to unmute
+        login: String,
+    },
+    /// Whom you block
+    Blocks,
+    /// Whom you mute
+    Mutes,
+    /// Who asks to follow your private account
+    Requests,
+    /// Let a user who asked follow you
+    Approve {
+        /// Who asked
+        login: String,
+    },
+    /// Refuse a user who asked to follow you
+    Deny {
+        /// Who asked
+        login: String,
     },
     /// One user
     User {
@@ -262,6 +304,15 @@ pub async fn run(
             eprintln!("roost: {}: {}", e.code, e.message);
             1
         }
+    }
+}
+
+/// Prints an answer as JSON, or the sentence saying what was done.
+fn said(json: bool, value: &impl serde::Serialize, sentence: String) {
+    if json {
+        print_json(value)
+    } else {
+        println!("{sentence}")
     }
 }
 
@@ -575,8 +626,14 @@ async fn execute(
         }
         Sub::Follow { login } => {
             let user: User = client.call_as(Request::Follow { login }).await?;
+            let requested = user.relationship.is_some_and(|r| r.requested);
             if json {
                 print_json(&user)
+            } else if requested {
+                println!(
+                    "asked @{} (a private account) to let you follow",
+                    user.login
+                )
             } else {
                 println!("following @{}", user.login)
             }
@@ -609,19 +666,67 @@ async fn execute(
                 .await?;
             print_entries(&users.users, json);
         }
-        Sub::Profile { name, bio } => {
+        Sub::Profile {
+            name,
+            bio,
+            private,
+            public,
+        } => {
+            let private = (private || public).then_some(private);
             let user: User = client
-                .call_as(Request::SetProfile {
-                    name,
-                    bio,
-                    private: None,
-                })
+                .call_as(Request::SetProfile { name, bio, private })
                 .await?;
             if json {
                 print_json(&user)
             } else {
                 print_user(&user)
             }
+        }
+        Sub::Block { login } => {
+            let user: User = client.call_as(Request::Block { login }).await?;
+            said(json, &user, format!("blocked @{}", user.login));
+        }
+        Sub::Unblock { login } => {
+            let user: User = client.call_as(Request::Unblock { login }).await?;
+            said(json, &user, format!("unblocked @{}", user.login));
+        }
+        Sub::Mute { login } => {
+            let user: User = client.call_as(Request::Mute { login }).await?;
+            said(json, &user, format!("muted @{}", user.login));
+        }
+        Sub::Unmute { login } => {
+            let user: User = client.call_as(Request::Unmute { login }).await?;
+            said(json, &user, format!("unmuted @{}", user.login));
+        }
+        Sub::Approve { login } => {
+            let user: User = client.call_as(Request::Approve { login }).await?;
+            said(json, &user, format!("@{} follows you now", user.login));
+        }
+        Sub::Deny { login } => {
+            let result: Value = client
+                .call(Request::Deny {
+                    login: login.clone(),
+                })
+                .await?;
+            said(json, &result, format!("denied @{login}"));
+        }
+        Sub::Blocks | Sub::Mutes | Sub::Requests => {
+            let request = match sub {
+                Sub::Blocks => Request::Blocks {
+                    page: None,
+                    count: Some(200),
+                },
+                Sub::Mutes => Request::Mutes {
+                    page: None,
+                    count: Some(200),
+                },
+                _ => Request::Requests {
+                    page: None,
+                    count: Some(200),
+                },
+            };
+            let users: Users = client.call_as(request).await?;
+            print_entries(&users.users, json);
         }
         Sub::User { login } => {
             let user: User = client.call_as(Request::User { login }).await?;
