@@ -19,7 +19,7 @@ use roost_shared::{Order, Status, User};
 
 pub use filter::parse_filter;
 pub use input::{Mode, PromptKind};
-pub use messages::{Effect, Msg};
+pub use messages::{Effect, Msg, SafetyAct};
 pub use model::{
     ConnState, Detail, ListKind, NotificationsPane, Pane, Source, StreamPane, Timeline,
 };
@@ -219,6 +219,7 @@ impl App {
             }
             Msg::Liked { id, liked, likes } => self.liked(id, liked, likes),
             Msg::Reposted { id, reposted } => self.reposted(id, reposted),
+            Msg::Related(user) => self.related(user),
             Msg::Registered(user) => self.registered(user),
             Msg::Posted(status) => self.posted(status),
             Msg::Deleted(id) => self.deleted(id),

@@ -194,6 +194,16 @@ async fn carry_out(
                     likes: answer.likes,
                 })
             }
+            Effect::Safety(act, login) => {
+                use crate::app::SafetyAct;
+                let request = match act {
+                    SafetyAct::Block => Request::Block { login },
+                    SafetyAct::Unblock => Request::Unblock { login },
+                    SafetyAct::Mute => Request::Mute { login },
+                    SafetyAct::Unmute => Request::Unmute { login },
+                };
+                Some(Msg::Related(client.call_as::<User>(request).await?))
+            }
             Effect::Repost(id) => {
                 client.call(Request::Repost { status: id }).await?;
                 Some(Msg::Reposted { id, reposted: true })

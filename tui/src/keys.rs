@@ -41,6 +41,8 @@ pub enum Command {
     Trending,
     Notifications,
     Importance,
+    ToggleBlock,
+    ToggleMute,
 }
 
 /// One row of the table.
@@ -108,6 +110,8 @@ pub fn defaults() -> Vec<Binding> {
             "your notifications (Tab reaches them too)",
         ),
         row(Importance, &["i"], "home by importance or newest first"),
+        row(ToggleBlock, &["B"], "block or unblock the profile"),
+        row(ToggleMute, &["M"], "mute or unmute the profile"),
         row(EditFilter, &["e", "/"], "edit the stream filter"),
         row(Refresh, &["r"], "re-read the current pane"),
         row(Help, &["?"], "this help"),

@@ -293,6 +293,29 @@ impl App {
         Vec::new()
     }
 
+    /// A block, mute or their undoing: the profile shows the relationship
+    /// now, and home drops or regains the user's statuses.
+    pub(super) fn related(&mut self, user: User) -> Vec<Effect> {
+        let r = user.relationship.unwrap_or_default();
+        self.message = Some(format!(
+            "@{}: {}{}",
+            user.login,
+            if r.blocking { "blocked" } else { "not blocked" },
+            if r.muting { ", muted" } else { "" }
+        ));
+        if let Some(Detail::Profile {
+            user: shown,
+            following,
+            ..
+        }) = &mut self.detail
+            && shown.id == user.id
+        {
+            *following = r.following;
+            *shown = user;
+        }
+        vec![self.load_home()]
+    }
+
     pub(super) fn reposted(&mut self, id: u64, reposted: bool) -> Vec<Effect> {
         self.update_status(id, |s| {
             if s.reposted != reposted {
@@ -368,11 +391,21 @@ impl App {
     }
 
     pub(super) fn followed(&mut self, user: User, following: bool) -> Vec<Effect> {
-        self.message = Some(format!(
-            "{} @{}.",
-            if following { "Following" } else { "Unfollowed" },
-            user.login
-        ));
+        // Following a private account asks it; the answer says so.
+        let requested = user.relationship.is_some_and(|r| r.requested);
+        let following = following && !requested;
+        self.message = Some(if requested {
+            format!(
+                "Asked @{} (a private account) to let you follow.",
+                user.login
+            )
+        } else {
+            format!(
+                "{} @{}.",
+                if following { "Following" } else { "Unfollowed" },
+                user.login
+            )
+        });
         if let Some(Detail::Profile {
             user: shown,
             following: f,
@@ -380,6 +413,11 @@ impl App {
         }) = &mut self.detail
             && shown.id == user.id
         {
+            let mut user = user;
+            let mut r = user.relationship.or(shown.relationship).unwrap_or_default();
+            r.following = following;
+            r.requested = requested;
+            user.relationship = Some(r);
             *shown = user;
             *f = following;
         }

@@ -7,7 +7,7 @@ use ratatui_textarea::TextArea;
 use roost_shared::{Order, Status};
 
 use super::filter::parse_filter;
-use super::{App, Detail, Effect, ListKind, Pane, Source, StreamPane};
+use super::{App, Detail, Effect, ListKind, Pane, SafetyAct, Source, StreamPane};
 use crate::keys::Command;
 
 /// What a one-line prompt is for.
@@ -318,6 +318,44 @@ impl App {
                     .unwrap_or_default()
             }
             Command::Trending => vec![Effect::LoadTrending],
+            Command::ToggleBlock | Command::ToggleMute => {
+                let Some(Detail::Profile { user, .. }) =
+                    self.detail.as_ref().filter(|_| self.pane == Pane::Detail)
+                else {
+                    self.message = Some("Open a profile to block or mute (@ or a).".into());
+                    return Vec::new();
+                };
+                if self.me.as_ref().is_some_and(|m| m.id == user.id) {
+                    self.message = Some("That is you.".into());
+                    return Vec::new();
+                }
+                let now = user.relationship.unwrap_or_default();
+                let login = user.login.clone();
+                let (act, question) = match command {
+                    Command::ToggleBlock if now.blocking => (SafetyAct::Unblock, None),
+                    Command::ToggleBlock => (
+                        SafetyAct::Block,
+                        Some(format!(
+                            "Block @{login}? Follows go both ways and neither of you sees the other. (y/n)"
+                        )),
+                    ),
+                    _ if now.muting => (SafetyAct::Unmute, None),
+                    _ => (SafetyAct::Mute, None),
+                };
+                let effect = Effect::Safety(act, login);
+                match question {
+                    Some(question) => {
+                        self.mode = Mode::Confirm {
+                            question,
+                            then: vec![effect],
+                            quit: false,
+                            back_to: None,
+                        };
+                        Vec::new()
+                    }
+                    None => vec![effect],
+                }
+            }
             Command::Importance => {
                 self.home_order = match self.home_order {
                     Order::Newest => Order::Importance,
@@ -363,7 +401,7 @@ impl App {
                         self.message = Some("That is you.".into());
                         return Vec::new();
                     }
-                    if *following {
+                    if *following || user.relationship.is_some_and(|r| r.requested) {
                         self.mode = Mode::Confirm {
                             question: format!("Unfollow @{}? (y/n)", user.login),
                             then: vec![Effect::Unfollow(user.login.clone())],

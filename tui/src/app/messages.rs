@@ -57,6 +57,9 @@ pub enum Msg {
         liked: bool,
         likes: u64,
     },
+    /// A block, mute or their undoing went through: the user with the
+    /// caller's relationship now.
+    Related(User),
     /// A repost (or its undoing) of the original `id` went through.
     Reposted {
         id: u64,
@@ -76,6 +79,26 @@ pub enum Msg {
     },
 }
 
+/// Blocking and muting, and their undoing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SafetyAct {
+    Block,
+    Unblock,
+    Mute,
+    Unmute,
+}
+
+impl SafetyAct {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SafetyAct::Block => "block",
+            SafetyAct::Unblock => "unblock",
+            SafetyAct::Mute => "mute",
+            SafetyAct::Unmute => "unmute",
+        }
+    }
+}
+
 /// A request for the runtime to make of roostd.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -85,6 +108,8 @@ pub enum Effect {
         reply_to: Option<u64>,
     },
     Repost(u64),
+    /// Block, unblock, mute or unmute a user.
+    Safety(SafetyAct, String),
     Unrepost(u64),
     Like(u64),
     Unlike(u64),
@@ -112,6 +137,7 @@ impl Effect {
             Effect::Register(_) => "register",
             Effect::Post { .. } => "post",
             Effect::Repost(_) => "repost",
+            Effect::Safety(act, _) => act.describe(),
             Effect::Unrepost(_) => "unrepost",
             Effect::Like(_) => "like",
             Effect::Unlike(_) => "unlike",

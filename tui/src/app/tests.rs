@@ -631,3 +631,57 @@ fn tags_mentions_likes_trending_and_importance() {
     );
     assert_eq!(app.update(key('i')), [Effect::LoadHome]);
 }
+
+#[test]
+fn a_profile_blocks_mutes_and_asks_a_private_account() {
+    let mut app = loaded(1);
+    let mut them = user(5, "priv");
+    them.private = true;
+    them.relationship = Some(roost_shared::Relationship::default());
+    app.update(Msg::Profile {
+        user: them.clone(),
+        statuses: vec![],
+    });
+    assert_eq!(app.update(key('f')), [Effect::Follow("priv".into())]);
+    let mut asked = them.clone();
+    asked.relationship = Some(roost_shared::Relationship {
+        requested: true,
+        ..Default::default()
+    });
+    app.update(Msg::Followed {
+        user: asked,
+        following: true,
+    });
+    assert_eq!(
+        app.message.as_deref(),
+        Some("Asked @priv (a private account) to let you follow.")
+    );
+    let Some(Detail::Profile { following, .. }) = &app.detail else {
+        panic!("the profile stays open")
+    };
+    assert!(!following, "asking is not following");
+    // f again withdraws the request, after a yes.
+    app.update(key('f'));
+    assert_eq!(app.update(key('y')), [Effect::Unfollow("priv".into())]);
+    // Blocking asks first; muting does not.
+    app.update(key('B'));
+    assert!(matches!(app.mode, Mode::Confirm { .. }));
+    assert_eq!(
+        app.update(key('y')),
+        [Effect::Safety(SafetyAct::Block, "priv".into())]
+    );
+    let mut blocked = them.clone();
+    blocked.relationship = Some(roost_shared::Relationship {
+        blocking: true,
+        ..Default::default()
+    });
+    app.update(Msg::Related(blocked));
+    assert_eq!(
+        app.update(key('B')),
+        [Effect::Safety(SafetyAct::Unblock, "priv".into())]
+    );
+    assert_eq!(
+        app.update(key('M')),
+        [Effect::Safety(SafetyAct::Mute, "priv".into())]
+    );
+}

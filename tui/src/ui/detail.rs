@@ -22,12 +22,30 @@ pub(super) fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Re
             let [head, body] =
                 Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(area);
             let me = app.me.as_ref().is_some_and(|m| m.id == user.id);
+            let r = user.relationship.unwrap_or_default();
             let relation = if me {
-                "you"
-            } else if *following {
-                "following · f to unfollow"
+                "you".to_owned()
             } else {
-                "f to follow"
+                let mut parts = vec![if *following {
+                    "following · f to unfollow"
+                } else if r.requested {
+                    "requested · f to withdraw"
+                } else {
+                    "f to follow"
+                }];
+                if r.followed_by {
+                    parts.push("follows you");
+                }
+                if r.blocking {
+                    parts.push("blocked · B to unblock");
+                }
+                if r.muting {
+                    parts.push("muted · M to unmute");
+                }
+                if user.private {
+                    parts.push("private");
+                }
+                parts.join(" · ")
             };
             let lines = vec![
                 Line::from(vec![
