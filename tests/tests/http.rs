@@ -357,3 +357,49 @@ async fn a_client_that_goes_away_is_cleaned_up_at_once() {
         subscriptions(&mut c).await == 0
     ));
 }
+
+/// Issue 10 on the HTTP API: the same visibility decision as the socket: a
+/// private account's statuses never reach an HTTP stream, and a block keeps
+/// each side's statuses from the other's.
+#[tokio::test]
+async fn http_streams_keep_private_and_blocked_statuses_out() {
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &[]);
+    let mut c = roostd.client().await;
+    // The test's own Unix user, whom the HTTP socket knows by its peer credentials.
+    c.ok(json!({"op": "register", "login": "me"})).await;
+    for login in ["priv", "blocker", "open"] {
+        c.bot(login).await;
+    }
+    c.ok(json!({"op": "set_profile", "as": "priv", "private": true}))
+        .await;
+    c.ok(json!({"op": "follow", "as": "me", "login": "priv"}))
+        .await;
+    c.ok(json!({"op": "approve", "as": "priv", "login": "me"}))
+        .await;
+    c.ok(json!({"op": "block", "as": "blocker", "login": "me"}))
+        .await;
+    let http = unix_client(&roostd);
+    let mut fire = http
+        .get("http://roost/statuses/firehose.json")
+        .send()
+        .await
+        .unwrap();
+    assert!(eventually!(
+        Duration::from_secs(5),
+        subscriptions(&mut c).await == 1
+    ));
+    c.ok(json!({"op": "post", "as": "priv", "text": "for my followers"}))
+        .await;
+    c.ok(json!({"op": "post", "as": "blocker", "text": "not for me"}))
+        .await;
+    let open = c
+        .ok(json!({"op": "post", "as": "open", "text": "for everyone"}))
+        .await;
+    let got = lines(&mut fire, 1).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&got[0]).unwrap(),
+        open,
+        "the first line is the public status: the private and the blocker's never came"
+    );
+}
