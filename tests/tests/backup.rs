@@ -133,6 +133,20 @@ async fn network(roostd: &Roostd, c: &mut Client) -> Vec<u64> {
             }
         }
     }
+    // Blocks, mutes, private accounts and their requests.
+    let mut privacy = Vec::new();
+    for i in 0..20 {
+        privacy.push(json!({"op": "block", "as": login(i + 1), "login": login(i)}));
+        privacy.push(json!({"op": "mute", "as": login(i + 101), "login": login(i + 100)}));
+    }
+    for i in 300..306 {
+        privacy.push(json!({"op": "set_profile", "as": login(i), "private": true}));
+        privacy.push(json!({"op": "follow", "as": login(i + 10), "login": login(i)}));
+    }
+    for r in c.pipeline(&privacy).await {
+        // A follow of an account followed already is a conflict: fine here.
+        assert!(r["ok"] == true || r["error"]["code"] == "conflict", "{r}");
+    }
     let markers: Vec<Value> = (0..USERS)
         .step_by(7)
         .map(|i| json!({"op": "marker", "as": login(i), "home": ids[i % ids.len()], "notifications": 2}))
@@ -159,6 +173,15 @@ fn probes(ids: &[u64]) -> Vec<Value> {
         out.push(json!({"op": "following", "as": me, "count": 200}));
         out.push(json!({"op": "notifications", "as": me, "count": 200}));
         out.push(json!({"op": "marker", "as": me}));
+    }
+    for i in 300..306 {
+        out.push(json!({"op": "requests", "as": login(i)}));
+        out.push(json!({"op": "user", "login": login(i), "as": login(i + 10)}));
+    }
+    for i in (0..20).step_by(3) {
+        out.push(json!({"op": "blocks", "as": login(i + 1)}));
+        out.push(json!({"op": "mutes", "as": login(i + 101)}));
+        out.push(json!({"op": "user", "login": login(i + 100), "as": login(i + 101)}));
     }
     for &sid in ids.iter().step_by(17) {
         out.push(json!({"op": "thread", "as": login(0), "status": sid}));

@@ -13,6 +13,7 @@
 //! | `status` | a published status's hash (its counts are not carried: import counts the sets) |
 //! | `parent` | a reply's parent, deleted statuses' included (threads lead through them) |
 //! | `like` | liker, status, its author, when |
+//! | `relation` | a block, mute or follow request: from, to, when |
 //! | `notification` | recipient, id, what it names, when |
 //! | `home` | one home timeline as it is, with the reposts standing for originals there |
 //! | `trend` | one minute's tag counts (the last 25 hours) |
@@ -125,11 +126,15 @@ impl Store {
             cmds.push(redis::Cmd::hgetall(k.notified_at(id)));
             cmds.push(redis::Cmd::zrange_withscores(k.home(id), 0, -1));
             cmds.push(redis::Cmd::hgetall(k.home_originals(id)));
+            cmds.push(redis::Cmd::hget(k.counts(id), "private"));
+            cmds.push(redis::Cmd::zrange_withscores(k.blocking(id), 0, -1));
+            cmds.push(redis::Cmd::zrange_withscores(k.muting(id), 0, -1));
+            cmds.push(redis::Cmd::zrange_withscores(k.requests(id), 0, -1));
         }
         let replies: Vec<redis::Value> = self.query_many(cmds).await?;
         let mut users = 0;
         let mut statuses = Vec::new();
-        for (&id, r) in ids.iter().zip(replies.chunks(11)) {
+        for (&id, r) in ids.iter().zip(replies.chunks(15)) {
             let get = |i: usize| r[i].clone();
             let user: Fields = decode(get(0))?;
             if user.is_empty() {
@@ -139,11 +144,29 @@ impl Store {
             let token: Option<String> = decode(get(1))?;
             let markers: Fields = decode(get(2))?;
             let notified: Option<u64> = decode(get(3))?;
+            let private: Option<String> = decode(get(11))?;
             write_line(
                 out,
                 &json!({"type": "user", "fields": user, "token": token, "markers": markers,
-                        "notified": notified.unwrap_or(0)}),
+                        "notified": notified.unwrap_or(0),
+                        "private": private.as_deref() == Some("1")}),
             )?;
+            for (kind, index) in [("block", 12), ("mute", 13), ("request", 14)] {
+                let listed: Vec<(u64, f64)> = decode(get(index))?;
+                for (other, at) in listed {
+                    // A request is the other's, to this account.
+                    let (from, to) = if kind == "request" {
+                        (other, id)
+                    } else {
+                        (id, other)
+                    };
+                    write_line(
+                        out,
+                        &json!({"type": "relation", "kind": kind, "from": from, "to": to,
+                                "at": at as i64}),
+                    )?;
+                }
+            }
             let following: Vec<(u64, f64)> = decode(get(4))?;
             for (followed, at) in following {
                 write_line(
@@ -338,6 +361,10 @@ impl Loader<'_> {
                 }
                 self.write(redis::Cmd::hset(k.counts(id), "notified", num("notified")?))
                     .await?;
+                if r["private"].as_bool() == Some(true) {
+                    self.write(redis::Cmd::hset(k.counts(id), "private", "1"))
+                        .await?;
+                }
                 self.counts.entry(id).or_default();
                 self.done.users += 1;
             }
@@ -420,6 +447,23 @@ impl Loader<'_> {
                     .await?;
                 self.status_counts.entry(e).or_default()[0] += 1;
                 self.done.likes += 1;
+            }
+            "relation" => {
+                let (from, to, at) = (num("from")?, num("to")?, num("at")?);
+                match r["kind"].as_str() {
+                    Some("block") => {
+                        self.write(redis::Cmd::zadd(k.blocking(from), to, at))
+                            .await?;
+                        self.write(redis::Cmd::zadd(k.blocked_by(to), from, at))
+                            .await?;
+                    }
+                    Some("mute") => self.write(redis::Cmd::zadd(k.muting(from), to, at)).await?,
+                    Some("request") => {
+                        self.write(redis::Cmd::zadd(k.requests(to), from, at))
+                            .await?
+                    }
+                    other => return Err(bad(n, format!("unknown relation {other:?}"))),
+                }
             }
             "notification" => {
                 let (to, id, member, at) = (num("to")?, num("id")?, text("member")?, num("at")?);
