@@ -128,6 +128,10 @@ pub struct Config {
     #[arg(long, default_value_t = 120, value_name = "N")]
     pub limit_likes: u32,
 
+    /// Direct messages one account may send in any 60 s (0: no limit)
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    pub limit_dms: u32,
+
     /// Interval of the blank-line keep-alive on HTTP streams
     #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
     pub http_keepalive_ms: u64,

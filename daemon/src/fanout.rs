@@ -203,7 +203,7 @@ pub async fn finish_abandoned_changes(store: Store, idle_ms: u64, mut stop: watc
                 store.finish_abandoned_changes(idle_ms as i64, now).await,
             ),
             (
-                "likes",
+                "likes, blocks and messages",
                 store.finish_abandoned_acts(idle_ms as i64, now).await,
             ),
         ];

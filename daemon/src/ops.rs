@@ -10,6 +10,7 @@
 
 mod accounts;
 mod conversations;
+mod direct;
 mod graph;
 mod statuses;
 mod streams;
@@ -72,6 +73,17 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
         Request::Unmute { login } => graph::safety(caller, &login, graph::Safety::Unmute).await,
         Request::Blocks { page, count } => graph::safety_list(caller, false, page, count).await,
         Request::Mutes { page, count } => graph::safety_list(caller, true, page, count).await,
+        Request::Dm { to, text } => direct::dm(caller, &to, &text).await,
+        Request::Conversations { page, count } => direct::conversations(caller, page, count).await,
+        Request::Messages {
+            conversation,
+            page,
+            count,
+        } => direct::messages(caller, &conversation, page, count).await,
+        Request::Read {
+            conversation,
+            message,
+        } => direct::read(caller, &conversation, message).await,
         Request::Requests { page, count } => graph::requests(caller, page, count).await,
         Request::Approve { login } => graph::answer(caller, &login, true).await,
         Request::Deny { login } => graph::answer(caller, &login, false).await,
@@ -201,6 +213,7 @@ async fn take(caller: &Caller<'_>, me: u64, act: Act) -> Result<Option<Taken>> {
         Act::Post => config.limit_posts,
         Act::Follow => config.limit_follows,
         Act::Like => config.limit_likes,
+        Act::Dm => config.limit_dms,
     };
     if limit == 0 || caller.peer().operator {
         return Ok(None);
@@ -283,6 +296,9 @@ mod tests {
             "notifications",
             "bio",
             "private",
+            "to",
+            "conversation",
+            "message",
         ];
         let params =
             prop::collection::btree_map(prop::sample::select(fields.to_vec()), json_value(), 0..6);

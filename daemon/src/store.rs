@@ -21,6 +21,7 @@ pub mod scripts;
 pub mod backup;
 pub mod check;
 mod conversations;
+pub mod direct;
 mod epoch;
 mod events;
 mod graph;

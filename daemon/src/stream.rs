@@ -61,6 +61,9 @@ async fn kind(store: &Store, stream: &Stream, account: Option<u64>, identity: u6
         Stream::Notifications => Kind::Notifications {
             account: account.ok_or(Error::NotRegistered)?,
         },
+        Stream::Direct => Kind::Direct {
+            account: account.ok_or(Error::NotRegistered)?,
+        },
         Stream::Firehose => Kind::Firehose,
         Stream::Sample(sample) => {
             if !(1..=100).contains(&sample.percent) {

@@ -194,6 +194,49 @@ impl NotificationKind {
     }
 }
 
+/// A direct message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Increases within its conversation.
+    pub id: u64,
+    /// The conversation: fixed by its set of participants.
+    pub conversation: String,
+    /// The sender's login.
+    pub from: String,
+    pub text: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub sent: String,
+}
+
+/// One conversation as a participant sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationEntry {
+    pub conversation: String,
+    /// The other participants.
+    pub with: Vec<User>,
+    pub last: Message,
+    pub unread: u64,
+}
+
+/// Result of `conversations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversations {
+    pub conversations: Vec<ConversationEntry>,
+}
+
+/// Result of `messages`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Messages {
+    pub messages: Vec<Message>,
+}
+
+/// Result of `read`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadUpTo {
+    pub conversation: String,
+    pub unread: u64,
+}
+
 /// Something another account did that concerns the recipient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
@@ -266,6 +309,8 @@ pub enum Stream {
     Filter(Filter),
     /// The caller's notifications as they happen.
     Notifications,
+    /// The caller's direct messages, their own included.
+    Direct,
 }
 
 /// The wire form of [`Stream`]: an object with one key.
@@ -282,6 +327,8 @@ struct StreamRepr {
     filter: Option<Filter>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     notifications: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    direct: Option<bool>,
 }
 
 impl TryFrom<StreamRepr> for Stream {
@@ -294,10 +341,11 @@ impl TryFrom<StreamRepr> for Stream {
             r.sample.is_some(),
             r.filter.is_some(),
             r.notifications.is_some(),
+            r.direct.is_some(),
         ];
         if set.iter().filter(|s| **s).count() != 1 {
             return Err(
-                "stream must have exactly one of home, firehose, sample, filter, notifications"
+                "stream must have exactly one of home, firehose, sample, filter, notifications, direct"
                     .into(),
             );
         }
@@ -319,6 +367,9 @@ impl TryFrom<StreamRepr> for Stream {
                 notifications: Some(true),
                 ..
             } => Ok(Stream::Notifications),
+            StreamRepr {
+                direct: Some(true), ..
+            } => Ok(Stream::Direct),
             _ => Err("stream home, firehose and notifications take the value true".into()),
         }
     }
@@ -333,6 +384,7 @@ impl From<Stream> for StreamRepr {
             Stream::Sample(s) => r.sample = Some(s),
             Stream::Filter(f) => r.filter = Some(f),
             Stream::Notifications => r.notifications = Some(true),
+            Stream::Direct => r.direct = Some(true),
         }
         r
     }
@@ -438,6 +490,29 @@ pub enum Request {
         private: Option<bool>,
     },
     /// Who asks to follow the caller, newest first.
+    /// A direct message to 1 to 49 others.
+    Dm {
+        to: Vec<String>,
+        text: String,
+    },
+    Conversations {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    Messages {
+        conversation: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    /// Everything up to `message` in `conversation` is read.
+    Read {
+        conversation: String,
+        message: u64,
+    },
     Requests {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         page: Option<u32>,
@@ -549,6 +624,10 @@ impl Request {
         "requests",
         "approve",
         "deny",
+        "dm",
+        "conversations",
+        "messages",
+        "read",
     ];
 }
 
@@ -765,6 +844,11 @@ pub enum Event {
         eid: Eid,
         notification: Box<Notification>,
     },
+    Message {
+        sub: u64,
+        eid: Eid,
+        message: Message,
+    },
     Lagged {
         sub: u64,
         dropped: u64,
@@ -783,6 +867,7 @@ impl Event {
             | Event::Follow { sub, .. }
             | Event::Unfollow { sub, .. }
             | Event::Notification { sub, .. }
+            | Event::Message { sub, .. }
             | Event::Lagged { sub, .. }
             | Event::Gap { sub } => *sub,
         }
@@ -795,7 +880,8 @@ impl Event {
             | Event::Delete { eid, .. }
             | Event::Follow { eid, .. }
             | Event::Unfollow { eid, .. }
-            | Event::Notification { eid, .. } => Some(*eid),
+            | Event::Notification { eid, .. }
+            | Event::Message { eid, .. } => Some(*eid),
             Event::Lagged { .. } | Event::Gap { .. } => None,
         }
     }

@@ -143,6 +143,12 @@ async fn network(roostd: &Roostd, c: &mut Client) -> Vec<u64> {
         privacy.push(json!({"op": "set_profile", "as": login(i), "private": true}));
         privacy.push(json!({"op": "follow", "as": login(i + 10), "login": login(i)}));
     }
+    for i in 400..410 {
+        privacy.push(
+            json!({"op": "dm", "as": login(i), "to": [login(i + 1)], "text": format!("dm {i}")}),
+        );
+        privacy.push(json!({"op": "dm", "as": login(i + 1), "to": [login(i), login(i + 2)], "text": "group"}));
+    }
     for r in c.pipeline(&privacy).await {
         // A follow of an account followed already is a conflict: fine here.
         assert!(r["ok"] == true || r["error"]["code"] == "conflict", "{r}");
@@ -178,6 +184,10 @@ fn probes(ids: &[u64]) -> Vec<Value> {
         out.push(json!({"op": "requests", "as": login(i)}));
         out.push(json!({"op": "user", "login": login(i), "as": login(i + 10)}));
     }
+    for i in 400..412 {
+        out.push(json!({"op": "conversations", "as": login(i)}));
+    }
+    out.push(json!({"op": "messages", "as": login(400), "conversation": "c:401,402"}));
     for i in (0..20).step_by(3) {
         out.push(json!({"op": "blocks", "as": login(i + 1)}));
         out.push(json!({"op": "mutes", "as": login(i + 101)}));

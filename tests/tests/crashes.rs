@@ -398,3 +398,35 @@ async fn a_delete_interrupted_in_its_cascade_is_finished() {
     assert_eq!(tag["statuses"], json!([]));
     consistent(&redis).await;
 }
+
+#[tokio::test]
+async fn a_direct_message_interrupted_after_it_was_stored_is_delivered_once() {
+    let (redis, _healthy, mut c, _fans) = world().await;
+    let before = redis
+        .cli_lines(&["XRANGE", "{roost}:events", "-", "+"])
+        .windows(2)
+        .filter(|w| w[0] == "kind" && w[1] == "message")
+        .count();
+    let doomed = crashing(&redis, "dm.sent");
+    dies_on(
+        &doomed,
+        json!({"op": "dm", "as": "f0", "to": ["f1"], "text": "still there?"}),
+    )
+    .await;
+    assert!(eventually!(WAIT, pending_acts(&redis) == 0));
+    let list = c.ok(json!({"op": "conversations", "as": "f1"})).await;
+    assert_eq!(list["conversations"][0]["last"]["text"], "still there?");
+    assert_eq!(list["conversations"][0]["unread"], 1);
+    let sender = c.ok(json!({"op": "conversations", "as": "f0"})).await;
+    assert_eq!(
+        sender["conversations"][0]["unread"], 0,
+        "the sender read their own"
+    );
+    let logged = redis
+        .cli_lines(&["XRANGE", "{roost}:events", "-", "+"])
+        .windows(2)
+        .filter(|w| w[0] == "kind" && w[1] == "message")
+        .count();
+    assert_eq!(logged - before, 1, "its event logged once");
+    consistent(&redis).await;
+}

@@ -437,3 +437,153 @@ async fn a_private_account_is_read_by_approved_followers_only() {
         "past statuses are visible once public"
     );
 }
+
+#[tokio::test]
+async fn direct_messages_reach_their_participants_only() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    for login in ["alice", "bob", "carol", "eve"] {
+        c.bot(login).await;
+    }
+    let mut bobs = roostd.client().await;
+    bobs.subscribe(json!({"op": "subscribe", "as": "bob", "stream": {"direct": true}}))
+        .await;
+    let mut eves = roostd.client().await;
+    eves.subscribe(json!({"op": "subscribe", "as": "eve", "stream": {"firehose": true}}))
+        .await;
+    eves.subscribe(json!({"op": "subscribe", "as": "eve", "stream": {"direct": true}}))
+        .await;
+
+    let first = c
+        .ok(json!({"op": "dm", "as": "alice", "to": ["bob", "alice", "bob"], "text": "psst"}))
+        .await;
+    let pair = first["conversation"].as_str().unwrap().to_owned();
+    assert_eq!(first["from"], "alice");
+    let again = c
+        .ok(json!({"op": "dm", "as": "bob", "to": ["alice"], "text": "yes?"}))
+        .await;
+    assert_eq!(
+        again["conversation"], pair,
+        "the same people, the same conversation"
+    );
+    let group = c
+        .ok(json!({"op": "dm", "as": "carol", "to": ["alice", "bob"], "text": "all of us"}))
+        .await;
+    assert_ne!(group["conversation"], pair);
+
+    // Bob's direct stream: his conversations, his own messages included.
+    let got: Vec<Value> = vec![bobs.event().await, bobs.event().await, bobs.event().await];
+    let texts: Vec<&str> = got
+        .iter()
+        .map(|e| e["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["psst", "yes?", "all of us"]);
+    // Eve sees none of it, on any stream.
+    assert!(
+        eves.events_within(Duration::from_millis(400))
+            .await
+            .is_empty()
+    );
+    // Resumable: after the first, the other two again.
+    let mut resumed = roostd.client().await;
+    resumed
+        .subscribe(
+            json!({"op": "subscribe", "as": "bob", "since": got[0]["eid"],
+                          "stream": {"direct": true}}),
+        )
+        .await;
+    assert_eq!(resumed.event().await["message"]["text"], "yes?");
+    assert_eq!(resumed.event().await["message"]["text"], "all of us");
+
+    // Conversations, unread, messages, read.
+    let list = c.ok(json!({"op": "conversations", "as": "alice"})).await;
+    let convs = list["conversations"].as_array().unwrap();
+    assert_eq!(convs.len(), 2);
+    assert_eq!(
+        convs[0]["conversation"], group["conversation"],
+        "latest first"
+    );
+    assert_eq!(convs[0]["unread"], 1);
+    assert_eq!(
+        convs[1]["unread"], 1,
+        "bob's reply; alice's own message is read"
+    );
+    let logins: Vec<&str> = convs[0]["with"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(logins.len(), 2);
+    assert!(logins.contains(&"bob") && logins.contains(&"carol"));
+    let messages = c
+        .ok(json!({"op": "messages", "as": "alice", "conversation": pair}))
+        .await;
+    let ids: Vec<u64> = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [2, 1], "newest first");
+    assert_eq!(
+        c.ok(json!({"op": "read", "as": "alice", "conversation": pair, "message": 2}))
+            .await,
+        json!({"conversation": pair, "unread": 0})
+    );
+    for (who, op) in [
+        ("eve", json!({"op": "messages", "conversation": pair})),
+        (
+            "eve",
+            json!({"op": "read", "conversation": pair, "message": 1}),
+        ),
+        (
+            "alice",
+            json!({"op": "read", "conversation": pair, "message": 9}),
+        ),
+        ("alice", json!({"op": "dm", "to": ["nobody"], "text": "x"})),
+    ] {
+        let mut op = op;
+        op["as"] = json!(who);
+        assert_eq!(c.err(op.clone()).await, "not_found", "{op}");
+    }
+    for op in [
+        json!({"op": "dm", "to": [], "text": "x"}),
+        json!({"op": "dm", "to": ["alice"], "text": "x"}),
+        json!({"op": "dm", "to": ["bob"], "text": ""}),
+    ] {
+        let mut op = op;
+        op["as"] = json!("alice");
+        assert_eq!(c.err(op.clone()).await, "bad_request", "{op}");
+    }
+    // Never in a timeline or a notification.
+    for kind in ["home", "profile", "mentions"] {
+        let t = c
+            .ok(json!({"op": "timeline", "kind": kind, "as": "bob"}))
+            .await;
+        assert_eq!(t["statuses"], json!([]), "{kind}");
+    }
+    assert_eq!(
+        c.ok(json!({"op": "notifications", "as": "bob"})).await["notifications"],
+        json!([])
+    );
+    // A block stands between: the whole message is refused, either way.
+    c.ok(json!({"op": "block", "as": "carol", "login": "eve"}))
+        .await;
+    for (who, to) in [
+        ("eve", json!(["alice", "carol"])),
+        ("carol", json!(["eve"])),
+    ] {
+        assert_eq!(
+            c.err(json!({"op": "dm", "as": who, "to": to, "text": "hi"}))
+                .await,
+            "forbidden"
+        );
+    }
+    let mut anonymous = roostd.client().await;
+    assert_eq!(
+        anonymous
+            .err(json!({"op": "subscribe", "stream": {"direct": true}}))
+            .await,
+        "not_registered"
+    );
+}

@@ -236,6 +236,11 @@ async fn conversation_subcommands_for_scripts() {
     );
     let public = json_of(&["profile", "--public"]);
     assert_eq!(public["private"], false);
+    let sent = json_of(&["dm", "alice", "between us"]);
+    assert_eq!(sent["text"], "between us");
+    let conversation = sent["conversation"].as_str().unwrap().to_owned();
+    assert!(stdout(&roost(&roostd, &["conversations"])).contains("with @alice · 0 unread"));
+    assert!(stdout(&roost(&roostd, &["messages", &conversation])).contains("  between us"));
     let profile = json_of(&["profile", "--bio", "writes scripts"]);
     assert_eq!(profile["bio"], "writes scripts");
     assert!(stdout(&roost(&roostd, &["user", &me])).contains("  writes scripts"));

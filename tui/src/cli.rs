@@ -194,6 +194,21 @@ pub enum Sub {
     Mutes,
     /// Who asks to follow your private account
     Requests,
+    /// Send a direct message to one or more users; `-` reads it from standard input
+    Dm {
+        /// Recipients, comma-separated (a group conversation with several)
+        #[arg(required = true, num_args = 1, value_delimiter = ',')]
+        to: Vec<String>,
+        /// The message, or `-` to read it from standard input
+        text: String,
+    },
+    /// Your direct-message conversations, latest first, with unread counts
+    Conversations,
+    /// The messages of one conversation, newest first (marks them read)
+    Messages {
+        /// The conversation's id (as `conversations` prints it)
+        conversation: String,
+    },
     /// Let a user who asked follow you
     Approve {
         /// Who asked
@@ -398,6 +413,19 @@ fn print_notification(n: &Notification) {
     );
     if let Some(status) = &n.status {
         print_status(status);
+    }
+}
+
+fn print_message(m: &roost_shared::Message) {
+    println!(
+        "[{} #{}] @{} · {}",
+        m.conversation,
+        m.id,
+        m.from,
+        m.sent.get(..16).unwrap_or(&m.sent)
+    );
+    for line in sanitize(&m.text, true).lines() {
+        println!("  {line}");
     }
 }
 
@@ -710,6 +738,65 @@ async fn execute(
                 .await?;
             said(json, &result, format!("denied @{login}"));
         }
+        Sub::Dm { to, text } => {
+            let message: roost_shared::Message = client
+                .call_as(Request::Dm {
+                    to,
+                    text: text_argument(text)?,
+                })
+                .await?;
+            said(
+                json,
+                &message,
+                format!("sent #{} in {}", message.id, message.conversation),
+            );
+        }
+        Sub::Conversations => {
+            let list: roost_shared::Conversations = client
+                .call_as(Request::Conversations {
+                    page: None,
+                    count: Some(200),
+                })
+                .await?;
+            for c in &list.conversations {
+                if json {
+                    print_json(c);
+                    continue;
+                }
+                let with: Vec<String> = c.with.iter().map(|u| format!("@{}", u.login)).collect();
+                println!(
+                    "{} with {} · {} unread",
+                    c.conversation,
+                    with.join(", "),
+                    c.unread
+                );
+                print_message(&c.last);
+            }
+        }
+        Sub::Messages { conversation } => {
+            let list: roost_shared::Messages = client
+                .call_as(Request::Messages {
+                    conversation: conversation.clone(),
+                    page: None,
+                    count: Some(200),
+                })
+                .await?;
+            for m in &list.messages {
+                if json {
+                    print_json(m)
+                } else {
+                    print_message(m)
+                }
+            }
+            if let Some(newest) = list.messages.first() {
+                let _: Value = client
+                    .call(Request::Read {
+                        conversation,
+                        message: newest.id,
+                    })
+                    .await?;
+            }
+        }
         Sub::Blocks | Sub::Mutes | Sub::Requests => {
             let request = match sub {
                 Sub::Blocks => Request::Blocks {
@@ -786,6 +873,7 @@ async fn execute(
                     roost_shared::Event::Notification { notification, .. } => {
                         print_notification(&notification)
                     }
+                    roost_shared::Event::Message { message, .. } => print_message(&message),
                 }
                 let _ = std::io::stdout().flush();
             }

@@ -14,6 +14,8 @@
 //! | `parent` | a reply's parent, deleted statuses' included (threads lead through them) |
 //! | `like` | liker, status, its author, when |
 //! | `relation` | a block, mute or follow request: from, to, when |
+//! | `dms` | one account's conversations (with their last activity) and read markers |
+//! | `conversation` | a conversation's messages (written once, by its first participant) |
 //! | `notification` | recipient, id, what it names, when |
 //! | `home` | one home timeline as it is, with the reposts standing for originals there |
 //! | `trend` | one minute's tag counts (the last 25 hours) |
@@ -130,11 +132,13 @@ impl Store {
             cmds.push(redis::Cmd::zrange_withscores(k.blocking(id), 0, -1));
             cmds.push(redis::Cmd::zrange_withscores(k.muting(id), 0, -1));
             cmds.push(redis::Cmd::zrange_withscores(k.requests(id), 0, -1));
+            cmds.push(redis::Cmd::zrange_withscores(k.dm_conversations(id), 0, -1));
+            cmds.push(redis::Cmd::hgetall(k.dm_read(id)));
         }
         let replies: Vec<redis::Value> = self.query_many(cmds).await?;
         let mut users = 0;
         let mut statuses = Vec::new();
-        for (&id, r) in ids.iter().zip(replies.chunks(15)) {
+        for (&id, r) in ids.iter().zip(replies.chunks(17)) {
             let get = |i: usize| r[i].clone();
             let user: Fields = decode(get(0))?;
             if user.is_empty() {
@@ -166,6 +170,33 @@ impl Store {
                                 "at": at as i64}),
                     )?;
                 }
+            }
+            let dms: Vec<(String, f64)> = decode(get(15))?;
+            let read: Fields = decode(get(16))?;
+            if !dms.is_empty() {
+                let entries: Vec<Value> =
+                    dms.iter().map(|(c, at)| json!([c, *at as i64])).collect();
+                write_line(
+                    out,
+                    &json!({"type": "dms", "uid": id, "entries": entries, "read": read}),
+                )?;
+            }
+            for (conversation, _) in &dms {
+                let first =
+                    super::direct::participants(conversation).and_then(|p| p.first().copied());
+                if first != Some(id) {
+                    continue;
+                }
+                let (seq, messages): (Option<u64>, Vec<String>) = redis::pipe()
+                    .get(k.dm_seq(conversation))
+                    .zrange(k.dm_messages(conversation), 0, -1)
+                    .query_async(&mut self.conn())
+                    .await?;
+                write_line(
+                    out,
+                    &json!({"type": "conversation", "conversation": conversation,
+                            "seq": seq.unwrap_or(0), "messages": messages}),
+                )?;
             }
             let following: Vec<(u64, f64)> = decode(get(4))?;
             for (followed, at) in following {
@@ -464,6 +495,51 @@ impl Loader<'_> {
                     }
                     other => return Err(bad(n, format!("unknown relation {other:?}"))),
                 }
+            }
+            "dms" => {
+                let uid = num("uid")?;
+                for pair in r["entries"]
+                    .as_array()
+                    .ok_or_else(|| bad(n, "no entries"))?
+                {
+                    let (Some(c), Some(at)) = (pair[0].as_str(), pair[1].as_i64()) else {
+                        return Err(bad(n, "a conversation entry is [id, time]"));
+                    };
+                    self.write(redis::Cmd::zadd(k.dm_conversations(uid), c, at))
+                        .await?;
+                }
+                let read = map("read")?;
+                if !read.is_empty() {
+                    self.write(redis::Cmd::hset_multiple(
+                        k.dm_read(uid),
+                        &read.iter().collect::<Vec<_>>(),
+                    ))
+                    .await?;
+                }
+            }
+            "conversation" => {
+                let conversation = text("conversation")?;
+                if super::direct::participants(&conversation).is_none() {
+                    return Err(bad(n, "not a conversation id"));
+                }
+                for json in r["messages"]
+                    .as_array()
+                    .ok_or_else(|| bad(n, "no messages"))?
+                {
+                    let json = json
+                        .as_str()
+                        .ok_or_else(|| bad(n, "a message is JSON text"))?;
+                    let message: roost_shared::Message =
+                        serde_json::from_str(json).map_err(|e| bad(n, e))?;
+                    self.write(redis::Cmd::zadd(
+                        k.dm_messages(&conversation),
+                        json,
+                        message.id,
+                    ))
+                    .await?;
+                }
+                self.write(redis::Cmd::set(k.dm_seq(&conversation), num("seq")?))
+                    .await?;
             }
             "notification" => {
                 let (to, id, member, at) = (num("to")?, num("id")?, text("member")?, num("at")?);

@@ -463,7 +463,8 @@ impl Store {
         Ok(())
     }
 
-    /// Finishes likes and blocks whose roostd died between their steps: every
+    /// Finishes likes, blocks and direct messages whose roostd died between
+    /// their steps (messages: see `finish_dm`): every
     /// pending mark older than `min_age_ms` gets, where the like exists, the
     /// liker's hint and the notification's event, and where the block stands,
     /// its remaining steps; then it is removed. Returns how many.
@@ -478,8 +479,18 @@ impl Store {
             if pending.is_empty() {
                 return Ok(finished);
             }
-            for member in pending {
-                if let Some((blocker, blocked)) = parse_block(&member) {
+            let pending: Vec<(String, f64)> = {
+                let mut with_scores = Vec::new();
+                for member in pending {
+                    let score: Option<f64> = self.conn().zscore(k.pending_acts(), &member).await?;
+                    with_scores.push((member, score.unwrap_or(0.0)));
+                }
+                with_scores
+            };
+            for (member, marked) in pending {
+                if member.starts_with("dm:") {
+                    self.finish_dm(&member, marked as i64, now).await?;
+                } else if let Some((blocker, blocked)) = parse_block(&member) {
                     let stands: Option<f64> =
                         self.conn().zscore(k.blocking(blocker), blocked).await?;
                     if stands.is_some() {

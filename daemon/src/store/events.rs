@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use redis::AsyncCommands;
 use redis::streams::{StreamId, StreamRangeReply, StreamReadReply};
-use roost_shared::{Eid, Notification, Status, User};
+use roost_shared::{Eid, Message, Notification, Status, User};
 
 use super::reader::BlockingReader;
 use super::scripts::LOG_CHANGE;
@@ -34,6 +34,11 @@ pub enum Happening {
     Notification {
         to: u64,
         notification: Box<Notification>,
+    },
+    /// A direct message, for its participants' `direct` streams only.
+    Message {
+        participants: Vec<u64>,
+        message: Box<Message>,
     },
     /// `who` blocked `whom` (or, `on` false, unblocked): for streams only.
     Block {
@@ -90,6 +95,13 @@ fn parse(entry: &StreamId) -> Option<LogEntry> {
                 Happening::Block { who, whom, on }
             } else {
                 Happening::Mute { who, whom, on }
+            }
+        }
+        "message" => {
+            let message: Message = serde_json::from_str(fields.get("message")?).ok()?;
+            Happening::Message {
+                participants: super::direct::participants(&message.conversation)?,
+                message: Box::new(message),
             }
         }
         "notification" => Happening::Notification {

@@ -48,6 +48,9 @@
 //! | `{ns:u<id>}:blocked_by` | zset | user | accounts that block the user (a mirror, for streams), score ms |
 //! | `{ns:u<id>}:requests` | zset | user | who asks to follow this private account, score ms |
 //! | `{ns:u<id>}:muting` | zset | user | accounts the user mutes, score ms |
+//! | `{ns:c:<ids>}:seq`, `{ns:c:<ids>}:messages` | string, zset | conversation | a conversation's last message id; its messages (JSON), score id |
+//! | `{ns:u<id>}:dm_conversations` | zset | user | the user's conversations, score last activity (ms) |
+//! | `{ns:u<id>}:dm_read` | hash | user | conversation → the newest message id read |
 //! | `{ns:u<id>}:mentions` | zset | user | statuses mentioning the user: member `<uid>:<sid>`, score sid |
 //! | `{ns:u<id>}:notifications` | zset | user | member `<kind>:<from>:<uid>:<sid>` (`0:0` without a status), score the notification id |
 //! | `{ns:u<id>}:notified_at` | hash | user | notification member → time (ms) |
@@ -272,6 +275,23 @@ impl Keys {
 
     pub fn blocked_by(&self, uid: u64) -> String {
         self.of_user(uid, "blocked_by")
+    }
+
+    /// A conversation's message counter, in the conversation's own slot.
+    pub fn dm_seq(&self, conversation: &str) -> String {
+        format!("{{{}:{conversation}}}:seq", self.ns)
+    }
+
+    pub fn dm_messages(&self, conversation: &str) -> String {
+        format!("{{{}:{conversation}}}:messages", self.ns)
+    }
+
+    pub fn dm_conversations(&self, uid: u64) -> String {
+        self.of_user(uid, "dm_conversations")
+    }
+
+    pub fn dm_read(&self, uid: u64) -> String {
+        self.of_user(uid, "dm_read")
     }
 
     pub fn requests(&self, uid: u64) -> String {

@@ -20,6 +20,7 @@ pub enum Act {
     Post,
     Follow,
     Like,
+    Dm,
 }
 
 impl Act {
@@ -28,6 +29,7 @@ impl Act {
             Act::Post => "posts",
             Act::Follow => "follows",
             Act::Like => "likes",
+            Act::Dm => "dms",
         }
     }
 }

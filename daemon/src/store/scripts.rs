@@ -413,6 +413,21 @@ return {1, nid}
     )
 });
 
+/// Stores a direct message: its id from the conversation's counter and the
+/// message in the conversation's set, in one step in the conversation's slot.
+/// KEYS: seq, messages. ARGV: the message as JSON with id 0. Returns its id.
+pub static DM_SEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local id = redis.call('INCR', KEYS[1])
+local message = cjson.decode(ARGV[1])
+message['id'] = id
+redis.call('ZADD', KEYS[2], id, cjson.encode(message))
+return id
+",
+    )
+});
+
 /// Asks to follow a private account: into its requests, with its `request`
 /// notification ('' for none), unless already following or asking.
 /// KEYS: requests, followers, notifications, notified_at, counts (the

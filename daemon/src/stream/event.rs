@@ -49,6 +49,9 @@ impl Rendered {
                 format!("\"notification\":{}", to_json(notification)),
                 None,
             ),
+            Happening::Message { message, .. } => {
+                ("message", format!("\"message\":{}", to_json(message)), None)
+            }
             Happening::Block { .. } | Happening::Mute { .. } => return None,
         };
         Some(Rendered {
@@ -103,6 +106,11 @@ pub fn to_event(sub: u64, entry: &LogEntry) -> Option<Event> {
             sub,
             eid,
             notification: notification.clone(),
+        },
+        Happening::Message { message, .. } => Event::Message {
+            sub,
+            eid,
+            message: (**message).clone(),
         },
         Happening::Block { .. } | Happening::Mute { .. } => return None,
     })

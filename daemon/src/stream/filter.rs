@@ -46,6 +46,10 @@ pub enum Kind {
     Notifications {
         account: u64,
     },
+    /// The direct messages of `account`'s conversations.
+    Direct {
+        account: u64,
+    },
 }
 
 /// A compiled `filter` stream.
@@ -185,9 +189,14 @@ impl Kind {
                     follower.id == *account || followed.id == *account
                 }
                 Happening::Notification { .. }
+                | Happening::Message { .. }
                 | Happening::Block { .. }
                 | Happening::Mute { .. } => false,
             },
+            Kind::Direct { account } => matches!(
+                happening,
+                Happening::Message { participants, .. } if participants.contains(account)
+            ),
             Kind::Notifications { account } => {
                 matches!(happening, Happening::Notification { to, .. } if to == account)
             }

@@ -126,6 +126,24 @@ fn every_request_round_trips() {
         },
         Request::Mutes { page: p, count: c },
         Request::Requests { page: p, count: c },
+        Request::Dm {
+            to: vec!["bob".into(), "carol".into()],
+            text: "hi".into(),
+        },
+        Request::Conversations { page: p, count: c },
+        Request::Messages {
+            conversation: "c:1,2".into(),
+            page: p,
+            count: c,
+        },
+        Request::Read {
+            conversation: "c:1,2".into(),
+            message: 3,
+        },
+        Request::Subscribe {
+            stream: Stream::Direct,
+            since: None,
+        },
         Request::Approve {
             login: "bob".into(),
         },
@@ -225,7 +243,7 @@ fn every_request_round_trips() {
             request,
         });
     }
-    assert_eq!(Request::OPS.len(), 32);
+    assert_eq!(Request::OPS.len(), 36);
 }
 
 #[test]
@@ -416,6 +434,17 @@ fn every_event_round_trips_and_is_told_from_responses() {
                 status: None,
                 at: "2026-11-26T21:50:00.001Z".into(),
             }),
+        },
+        Event::Message {
+            sub: 5,
+            eid: Eid { ms: 4, seq: 0 },
+            message: Message {
+                id: 3,
+                conversation: "c:1,4,9".into(),
+                from: "alice".into(),
+                text: "psst".into(),
+                sent: "2026-11-26T21:50:00.001Z".into(),
+            },
         },
         Event::Lagged {
             sub: 3,

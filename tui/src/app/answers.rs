@@ -128,7 +128,7 @@ impl App {
                 Vec::new()
             }
             Event::Gap { .. } | Event::Lagged { .. } => vec![self.load_home()],
-            Event::Notification { .. } => Vec::new(),
+            Event::Notification { .. } | Event::Message { .. } => Vec::new(),
         }
     }
 
