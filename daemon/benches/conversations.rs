@@ -8,7 +8,9 @@
 //! - a 30-status home page where every status has replies, reposts and likes,
 //!   some liked by the reader (so each status carries counts and flags), median
 //!   and p99, beside the same page read with no counts (a fresh reader whose
-//!   statuses nobody touched).
+//!   statuses nobody touched);
+//! - a home page read by an account blocking 1,000 and muting 1,000 others,
+//!   beside one blocking and muting nobody (the visibility decision's cost).
 
 use std::time::Instant;
 
@@ -155,6 +157,47 @@ async fn home_with_counts(roostd: &Roostd) {
     println!("  the same with no counts (statuses nobody touched): median {median}, p99 {p99}");
 }
 
+/// Issue 10: the cost of the visibility decision: a home page read by an
+/// account that blocks 1,000 accounts and mutes 1,000 others, beside the same
+/// page read by one that blocks and mutes nobody.
+async fn home_with_blocks_and_mutes(roostd: &Roostd) {
+    let mut c = roostd.client().await;
+    let mut reqs = Vec::new();
+    for who in ["guarded", "open"] {
+        reqs.push(json!({"op": "register", "login": who, "bot": true}));
+    }
+    for a in 0..20 {
+        reqs.push(json!({"op": "register", "login": format!("poster{a}"), "bot": true}));
+        for who in ["guarded", "open"] {
+            reqs.push(json!({"op": "follow", "as": who, "login": format!("poster{a}")}));
+        }
+    }
+    for n in 0..2000 {
+        reqs.push(json!({"op": "register", "login": format!("other{n}"), "bot": true}));
+        let act = if n < 1000 { "block" } else { "mute" };
+        reqs.push(json!({"op": act, "as": "guarded", "login": format!("other{n}")}));
+    }
+    for s in 0..200 {
+        reqs.push(
+            json!({"op": "post", "as": format!("poster{}", s % 20), "text": format!("status {s}")}),
+        );
+    }
+    pipeline_ok(&mut c, &reqs).await;
+    for who in ["open", "guarded"] {
+        let read = json!({"op": "timeline", "kind": "home", "as": who, "count": 30});
+        let (median, p99) = timed(&mut c, &read, 5_000, |r| {
+            assert_eq!(r["statuses"].as_array().unwrap().len(), 30);
+        })
+        .await;
+        let label = if who == "open" {
+            "home page of 30, reader blocking and muting nobody"
+        } else {
+            "home page of 30, reader blocking 1,000 and muting 1,000"
+        };
+        println!("{label}, 5,000 sequential reads: median {median}, p99 {p99}");
+    }
+}
+
 fn main() {
     // SAFETY: no other thread exists yet.
     unsafe { std::env::set_var("ROOSTD_BIN", env!("CARGO_BIN_EXE_roostd")) };
@@ -169,4 +212,5 @@ async fn run() {
     let roostd = Roostd::start(&redis, &[]);
     thread_read(&roostd).await;
     home_with_counts(&roostd).await;
+    home_with_blocks_and_mutes(&roostd).await;
 }
