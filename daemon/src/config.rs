@@ -132,6 +132,10 @@ pub struct Config {
     #[arg(long, default_value_t = 60, value_name = "N")]
     pub limit_dms: u32,
 
+    /// Reports one account may file in any 60 s (0: no limit)
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub limit_reports: u32,
+
     /// Interval of the blank-line keep-alive on HTTP streams
     #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
     pub http_keepalive_ms: u64,

@@ -12,6 +12,7 @@ mod accounts;
 mod conversations;
 mod direct;
 mod graph;
+mod moderation;
 mod statuses;
 mod streams;
 
@@ -73,6 +74,22 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
         Request::Unmute { login } => graph::safety(caller, &login, graph::Safety::Unmute).await,
         Request::Blocks { page, count } => graph::safety_list(caller, false, page, count).await,
         Request::Mutes { page, count } => graph::safety_list(caller, true, page, count).await,
+        Request::Report {
+            status,
+            login,
+            reason,
+        } => moderation::report(caller, status, login, &reason).await,
+        Request::Reports { state, page, count } => {
+            moderation::reports(caller, state, page, count).await
+        }
+        Request::Moderate {
+            action,
+            status,
+            login,
+            report,
+            note,
+        } => moderation::moderate(caller, &action, status, login, report, note).await,
+        Request::ModerationLog { page, count } => moderation::log(caller, page, count).await,
         Request::Dm { to, text } => direct::dm(caller, &to, &text).await,
         Request::Conversations { page, count } => direct::conversations(caller, page, count).await,
         Request::Messages {
@@ -214,6 +231,7 @@ async fn take(caller: &Caller<'_>, me: u64, act: Act) -> Result<Option<Taken>> {
         Act::Follow => config.limit_follows,
         Act::Like => config.limit_likes,
         Act::Dm => config.limit_dms,
+        Act::Report => config.limit_reports,
     };
     if limit == 0 || caller.peer().operator {
         return Ok(None);
@@ -299,6 +317,11 @@ mod tests {
             "to",
             "conversation",
             "message",
+            "reason",
+            "state",
+            "action",
+            "report",
+            "note",
         ];
         let params =
             prop::collection::btree_map(prop::sample::select(fields.to_vec()), json_value(), 0..6);

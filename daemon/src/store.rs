@@ -26,6 +26,7 @@ mod epoch;
 mod events;
 mod graph;
 mod jobs;
+pub mod moderation;
 mod privacy;
 pub mod rates;
 pub mod safety;

@@ -77,6 +77,9 @@ pub struct User {
     /// Only approved followers read their statuses.
     #[serde(default)]
     pub private: bool,
+    /// Suspended by an operator: their statuses are hidden, most acts refused.
+    #[serde(default)]
+    pub suspended: bool,
     /// The caller's view of this user, on `user` answers only: absent on the
     /// caller's own User, in events, and when the caller has no account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,6 +152,9 @@ pub struct Status {
     /// Whether the caller reposted it (always false in events).
     #[serde(default)]
     pub reposted: bool,
+    /// Hidden by an operator: only its author sees it (with this flag).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
     /// roostd's own: whether its author's account was private when it was
     /// posted (events carry it to the streams). Never on the wire.
     #[serde(skip)]
@@ -490,6 +496,42 @@ pub enum Request {
         private: Option<bool>,
     },
     /// Who asks to follow the caller, newest first.
+    /// Reports a status or an account to the operators.
+    Report {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        reason: String,
+    },
+    /// Operators: the reports, `open` (default), `resolved` or `all`.
+    Reports {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        state: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
+    /// Operators: hide/unhide a status, suspend/unsuspend an account, dismiss a report.
+    Moderate {
+        action: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Operators: the audit log, newest first.
+    ModerationLog {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+    },
     /// A direct message to 1 to 49 others.
     Dm {
         to: Vec<String>,
@@ -628,6 +670,10 @@ impl Request {
         "conversations",
         "messages",
         "read",
+        "report",
+        "reports",
+        "moderate",
+        "moderation_log",
     ];
 }
 
@@ -762,6 +808,57 @@ pub struct Marker {
 pub struct Liked {
     pub status: u64,
     pub likes: u64,
+}
+
+/// How a report was resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub action: String,
+    /// The operator's login.
+    pub by: String,
+    pub note: String,
+    pub at: String,
+}
+
+/// One report, as operators see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportEntry {
+    pub id: u64,
+    pub by: User,
+    pub status: Option<Status>,
+    /// The account reported, or the reported status's author.
+    pub user: User,
+    pub reason: String,
+    pub at: String,
+    /// `open` or `resolved`.
+    pub state: String,
+    pub resolution: Option<Resolution>,
+}
+
+/// Result of `reports`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reports {
+    pub reports: Vec<ReportEntry>,
+}
+
+/// One entry of the moderation log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModerationEntry {
+    pub id: u64,
+    pub action: String,
+    /// The operator's login.
+    pub by: String,
+    pub status: Option<u64>,
+    pub login: Option<String>,
+    pub report: Option<u64>,
+    pub note: String,
+    pub at: String,
+}
+
+/// Result of `moderation_log`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModerationLog {
+    pub entries: Vec<ModerationEntry>,
 }
 
 /// Result of `deny`.

@@ -352,3 +352,21 @@ async fn rate_limits_stop_a_neighbour_acting_in_a_loop() {
     assert_eq!(neighbour["posts"], 3, "the refused post changed nothing");
     assert_eq!(neighbour["following"], 2);
 }
+
+/// Issue 10: moderation is for operators only.
+#[tokio::test]
+async fn only_operators_moderate() {
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &["--socket-mode", "0666"]);
+    roostd.open_to_others();
+    let answers = as_nobody(
+        &roostd.socket,
+        &[
+            json!({"op": "reports"}),
+            json!({"op": "moderate", "action": "suspend", "login": "x"}),
+            json!({"op": "moderation_log"}),
+        ],
+    );
+    let codes: Vec<&str> = answers.iter().map(code).collect();
+    assert_eq!(codes, ["forbidden", "forbidden", "forbidden"]);
+}

@@ -587,3 +587,110 @@ async fn direct_messages_reach_their_participants_only() {
         "not_registered"
     );
 }
+
+#[tokio::test]
+async fn reports_and_moderation_hide_suspend_and_are_logged() {
+    let (_redis, _roostd, mut c) = setup(&[]).await;
+    for login in ["alice", "bob"] {
+        c.bot(login).await;
+    }
+    let spam = post(&mut c, "bob", "buy now").await;
+    let other = post(&mut c, "bob", "an ordinary status").await;
+    let first = c
+        .ok(json!({"op": "report", "as": "alice", "status": spam, "reason": "spam"}))
+        .await["report"]
+        .as_u64()
+        .unwrap();
+    let second = c
+        .ok(json!({"op": "report", "as": "alice", "login": "bob", "reason": "a spammer"}))
+        .await["report"]
+        .as_u64()
+        .unwrap();
+    for bad in [
+        json!({"status": spam, "login": "bob", "reason": "x"}),
+        json!({"reason": "x"}),
+        json!({"status": spam, "reason": ""}),
+        json!({"status": spam, "reason": "x".repeat(501)}),
+    ] {
+        let mut op = bad.clone();
+        op["op"] = json!("report");
+        op["as"] = json!("alice");
+        assert_eq!(c.err(op).await, "bad_request", "{bad}");
+    }
+    let open = c.ok(json!({"op": "reports"})).await["reports"].clone();
+    assert_eq!(open.as_array().unwrap().len(), 2);
+    assert_eq!(open[1]["by"]["login"], "alice");
+    assert_eq!(open[1]["status"]["id"], spam);
+    assert_eq!(open[1]["user"]["login"], "bob");
+    assert_eq!(open[0]["status"], Value::Null);
+    assert_eq!(open[0]["state"], "open");
+
+    // Hide: only its author sees it, marked.
+    c.ok(
+        json!({"op": "moderate", "action": "hide", "status": spam, "report": first,
+                "note": "spam"}),
+    )
+    .await;
+    assert_eq!(
+        c.err(json!({"op": "thread", "as": "alice", "status": spam}))
+            .await,
+        "not_found"
+    );
+    let own = c
+        .ok(json!({"op": "thread", "as": "bob", "status": spam}))
+        .await;
+    assert_eq!(own["status"]["hidden"], true);
+    let resolved = c.ok(json!({"op": "reports", "state": "resolved"})).await["reports"].clone();
+    assert_eq!(resolved[0]["id"], first);
+    assert_eq!(resolved[0]["resolution"]["action"], "hide");
+    assert_eq!(resolved[0]["resolution"]["note"], "spam");
+
+    // Suspend: the account reads, its statuses are hidden, most acts refused.
+    c.ok(json!({"op": "moderate", "action": "suspend", "login": "bob", "report": second}))
+        .await;
+    let bob = c.ok(json!({"op": "user", "login": "bob"})).await;
+    assert_eq!(bob["suspended"], true);
+    assert_eq!(
+        ids(&mut c, "alice", json!({"kind": "profile", "login": "bob"})).await,
+        Vec::<u64>::new()
+    );
+    for op in [
+        json!({"op": "post", "text": "still here"}),
+        json!({"op": "like", "status": other}),
+        json!({"op": "follow", "login": "alice"}),
+        json!({"op": "dm", "to": ["alice"], "text": "hi"}),
+        json!({"op": "report", "login": "alice", "reason": "revenge"}),
+        json!({"op": "set_profile", "bio": "innocent"}),
+    ] {
+        let mut op = op;
+        op["as"] = json!("bob");
+        assert_eq!(c.err(op.clone()).await, "forbidden", "{op}");
+    }
+    ids(&mut c, "bob", json!({"kind": "home"})).await;
+    c.ok(json!({"op": "moderate", "action": "unsuspend", "login": "bob"}))
+        .await;
+    assert_eq!(
+        ids(&mut c, "alice", json!({"kind": "profile", "login": "bob"})).await,
+        [other],
+        "reinstated; the hidden one stays hidden"
+    );
+    for bad in [
+        json!({"op": "moderate", "action": "dismiss"}),
+        json!({"op": "moderate", "action": "ban", "login": "bob"}),
+        json!({"op": "moderate", "action": "hide"}),
+        json!({"op": "reports", "state": "closed"}),
+    ] {
+        assert_eq!(c.err(bad.clone()).await, "bad_request", "{bad}");
+    }
+    let log = c.ok(json!({"op": "moderation_log"})).await["entries"].clone();
+    let actions: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["unsuspend", "suspend", "hide"]);
+    assert_eq!(log[2]["status"], spam);
+    assert_eq!(log[2]["report"], first);
+    assert!(!log[2]["by"].as_str().unwrap().is_empty());
+}

@@ -96,7 +96,9 @@ pub async fn set_profile(
     if let Some(bio) = &bio {
         check(validate::bio(bio))?;
     }
-    let me = caller.id().await?;
+    let me = caller.me().await?;
+    super::moderation::active(&me)?;
+    let me = me.id;
     let store = caller.store();
     store
         .set_profile(me, name.as_deref(), bio.as_deref())

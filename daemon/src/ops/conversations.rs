@@ -14,6 +14,7 @@ use crate::store::{Draft, Entry};
 
 pub async fn repost(caller: &mut Caller<'_>, status: u64) -> Result<Value> {
     let me = caller.me().await?;
+    super::moderation::active(&me)?;
     let store = caller.store();
     let original = store
         .target(Some(me.id), status)
@@ -77,6 +78,7 @@ const TRENDING_HOURS_MAX: u32 = 24;
 
 pub async fn like(caller: &mut Caller<'_>, status: u64) -> Result<Value> {
     let me = caller.me().await?;
+    super::moderation::active(&me)?;
     let taken = take(caller, me.id, Act::Like).await?;
     let liked = caller.store().like(&me, status, now_millis()).await;
     let likes = settle(caller, taken, liked).await?;

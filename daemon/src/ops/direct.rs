@@ -16,6 +16,7 @@ const MAX_RECIPIENTS: usize = 49;
 pub async fn dm(caller: &mut Caller<'_>, to: &[String], text: &str) -> Result<Value> {
     check(validate::text(text))?;
     let me = caller.me().await?;
+    super::moderation::active(&me)?;
     let store = caller.store();
     let ids = store.ids_of_logins(to).await?;
     let mut people = vec![me.id];

@@ -10,6 +10,7 @@ use crate::session::Caller;
 use crate::store::rates::Act;
 
 pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
+    super::moderation::active(&caller.me().await?)?;
     let (me, them) = pair(caller, login).await?;
     match caller.store().blocks_between(me, them.id).await? {
         (_, true) => return Err(Error::Forbidden(format!("@{} blocks you", them.login))),

@@ -22,6 +22,7 @@ pub async fn post(
         check(validate::location(l.lat, l.lon))?;
     }
     let me = caller.me().await?;
+    super::moderation::active(&me)?;
     let store = caller.store();
     let parent = match reply_to {
         Some(sid) => Some(

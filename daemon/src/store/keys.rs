@@ -9,6 +9,8 @@
 //! | `{ns}:uids` | hash | global | Unix uid → user id (bots have none) |
 //! | `{ns}:next_user` | string | global | last user id issued |
 //! | `{ns}:epoch` | string | global | random id of this life of the data (gone when Redis loses it) |
+//! | `{ns}:next_report`, `{ns}:report:<id>`, `{ns}:reports:<all/open/resolved>` | string, hash, zset | global | reports: counter, each report, ids by time |
+//! | `{ns}:next_modlog`, `{ns}:modlog` | string, list | global | the moderation log (JSON entries, newest first, 100,000 kept) |
 //! | `{ns}:schema` | string | global | the layout's version (see `store::schema`) |
 //! | `{ns}:user:<id>` | hash | global | id, login, name, signup (ms), unix_uid |
 //! | `{ns}:next_status` | string | global | last status id issued |
@@ -102,6 +104,33 @@ impl Keys {
     /// for rate limits: member a token, score its time (ms); expires itself.
     pub fn rate(&self, uid: u64, kind: &str) -> String {
         self.of_user(uid, &format!("rate:{kind}"))
+    }
+
+    pub fn next_report(&self) -> String {
+        self.global("next_report")
+    }
+
+    /// Report ids by time: `all`, `open` or `resolved`.
+    pub fn reports(&self, state: &str) -> String {
+        self.global(&format!("reports:{state}"))
+    }
+
+    /// Prefix of the report hashes; the report script appends the id.
+    pub fn report_prefix(&self) -> String {
+        self.global("report:")
+    }
+
+    pub fn report(&self, id: u64) -> String {
+        format!("{}{id}", self.report_prefix())
+    }
+
+    pub fn next_modlog(&self) -> String {
+        self.global("next_modlog")
+    }
+
+    /// The moderation log: JSON entries, newest first.
+    pub fn modlog(&self) -> String {
+        self.global("modlog")
     }
 
     /// The layout's version (see `store::schema`).

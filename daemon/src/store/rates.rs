@@ -21,6 +21,7 @@ pub enum Act {
     Follow,
     Like,
     Dm,
+    Report,
 }
 
 impl Act {
@@ -30,6 +31,7 @@ impl Act {
             Act::Follow => "follows",
             Act::Like => "likes",
             Act::Dm => "dms",
+            Act::Report => "reports",
         }
     }
 }

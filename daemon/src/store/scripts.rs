@@ -428,6 +428,38 @@ return id
     )
 });
 
+/// Files a report: its id, hash and place in the open and all lists, in one
+/// step (the hash's key, made from the new id, shares the global slot).
+/// KEYS: next_report, reports:all, reports:open. ARGV: hash prefix, by,
+/// status member or '', user, reason, now (ms). Returns the id.
+pub static REPORT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local id = redis.call('INCR', KEYS[1])
+redis.call('HSET', ARGV[1] .. id, 'by', ARGV[2], 'status', ARGV[3], 'user', ARGV[4],
+           'reason', ARGV[5], 'at', ARGV[6], 'state', 'open')
+redis.call('ZADD', KEYS[2], ARGV[6], id)
+redis.call('ZADD', KEYS[3], ARGV[6], id)
+return id
+",
+    )
+});
+
+/// Resolves a report. KEYS: the report, reports:open, reports:resolved.
+/// ARGV: id, action, by, note, now. Returns 1, or -1 if there is no report.
+pub static RESOLVE_REPORT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[1], 'state', 'resolved', 'res_action', ARGV[2], 'res_by', ARGV[3],
+           'res_note', ARGV[4], 'res_at', ARGV[5])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+return 1
+",
+    )
+});
+
 /// Asks to follow a private account: into its requests, with its `request`
 /// notification ('' for none), unless already following or asking.
 /// KEYS: requests, followers, notifications, notified_at, counts (the

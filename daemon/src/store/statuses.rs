@@ -702,7 +702,9 @@ impl Store {
         }
         for e in entries {
             cmds.push(redis::Cmd::hgetall(k.status(e.uid, e.sid)));
-            cmds.push(redis::Cmd::hget(k.counts(e.uid), "private"));
+            let mut flags = redis::cmd("HMGET");
+            flags.arg(k.counts(e.uid)).arg("private").arg("suspended");
+            cmds.push(flags);
             if let Some(viewer) = viewer {
                 cmds.push(redis::Cmd::zscore(k.likes(e.uid, e.sid), viewer));
                 cmds.push(redis::Cmd::zscore(k.reposts(e.uid, e.sid), viewer));
@@ -736,9 +738,11 @@ impl Store {
             .map(|reply| {
                 let fields: Fields = redis::from_redis_value(reply[0].clone()).ok()?;
                 let flag = |i: usize| reply.get(i).is_some_and(|v| *v != Value::Nil);
-                let private: Option<String> = redis::from_redis_value(reply[1].clone()).ok()?;
+                let flags: Vec<Option<String>> = redis::from_redis_value(reply[1].clone()).ok()?;
+                let set = |i: usize| flags.get(i).and_then(|f| f.as_deref()) == Some("1");
                 let author = Author {
-                    private: private.as_deref() == Some("1"),
+                    private: set(0),
+                    suspended: set(1),
                     blocks_viewer: flag(4),
                     followed: flag(5),
                 };
@@ -1021,6 +1025,7 @@ pub(crate) fn record_from(fields: &Fields) -> Option<Record> {
             liked: false,
             reposted: false,
             private: field(fields, "private") == "1",
+            hidden: field(fields, "hidden") == "1",
         },
         posted_ms,
         reply_uid: field(fields, "reply_uid").parse().ok(),

@@ -57,6 +57,7 @@ impl Store {
                     signup: format_millis(now),
                     bio: String::new(),
                     private: false,
+                    suspended: false,
                     relationship: None,
                 })
             }
@@ -185,6 +186,7 @@ fn user_from(user: &Fields, counts: &Fields) -> Option<User> {
         signup: format_millis(int_field(user, "signup") as i64),
         bio: field(user, "bio").to_owned(),
         private: field(counts, "private") == "1",
+        suspended: field(counts, "suspended") == "1",
         relationship: None,
     })
 }

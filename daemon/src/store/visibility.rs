@@ -60,6 +60,8 @@ pub struct Author {
     pub private: bool,
     /// The viewer is an approved follower of the author.
     pub followed: bool,
+    /// The author's account is suspended.
+    pub suspended: bool,
 }
 
 /// Whether `viewer` may see `status` in `place`. A repost's original is
@@ -67,6 +69,10 @@ pub struct Author {
 pub fn visible(viewer: &Viewer, status: &Status, author: Author, place: Place) -> bool {
     if viewer.account == Some(status.uid) {
         return true;
+    }
+    // Hidden statuses and a suspended account's are for their author only.
+    if status.hidden || author.suspended {
+        return false;
     }
     if author.blocks_viewer || viewer.blocking.contains(&status.uid) {
         return false;

@@ -134,6 +134,7 @@ mod tests {
             signup: "2026-11-26T21:49:06.123Z".into(),
             bio: String::new(),
             private: false,
+            suspended: false,
             relationship: None,
         };
         let status = Status {

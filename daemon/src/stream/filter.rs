@@ -116,6 +116,7 @@ impl Matcher {
                 blocks_viewer: self.blocked_by.contains(&s.uid),
                 private: s.private,
                 followed: home,
+                suspended: false,
             };
             (home || !s.private) && visible(&self.viewer, s, author, Place::Stream)
         };

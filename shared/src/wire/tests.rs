@@ -14,6 +14,7 @@ fn user(id: u64) -> User {
         signup: "2026-11-26T21:49:06.123Z".into(),
         bio: "line one\nline two".into(),
         private: id == 43,
+        suspended: false,
         relationship: id.is_multiple_of(2).then_some(Relationship {
             following: true,
             followed_by: false,
@@ -126,6 +127,24 @@ fn every_request_round_trips() {
         },
         Request::Mutes { page: p, count: c },
         Request::Requests { page: p, count: c },
+        Request::Report {
+            status: Some(3),
+            login: None,
+            reason: "spam".into(),
+        },
+        Request::Reports {
+            state: Some("all".into()),
+            page: p,
+            count: c,
+        },
+        Request::Moderate {
+            action: "hide".into(),
+            status: Some(3),
+            login: None,
+            report: Some(1),
+            note: Some("spam".into()),
+        },
+        Request::ModerationLog { page: p, count: c },
         Request::Dm {
             to: vec!["bob".into(), "carol".into()],
             text: "hi".into(),
@@ -243,7 +262,7 @@ fn every_request_round_trips() {
             request,
         });
     }
-    assert_eq!(Request::OPS.len(), 36);
+    assert_eq!(Request::OPS.len(), 40);
 }
 
 #[test]

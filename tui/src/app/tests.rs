@@ -18,6 +18,7 @@ pub fn user(id: u64, login: &str) -> User {
         signup: "2026-11-26T21:49:06.123Z".into(),
         bio: String::new(),
         private: false,
+        suspended: false,
         relationship: None,
     }
 }

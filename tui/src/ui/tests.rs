@@ -55,6 +55,7 @@ fn app() -> App {
         signup: "2026-11-26T21:49:06.123Z".into(),
         bio: String::new(),
         private: false,
+        suspended: false,
         relationship: None,
     };
     app.update(Msg::Live { me: Some(me) });

@@ -1,0 +1,195 @@
+//! Reports and moderation: reports by anyone, kept for the operators; hidden
+//! statuses and suspended accounts (decided by the one visibility function);
+//! an audit log of every moderator action. Reports and the log live in the
+//! global slot.
+
+use redis::AsyncCommands;
+use roost_shared::time::format_millis;
+use roost_shared::{ModerationEntry, ReportEntry, Resolution};
+use serde_json::json;
+
+use super::scripts::{REPORT, RESOLVE_REPORT};
+use super::statuses::record_from;
+use super::{Entry, Fields, Store, field, int_field};
+use crate::error::{Error, Result};
+
+/// Entries the moderation log keeps.
+const LOG_KEPT: isize = 100_000;
+
+impl Store {
+    /// Files a report; returns its id.
+    pub async fn report(
+        &self,
+        by: u64,
+        status: Option<Entry>,
+        user: u64,
+        reason: &str,
+        now: i64,
+    ) -> Result<u64> {
+        let k = self.keys();
+        let id: u64 = REPORT
+            .key(k.next_report())
+            .key(k.reports("all"))
+            .key(k.reports("open"))
+            .arg(k.report_prefix())
+            .arg(by)
+            .arg(status.map(Entry::member).unwrap_or_default())
+            .arg(user)
+            .arg(reason)
+            .arg(now)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(id)
+    }
+
+    /// Resolves a report; `not_found` if there is none such.
+    pub async fn resolve_report(
+        &self,
+        id: u64,
+        action: &str,
+        by: &str,
+        note: &str,
+        now: i64,
+    ) -> Result<()> {
+        let k = self.keys();
+        let done: i64 = RESOLVE_REPORT
+            .key(k.report(id))
+            .key(k.reports("open"))
+            .key(k.reports("resolved"))
+            .arg(id)
+            .arg(action)
+            .arg(by)
+            .arg(note)
+            .arg(now)
+            .invoke_async(&mut self.conn())
+            .await?;
+        if done < 0 {
+            return Err(Error::NotFound(format!("no report {id}")));
+        }
+        Ok(())
+    }
+
+    /// A page of reports in `state` (`open`, `resolved`, `all`), newest first.
+    pub async fn reports(&self, state: &str, page: u32, count: u32) -> Result<Vec<ReportEntry>> {
+        let k = self.keys();
+        let start = (i64::from(page) - 1) * i64::from(count);
+        let ids: Vec<u64> = self
+            .conn()
+            .zrevrange(
+                k.reports(state),
+                start as isize,
+                (start + i64::from(count) - 1) as isize,
+            )
+            .await?;
+        let hashes: Vec<Fields> = self
+            .query_many(
+                ids.iter()
+                    .map(|&id| redis::Cmd::hgetall(k.report(id)))
+                    .collect(),
+            )
+            .await?;
+        let mut out = Vec::new();
+        for (id, r) in ids.into_iter().zip(hashes) {
+            let (by, user) = (int_field(&r, "by"), int_field(&r, "user"));
+            let mut users = self.users(&[by, user]).await?.into_iter();
+            let (Some(Some(by)), Some(Some(user))) = (users.next(), users.next()) else {
+                continue;
+            };
+            // Operators see a status as it is, hidden or not.
+            let status = match Entry::parse(field(&r, "status")) {
+                Some(e) => {
+                    let fields: Fields = self.conn().hgetall(k.status(e.uid, e.sid)).await?;
+                    record_from(&fields).map(|rec| rec.status)
+                }
+                None => None,
+            };
+            let resolved = field(&r, "state") == "resolved";
+            out.push(ReportEntry {
+                id,
+                by,
+                status,
+                user,
+                reason: field(&r, "reason").to_owned(),
+                at: format_millis(int_field(&r, "at") as i64),
+                state: if resolved { "resolved" } else { "open" }.into(),
+                resolution: resolved.then(|| Resolution {
+                    action: field(&r, "res_action").to_owned(),
+                    by: field(&r, "res_by").to_owned(),
+                    note: field(&r, "res_note").to_owned(),
+                    at: format_millis(int_field(&r, "res_at") as i64),
+                }),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Hides or unhides a status; `not_found` if it is gone.
+    pub async fn set_hidden(&self, sid: u64, hidden: bool) -> Result<()> {
+        let author = self
+            .author_of(sid)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("no status {sid}")))?;
+        let key = self.keys().status(author, sid);
+        if hidden {
+            let _: i64 = self.conn().hset(key, "hidden", "1").await?;
+        } else {
+            let _: i64 = self.conn().hdel(key, "hidden").await?;
+        }
+        Ok(())
+    }
+
+    /// Suspends or reinstates an account.
+    pub async fn set_suspended(&self, uid: u64, suspended: bool) -> Result<()> {
+        let _: i64 = self
+            .conn()
+            .hset(
+                self.keys().counts(uid),
+                "suspended",
+                if suspended { "1" } else { "0" },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Appends to the moderation log.
+    #[allow(clippy::too_many_arguments, reason = "one entry's fields")]
+    pub async fn log_moderation(
+        &self,
+        action: &str,
+        by: &str,
+        status: Option<u64>,
+        login: Option<&str>,
+        report: Option<u64>,
+        note: &str,
+        now: i64,
+    ) -> Result<()> {
+        let k = self.keys();
+        let id: u64 = self.conn().incr(k.next_modlog(), 1).await?;
+        let entry = json!({"id": id, "action": action, "by": by, "status": status,
+                           "login": login, "report": report, "note": note,
+                           "at": format_millis(now)});
+        let _: () = redis::pipe()
+            .lpush(k.modlog(), entry.to_string())
+            .ltrim(k.modlog(), 0, LOG_KEPT - 1)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// A page of the moderation log, newest first.
+    pub async fn moderation_log(&self, page: u32, count: u32) -> Result<Vec<ModerationEntry>> {
+        let start = (i64::from(page) - 1) * i64::from(count);
+        let lines: Vec<String> = self
+            .conn()
+            .lrange(
+                self.keys().modlog(),
+                start as isize,
+                (start + i64::from(count) - 1) as isize,
+            )
+            .await?;
+        Ok(lines
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect())
+    }
+}
