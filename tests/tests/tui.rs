@@ -241,6 +241,13 @@ async fn conversation_subcommands_for_scripts() {
     let conversation = sent["conversation"].as_str().unwrap().to_owned();
     assert!(stdout(&roost(&roostd, &["conversations"])).contains("with @alice · 0 unread"));
     assert!(stdout(&roost(&roostd, &["messages", &conversation])).contains("  between us"));
+    let filed = json_of(&["report", &q, "off topic"]);
+    assert!(filed["report"].is_u64(), "{filed}");
+    let open = json_of(&["mod", "reports"]);
+    assert_eq!(open["reason"], "off topic");
+    let done = json_of(&["mod", "act", "dismiss", &filed["report"].to_string()]);
+    assert_eq!(done, json!({"action": "dismiss", "done": true}));
+    assert_eq!(json_of(&["mod", "log"])["action"], "dismiss");
     let profile = json_of(&["profile", "--bio", "writes scripts"]);
     assert_eq!(profile["bio"], "writes scripts");
     assert!(stdout(&roost(&roostd, &["user", &me])).contains("  writes scripts"));

@@ -204,6 +204,18 @@ pub enum Sub {
     },
     /// Your direct-message conversations, latest first, with unread counts
     Conversations,
+    /// Report a status (by id) or an account (by login) to the operators
+    Report {
+        /// The status id, or the login
+        what: String,
+        /// Why, up to 500 characters
+        reason: String,
+    },
+    /// Operators: reports and moderation
+    Mod {
+        #[command(subcommand)]
+        command: ModCommand,
+    },
     /// The messages of one conversation, newest first (marks them read)
     Messages {
         /// The conversation's id (as `conversations` prints it)
@@ -255,6 +267,33 @@ pub enum Sub {
     /// Say what is wrong: which sockets were tried and why they failed,
     /// whether roostd and its Redis answer, directory permissions
     Doctor,
+}
+
+/// What an operator does with `roost mod`.
+#[derive(Debug, Subcommand)]
+pub enum ModCommand {
+    /// The reports: open ones, or --all
+    Reports {
+        /// Resolved ones too
+        #[arg(long)]
+        all: bool,
+    },
+    /// Hide, unhide a status; suspend, unsuspend an account; dismiss a report
+    Act {
+        /// hide, unhide, suspend, unsuspend or dismiss
+        action: String,
+        /// The status id (hide, unhide), the login (suspend, unsuspend), or
+        /// the report id (dismiss)
+        target: String,
+        /// The report this resolves
+        #[arg(long)]
+        report: Option<u64>,
+        /// A note for the log
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The moderation log, newest first
+    Log,
 }
 
 impl Sub {
@@ -750,6 +789,88 @@ async fn execute(
                 &message,
                 format!("sent #{} in {}", message.id, message.conversation),
             );
+        }
+        Sub::Report { what, reason } => {
+            let (status, login) = match what.parse::<u64>() {
+                Ok(id) => (Some(id), None),
+                Err(_) => (None, Some(what.trim_start_matches('@').to_owned())),
+            };
+            let result: Value = client
+                .call(Request::Report {
+                    status,
+                    login,
+                    reason,
+                })
+                .await?;
+            said(
+                json,
+                &result,
+                format!("reported (report #{})", result["report"]),
+            );
+        }
+        Sub::Mod { command } => {
+            let request = match command {
+                ModCommand::Reports { all } => Request::Reports {
+                    state: Some(if all { "all" } else { "open" }.into()),
+                    page: None,
+                    count: Some(200),
+                },
+                ModCommand::Log => Request::ModerationLog {
+                    page: None,
+                    count: Some(200),
+                },
+                ModCommand::Act {
+                    action,
+                    target,
+                    report,
+                    note,
+                } => {
+                    let (status, login, report) = match action.as_str() {
+                        "hide" | "unhide" => (
+                            Some(
+                                target
+                                    .parse()
+                                    .map_err(|_| failure("a status id is a number"))?,
+                            ),
+                            None,
+                            report,
+                        ),
+                        "dismiss" => (
+                            None,
+                            None,
+                            Some(
+                                target
+                                    .parse()
+                                    .map_err(|_| failure("a report id is a number"))?,
+                            ),
+                        ),
+                        _ => (None, Some(target), report),
+                    };
+                    Request::Moderate {
+                        action,
+                        status,
+                        login,
+                        report,
+                        note,
+                    }
+                }
+            };
+            let result: Value = client.call(request).await?;
+            if json {
+                let list = result
+                    .get("reports")
+                    .or_else(|| result.get("entries"))
+                    .and_then(Value::as_array);
+                match list {
+                    Some(items) => items.iter().for_each(print_json),
+                    None => print_json(&result),
+                }
+            } else {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&result).unwrap_or_default()
+                );
+            }
         }
         Sub::Conversations => {
             let list: roost_shared::Conversations = client
