@@ -38,7 +38,17 @@ pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Optio
                 .await
                 .map(|()| None)
         }
-        request => dispatch(&mut caller, request).await.map(Some),
+        request => {
+            let op = serde_json::to_value(&request)
+                .ok()
+                .and_then(|v| v["op"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let result = dispatch(&mut caller, request).await.map(Some);
+            if caller.acted_as_other {
+                audit_as(&mut caller, &op).await;
+            }
+            result
+        }
     };
     match result {
         Ok(Some(result)) => Some(Response::success(id, result)),
@@ -219,6 +229,27 @@ fn page_and_count(page: Option<u32>, count: Option<u32>) -> Result<(u32, u32)> {
     check(validate::page(page))?;
     check(validate::count(count))?;
     Ok((page, count))
+}
+
+/// Logs an operator's request made `as` someone else (the moderation log),
+/// without holding up the answer: the entry is written by a task of its own.
+async fn audit_as(caller: &mut Caller<'_>, op: &str) {
+    let store = caller.store().clone();
+    let uid = caller.peer().uid;
+    let login = caller.as_login().unwrap_or_default().to_owned();
+    let op = op.to_owned();
+    let now = roost_shared::time::now_millis();
+    tokio::spawn(async move {
+        let logged = async {
+            let by = moderation::operator_name(&store, uid).await?;
+            store
+                .log_moderation("as", &by, None, Some(&login), None, &op, now)
+                .await
+        };
+        if let Err(e) = logged.await {
+            tracing::warn!(error = %e, "logging an operator's `as` failed");
+        }
+    });
 }
 
 /// Takes one act of `me`'s rate limit for `act` (none to take for operators,

@@ -38,6 +38,9 @@ pub struct Caller<'a> {
     pub daemon: &'a Daemon,
     pub session: &'a mut Session,
     as_login: Option<String>,
+    /// Set once an operator acted `as` an account not their own (for the
+    /// moderation log).
+    pub acted_as_other: bool,
 }
 
 impl<'a> Caller<'a> {
@@ -46,6 +49,7 @@ impl<'a> Caller<'a> {
             daemon,
             session,
             as_login,
+            acted_as_other: false,
         }
     }
 
@@ -55,6 +59,11 @@ impl<'a> Caller<'a> {
 
     pub fn peer(&self) -> Peer {
         self.session.peer
+    }
+
+    /// The `as` the request names.
+    pub fn as_login(&self) -> Option<&str> {
+        self.as_login.as_deref()
     }
 
     /// Whether the request names an `as`.
@@ -77,7 +86,9 @@ impl<'a> Caller<'a> {
         };
         let target = store.id_of_login(login).await?;
         if self.session.peer.operator {
-            return target.map(Some).ok_or_else(|| Error::unknown_user(login));
+            let target = target.ok_or_else(|| Error::unknown_user(login))?;
+            self.acted_as_other |= Some(target) != own;
+            return Ok(Some(target));
         }
         match (target, own) {
             (Some(t), Some(own)) if t == own => Ok(Some(own)),

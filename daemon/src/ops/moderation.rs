@@ -10,8 +10,8 @@ use super::{json, page_and_count, settle, take};
 use crate::error::{Error, Result};
 use crate::identity::unix_user_name;
 use crate::session::Caller;
-use crate::store::Entry;
 use crate::store::rates::Act;
+use crate::store::{Entry, Store};
 
 /// Longest report reason, in characters.
 const REASON_MAX: usize = 500;
@@ -73,10 +73,14 @@ async fn operator(caller: &mut Caller<'_>) -> Result<String> {
     if !caller.peer().operator {
         return Err(Error::Forbidden("only operators moderate".into()));
     }
-    let uid = caller.peer().uid;
-    let own = caller.store().id_of_unix_uid(uid).await?;
-    if let Some(id) = own
-        && let Some(user) = caller.store().user(id).await?
+    operator_name(caller.store(), caller.peer().uid).await
+}
+
+/// An operator's name in the log: their account's login, else their Unix
+/// user name (`root`).
+pub(super) async fn operator_name(store: &Store, uid: u32) -> Result<String> {
+    if let Some(id) = store.id_of_unix_uid(uid).await?
+        && let Some(user) = store.user(id).await?
     {
         return Ok(user.login);
     }
