@@ -82,8 +82,12 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
         Request::Unblock { login } => graph::safety(caller, &login, graph::Safety::Unblock).await,
         Request::Mute { login } => graph::safety(caller, &login, graph::Safety::Mute).await,
         Request::Unmute { login } => graph::safety(caller, &login, graph::Safety::Unmute).await,
-        Request::Blocks { page, count } => graph::safety_list(caller, false, page, count).await,
-        Request::Mutes { page, count } => graph::safety_list(caller, true, page, count).await,
+        Request::Blocks { page, count } => {
+            graph::own_list(caller, graph::OwnList::Blocks, page, count).await
+        }
+        Request::Mutes { page, count } => {
+            graph::own_list(caller, graph::OwnList::Mutes, page, count).await
+        }
         Request::Report {
             status,
             login,
@@ -111,7 +115,9 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
             conversation,
             message,
         } => direct::read(caller, &conversation, message).await,
-        Request::Requests { page, count } => graph::requests(caller, page, count).await,
+        Request::Requests { page, count } => {
+            graph::own_list(caller, graph::OwnList::Requests, page, count).await
+        }
         Request::Approve { login } => graph::answer(caller, &login, true).await,
         Request::Deny { login } => graph::answer(caller, &login, false).await,
         Request::SetProfile { name, bio, private } => {

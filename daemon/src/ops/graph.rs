@@ -8,6 +8,7 @@ use super::{json, page_and_count, settle, take};
 use crate::error::{Error, Result};
 use crate::session::Caller;
 use crate::store::rates::Act;
+pub use crate::store::safety::OwnList;
 
 pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
     super::moderation::active(&caller.me().await?)?;
@@ -44,19 +45,6 @@ pub async fn unfollow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
         return json(them);
     }
     json(store.unfollow(me, them.id, now_millis()).await?)
-}
-
-/// `requests`: who asks to follow the caller.
-pub async fn requests(
-    caller: &mut Caller<'_>,
-    page: Option<u32>,
-    count: Option<u32>,
-) -> Result<Value> {
-    let (page, count) = page_and_count(page, count)?;
-    let me = caller.id().await?;
-    json(Users {
-        users: caller.store().requests(me, page, count).await?,
-    })
 }
 
 /// `approve` (the new follower's User) and `deny` (`{"denied": login}`).
@@ -115,16 +103,16 @@ pub async fn safety(caller: &mut Caller<'_>, login: &str, act: Safety) -> Result
     json(them)
 }
 
-/// `blocks` and `mutes`: whom the caller blocks or mutes, newest first.
-pub async fn safety_list(
+/// `blocks`, `mutes` and `requests`: the caller's own lists, newest first.
+pub async fn own_list(
     caller: &mut Caller<'_>,
-    mutes: bool,
+    list: OwnList,
     page: Option<u32>,
     count: Option<u32>,
 ) -> Result<Value> {
     let (page, count) = page_and_count(page, count)?;
     let me = caller.id().await?;
-    let users = caller.store().safety_list(me, mutes, page, count).await?;
+    let users = caller.store().own_list(me, list, page, count).await?;
     json(Users { users })
 }
 

@@ -4,7 +4,7 @@
 //! read with every status it wrote.
 
 use redis::AsyncCommands;
-use roost_shared::{FollowEntry, NotificationKind};
+use roost_shared::NotificationKind;
 
 use super::scripts::{REQUEST, REQUEST_TAKE};
 use super::statuses::notification_member;
@@ -115,11 +115,5 @@ impl Store {
             .zscore(self.keys().requests(target), requester)
             .await?;
         Ok(score.is_some())
-    }
-
-    /// A page of who asks to follow `uid`, newest first.
-    pub async fn requests(&self, uid: u64, page: u32, count: u32) -> Result<Vec<FollowEntry>> {
-        self.user_list(&self.keys().requests(uid), page, count)
-            .await
     }
 }

@@ -15,6 +15,15 @@ use super::scripts::LOG_CHANGE;
 use crate::error::{Error, Result};
 use crate::failpoint::crash_point;
 
+/// An account's own lists of other accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnList {
+    Blocks,
+    Mutes,
+    /// Who asks to follow them (a private account).
+    Requests,
+}
+
 /// What a subscriber's streams keep out, loaded when it subscribes.
 #[derive(Debug, Clone, Default)]
 pub struct SafetySets {
@@ -101,18 +110,20 @@ impl Store {
         self.log_safety("mute", muter, muted, false, now).await
     }
 
-    /// A page of whom `uid` blocks (or mutes), newest first.
-    pub async fn safety_list(
+    /// A page of one of `uid`'s own lists (whom they block or mute, who
+    /// asks to follow them), newest first.
+    pub async fn own_list(
         &self,
         uid: u64,
-        mutes: bool,
+        list: OwnList,
         page: u32,
         count: u32,
     ) -> Result<Vec<FollowEntry>> {
-        let key = if mutes {
-            self.keys().muting(uid)
-        } else {
-            self.keys().blocking(uid)
+        let k = self.keys();
+        let key = match list {
+            OwnList::Blocks => k.blocking(uid),
+            OwnList::Mutes => k.muting(uid),
+            OwnList::Requests => k.requests(uid),
         };
         self.user_list(&key, page, count).await
     }
