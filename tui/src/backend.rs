@@ -194,6 +194,27 @@ async fn carry_out(
                     likes: answer.likes,
                 })
             }
+            Effect::Answer(login, approve) => {
+                let request = if approve {
+                    Request::Approve { login }
+                } else {
+                    Request::Deny { login }
+                };
+                client.call(request).await?;
+                let me = client.call_as::<Hello>(Request::Hello).await?.you;
+                let entries = client
+                    .call_as::<Users>(Request::Requests {
+                        page: None,
+                        count: Some(200),
+                    })
+                    .await?
+                    .users;
+                me.map(|me| Msg::List {
+                    kind: ListKind::Requests,
+                    login: me.login,
+                    entries,
+                })
+            }
             Effect::Safety(act, login) => {
                 use crate::app::SafetyAct;
                 let request = match act {
@@ -345,6 +366,10 @@ async fn carry_out(
                     },
                     ListKind::Following => Request::Following {
                         login: Some(login.clone()),
+                        page: None,
+                        count: Some(200),
+                    },
+                    ListKind::Requests => Request::Requests {
                         page: None,
                         count: Some(200),
                     },

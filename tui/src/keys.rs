@@ -43,6 +43,9 @@ pub enum Command {
     Importance,
     ToggleBlock,
     ToggleMute,
+    Requests,
+    Approve,
+    Deny,
 }
 
 /// One row of the table.
@@ -112,6 +115,13 @@ pub fn defaults() -> Vec<Binding> {
         row(Importance, &["i"], "home by importance or newest first"),
         row(ToggleBlock, &["B"], "block or unblock the profile"),
         row(ToggleMute, &["M"], "mute or unmute the profile"),
+        row(
+            Requests,
+            &["Q"],
+            "who asks to follow you (y approves, x denies)",
+        ),
+        row(Approve, &["y"], "approve the selected follow request"),
+        row(Deny, &["x"], "deny the selected follow request"),
         row(EditFilter, &["e", "/"], "edit the stream filter"),
         row(Refresh, &["r"], "re-read the current pane"),
         row(Help, &["?"], "this help"),
@@ -300,10 +310,10 @@ mod tests {
             map.command(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
             Some(Command::PageDown)
         );
-        let overrides = HashMap::from([("down".to_owned(), vec!["x".to_owned()])]);
+        let overrides = HashMap::from([("down".to_owned(), vec!["z".to_owned()])]);
         let map = KeyMap::with_overrides(&overrides).unwrap();
         assert_eq!(
-            map.command(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+            map.command(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE)),
             Some(Command::Down)
         );
         assert_eq!(

@@ -130,6 +130,10 @@ fn render_tabs(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
                 login,
                 ..
             } => format!("@{login} follows"),
+            Detail::List {
+                kind: ListKind::Requests,
+                ..
+            } => "Requests".into(),
             Detail::Thread { .. } => "Thread".into(),
             Detail::Statuses { source, .. } => sanitize(&source.title(), false),
             Detail::Trending { .. } => "Trending".into(),

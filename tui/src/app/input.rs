@@ -390,6 +390,34 @@ impl App {
                     .map(|l| vec![Effect::LoadList(kind, l)])
                     .unwrap_or_default()
             }
+            Command::Requests => self
+                .me
+                .as_ref()
+                .map(|m| vec![Effect::LoadList(ListKind::Requests, m.login.clone())])
+                .unwrap_or_default(),
+            Command::Approve | Command::Deny => match (&self.detail, self.pane) {
+                (
+                    Some(Detail::List {
+                        kind: ListKind::Requests,
+                        entries,
+                        selected,
+                        ..
+                    }),
+                    Pane::Detail,
+                ) => entries
+                    .get(*selected)
+                    .map(|e| {
+                        vec![Effect::Answer(
+                            e.user.login.clone(),
+                            command == Command::Approve,
+                        )]
+                    })
+                    .unwrap_or_default(),
+                _ => {
+                    self.message = Some("Open your follow requests first (Q).".into());
+                    Vec::new()
+                }
+            },
             Command::ToggleFollow => match (&self.detail, self.pane) {
                 (
                     Some(Detail::Profile {

@@ -108,6 +108,8 @@ pub enum Effect {
         reply_to: Option<u64>,
     },
     Repost(u64),
+    /// Approve (true) or deny a follow request.
+    Answer(String, bool),
     /// Block, unblock, mute or unmute a user.
     Safety(SafetyAct, String),
     Unrepost(u64),
@@ -138,6 +140,8 @@ impl Effect {
             Effect::Post { .. } => "post",
             Effect::Repost(_) => "repost",
             Effect::Safety(act, _) => act.describe(),
+            Effect::Answer(_, true) => "approving the request",
+            Effect::Answer(_, false) => "denying the request",
             Effect::Unrepost(_) => "unrepost",
             Effect::Like(_) => "like",
             Effect::Unlike(_) => "unlike",

@@ -9,6 +9,8 @@ use roost_shared::{FollowEntry, Notification, Status, TagCount, User};
 pub enum ListKind {
     Followers,
     Following,
+    /// Who asks to follow you (a private account).
+    Requests,
 }
 
 /// The connection as the status bar shows it.

@@ -686,3 +686,28 @@ fn a_profile_blocks_mutes_and_asks_a_private_account() {
         [Effect::Safety(SafetyAct::Mute, "priv".into())]
     );
 }
+
+#[test]
+fn follow_requests_are_approved_and_denied_from_their_list() {
+    let mut app = loaded(1);
+    assert_eq!(
+        app.update(key('Q')),
+        [Effect::LoadList(ListKind::Requests, "me".into())]
+    );
+    let asking = |login: &str| FollowEntry {
+        user: user(7, login),
+        since: "2026-11-26T21:50:00.001Z".into(),
+    };
+    app.update(Msg::List {
+        kind: ListKind::Requests,
+        login: "me".into(),
+        entries: vec![asking("ann"), asking("ben")],
+    });
+    assert_eq!(app.update(key('y')), [Effect::Answer("ann".into(), true)]);
+    app.update(key('j'));
+    assert_eq!(app.update(key('x')), [Effect::Answer("ben".into(), false)]);
+    // Elsewhere y and x do nothing but say where to go.
+    app.update(key('h'));
+    assert_eq!(app.update(key('y')), []);
+    assert!(app.message.as_deref().unwrap().contains("(Q)"));
+}

@@ -135,6 +135,7 @@ pub(super) fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Re
             let title = match kind {
                 ListKind::Followers => format!(" Followers of @{login}"),
                 ListKind::Following => format!(" Followed by @{login}"),
+                ListKind::Requests => " Asking to follow you · y approves, x denies".into(),
             };
             let mut lines = vec![
                 Line::from(Span::styled(title, theme.accent())),
