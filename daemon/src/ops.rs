@@ -27,7 +27,7 @@ use crate::store::rates::{Act, Taken};
 /// Answers one request line. The answer is usually returned; a subscription's
 /// answer is sent ahead of its replayed events instead, and `None` returned.
 pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Option<Response> {
-    let (id, as_login, request) = match parse(line) {
+    let (id, as_login, op, request) = match parse(line) {
         Ok(parsed) => parsed,
         Err((id, code, message)) => return Some(Response::failure(id, code, message)),
     };
@@ -39,13 +39,9 @@ pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Optio
                 .map(|()| None)
         }
         request => {
-            let op = serde_json::to_value(&request)
-                .ok()
-                .and_then(|v| v["op"].as_str().map(str::to_owned))
-                .unwrap_or_default();
             let result = dispatch(&mut caller, request).await.map(Some);
             if caller.acted_as_other {
-                audit_as(&mut caller, &op).await;
+                audit_as(&caller, op);
             }
             result
         }
@@ -191,7 +187,10 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
 
 type ParseError = (Value, ErrorCode, String);
 
-fn parse(line: &[u8]) -> Result<(Value, Option<String>, Request), ParseError> {
+/// The request's id, its `as`, its op's name and the request.
+type Parsed = (Value, Option<String>, &'static str, Request);
+
+fn parse(line: &[u8]) -> Result<Parsed, ParseError> {
     let bad = |id: &Value, message: String| (id.clone(), ErrorCode::BadRequest, message);
     let text = std::str::from_utf8(line)
         .map_err(|e| bad(&Value::Null, format!("request is not valid UTF-8: {e}")))?;
@@ -211,17 +210,17 @@ fn parse(line: &[u8]) -> Result<(Value, Option<String>, Request), ParseError> {
         Some(_) => return Err(bad(&id, "`op` must be a string".into())),
         None => return Err(bad(&id, "missing `op`".into())),
     };
-    if !Request::OPS.contains(&op.as_str()) {
+    let Some(&op) = Request::OPS.iter().find(|known| **known == op) else {
         let known = Request::OPS.join(", ");
         return Err((
             id,
             ErrorCode::UnknownOp,
             format!("unknown op {op:?}; known: {known}"),
         ));
-    }
+    };
     let request = serde_json::from_value::<Request>(Value::Object(object))
         .map_err(|e| bad(&id, format!("{op}: {e}")))?;
-    Ok((id, as_login, request))
+    Ok((id, as_login, op, request))
 }
 
 /// A value rule's verdict as `bad_request`.
@@ -239,17 +238,16 @@ fn page_and_count(page: Option<u32>, count: Option<u32>) -> Result<(u32, u32)> {
 
 /// Logs an operator's request made `as` someone else (the moderation log),
 /// without holding up the answer: the entry is written by a task of its own.
-async fn audit_as(caller: &mut Caller<'_>, op: &str) {
+fn audit_as(caller: &Caller<'_>, op: &'static str) {
     let store = caller.store().clone();
     let uid = caller.peer().uid;
     let login = caller.as_login().unwrap_or_default().to_owned();
-    let op = op.to_owned();
     let now = roost_shared::time::now_millis();
     tokio::spawn(async move {
         let logged = async {
             let by = moderation::operator_name(&store, uid).await?;
             store
-                .log_moderation("as", &by, None, Some(&login), None, &op, now)
+                .log_moderation("as", &by, None, Some(&login), None, op, now)
                 .await
         };
         if let Err(e) = logged.await {
@@ -391,7 +389,7 @@ mod tests {
             let line = serde_json::to_vec(&request).unwrap();
             let id = request.get("id").cloned().unwrap_or(Value::Null);
             match parse(&line) {
-                Ok((parsed_id, _, parsed)) => {
+                Ok((parsed_id, _, _, parsed)) => {
                     prop_assert_eq!(parsed_id, id);
                     // What was read writes back as the same op.
                     let again = serde_json::to_value(&parsed).unwrap();

@@ -11,8 +11,10 @@ use crate::store::rates::Act;
 pub use crate::store::safety::OwnList;
 
 pub async fn follow(caller: &mut Caller<'_>, login: &str) -> Result<Value> {
-    super::moderation::active(&caller.me().await?)?;
     let (me, them) = pair(caller, login).await?;
+    // The account was looked up by `pair`; its record says if it is suspended.
+    let account = caller.store().user(me).await?.ok_or(Error::NotRegistered)?;
+    super::moderation::active(&account)?;
     match caller.store().blocks_between(me, them.id).await? {
         (_, true) => return Err(Error::Forbidden(format!("@{} blocks you", them.login))),
         (true, _) => {

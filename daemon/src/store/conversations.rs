@@ -472,21 +472,13 @@ impl Store {
         let k = self.keys();
         let mut finished = 0;
         loop {
-            let pending: Vec<String> = self
+            let pending: Vec<(String, f64)> = self
                 .conn()
-                .zrangebyscore_limit(k.pending_acts(), "-inf", now - min_age_ms, 0, 100)
+                .zrangebyscore_limit_withscores(k.pending_acts(), "-inf", now - min_age_ms, 0, 100)
                 .await?;
             if pending.is_empty() {
                 return Ok(finished);
             }
-            let pending: Vec<(String, f64)> = {
-                let mut with_scores = Vec::new();
-                for member in pending {
-                    let score: Option<f64> = self.conn().zscore(k.pending_acts(), &member).await?;
-                    with_scores.push((member, score.unwrap_or(0.0)));
-                }
-                with_scores
-            };
             for (member, marked) in pending {
                 if member.starts_with("dm:") {
                     self.finish_dm(&member, marked as i64, now).await?;

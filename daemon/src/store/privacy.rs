@@ -31,14 +31,17 @@ impl Store {
     /// (blocks are decided apart): the author is public, or the viewer is the
     /// author or an approved follower.
     pub async fn can_read(&self, viewer: u64, author: u64) -> Result<bool> {
-        if viewer == author || !self.is_private(author).await? {
+        if viewer == author {
             return Ok(true);
         }
-        let follows: Option<f64> = self
-            .conn()
-            .zscore(self.keys().followers(author), viewer)
+        // Both in the author's slot: one round trip.
+        let k = self.keys();
+        let (private, follows): (Option<String>, Option<f64>) = redis::pipe()
+            .hget(k.counts(author), "private")
+            .zscore(k.followers(author), viewer)
+            .query_async(&mut self.conn())
             .await?;
-        Ok(follows.is_some())
+        Ok(private.as_deref() != Some("1") || follows.is_some())
     }
 
     /// Makes an account private or public. Turning it public turns every
