@@ -20,7 +20,7 @@ pub mod scripts;
 
 pub mod backup;
 pub mod check;
-mod conversations;
+pub(crate) mod conversations;
 pub mod direct;
 mod epoch;
 mod events;

@@ -120,12 +120,14 @@ pub async fn moderate(
     match action {
         "hide" | "unhide" => {
             let sid = status.ok_or_else(|| need("status"))?;
-            store.set_hidden(sid, action == "hide").await?;
+            store.set_hidden(sid, action == "hide", now).await?;
         }
         "suspend" | "unsuspend" => {
             let login = login.as_deref().ok_or_else(|| need("login"))?;
             let user = store.user_by_login(login).await?;
-            store.set_suspended(user.id, action == "suspend").await?;
+            store
+                .set_suspended(user.id, action == "suspend", now)
+                .await?;
         }
         "dismiss" => {
             report.ok_or_else(|| need("report"))?;

@@ -13,8 +13,8 @@ use redis::AsyncCommands;
 use roost_shared::time::format_millis;
 use roost_shared::{FollowEntry, Notification, NotificationKind, Status, TagCount, Thread, User};
 
-use super::scripts::{LIKE, LOG_CHANGE, UNLIKE};
-use super::statuses::{minute_of, notification_member};
+use super::scripts::{LIKE, LOG_CHANGE, TREND_WITHDRAW, UNLIKE};
+use super::statuses::{Record, minute_of, notification_member, record_from};
 use super::visibility::Place;
 use super::{Entry, Page, Store, as_array, as_int, scored_pairs, unexpected};
 use crate::error::{Error, Result};
@@ -31,6 +31,18 @@ pub const IMPORTANCE_WINDOW: u32 = 200;
 const VOTE_SECONDS: i64 = 432;
 /// Tags `trending` answers.
 const TRENDING_TAGS: usize = 10;
+
+/// How long a trending bucket lasts past its minute: the widest window (24 h)
+/// and an hour to spare.
+const TREND_KEPT_SECS: i64 = 90_000;
+
+/// Why a status is off trending, as bits in its minute's `trend_out`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawn {
+    Hidden = 1,
+    Suspended = 2,
+    Private = 4,
+}
 
 fn not_found(sid: u64) -> Error {
     Error::NotFound(format!("no status {sid}"))
@@ -328,6 +340,73 @@ impl Store {
         tags.sort_by(|a, b| b.statuses.cmp(&a.statuses).then_with(|| a.tag.cmp(&b.tag)));
         tags.truncate(TRENDING_TAGS);
         Ok(tags)
+    }
+
+    /// Takes a status off trending for `why` (`out`), or gives that reason
+    /// back; it counts again once no reason is left. Idempotent.
+    pub async fn withdraw_from_trending(
+        &self,
+        record: &Record,
+        why: Withdrawn,
+        out: bool,
+        now: i64,
+    ) -> Result<()> {
+        let tags = record.trending_tags();
+        let minute = minute_of(record.posted_ms);
+        let expire_at = (minute + 1) * 60 + TREND_KEPT_SECS;
+        if tags.is_empty() || expire_at <= now / 1000 {
+            return Ok(());
+        }
+        let k = self.keys();
+        let mut call = TREND_WITHDRAW.prepare_invoke();
+        call.key(k.status_author())
+            .key(k.trend(minute))
+            .key(k.trend_out(minute))
+            .arg(record.status.id)
+            .arg(why as u8)
+            .arg(u8::from(out))
+            .arg(expire_at);
+        for tag in tags {
+            call.arg(tag);
+        }
+        let _: i64 = call.invoke_async(&mut self.conn()).await?;
+        Ok(())
+    }
+
+    /// [`Store::withdraw_from_trending`] for every status of `uid` whose
+    /// trending bucket still lasts (newest first, a page per round trip).
+    pub async fn withdraw_account_from_trending(
+        &self,
+        uid: u64,
+        why: Withdrawn,
+        out: bool,
+        now: i64,
+    ) -> Result<()> {
+        const PAGE: isize = 200;
+        let k = self.keys();
+        let oldest = now - (TREND_KEPT_SECS + 60) * 1000;
+        let mut start = 0;
+        loop {
+            let members: Vec<String> = self
+                .conn()
+                .zrevrange(k.profile(uid), start, start + PAGE - 1)
+                .await?;
+            let mut pipe = redis::pipe();
+            for entry in members.iter().filter_map(|m| Entry::parse(m)) {
+                pipe.hgetall(k.status(entry.uid, entry.sid));
+            }
+            let hashes: Vec<super::Fields> = pipe.query_async(&mut self.conn()).await?;
+            for record in hashes.iter().filter_map(record_from) {
+                if record.posted_ms < oldest {
+                    return Ok(());
+                }
+                self.withdraw_from_trending(&record, why, out, now).await?;
+            }
+            if (members.len() as isize) < PAGE {
+                return Ok(());
+            }
+            start += PAGE;
+        }
     }
 
     /// A page of `uid`'s notifications, newest first, leaving out those whose

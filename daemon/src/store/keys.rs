@@ -258,6 +258,12 @@ impl Keys {
         self.global(&format!("trend:{minute}"))
     }
 
+    /// Statuses of one minute taken off `trend` (hidden, author suspended or
+    /// gone private): status id to the reasons, bits of `Withdrawn`.
+    pub fn trend_out(&self, minute: i64) -> String {
+        self.global(&format!("trend_out:{minute}"))
+    }
+
     pub fn replies(&self, uid: u64, sid: u64) -> String {
         self.of_user(uid, &format!("replies:{sid}"))
     }
@@ -472,6 +478,7 @@ mod tests {
             k.pending_acts(),
             k.pending_reposts(),
             k.trend(29_000_000),
+            k.trend_out(29_000_000),
         ];
         assert!(
             global.iter().all(|key| slot(key) == slot(&k.logins())),

@@ -8,6 +8,7 @@ use roost_shared::time::format_millis;
 use roost_shared::{ModerationEntry, ReportEntry, Resolution};
 use serde_json::json;
 
+use super::conversations::Withdrawn;
 use super::scripts::{REPORT, RESOLVE_REPORT};
 use super::statuses::record_from;
 use super::{Entry, Fields, Store, field, int_field};
@@ -123,13 +124,17 @@ impl Store {
         Ok(out)
     }
 
-    /// Hides or unhides a status; `not_found` if it is gone.
-    pub async fn set_hidden(&self, sid: u64, hidden: bool) -> Result<()> {
-        let author = self
-            .author_of(sid)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("no status {sid}")))?;
+    /// Hides or unhides a status; `not_found` if it is gone. Trending
+    /// changes first: a crash between the two steps leaves the status shown
+    /// but not counted until the operator asks again.
+    pub async fn set_hidden(&self, sid: u64, hidden: bool, now: i64) -> Result<()> {
+        let not_found = || Error::NotFound(format!("no status {sid}"));
+        let author = self.author_of(sid).await?.ok_or_else(not_found)?;
         let key = self.keys().status(author, sid);
+        let fields: Fields = self.conn().hgetall(&key).await?;
+        let record = record_from(&fields).ok_or_else(not_found)?;
+        self.withdraw_from_trending(&record, Withdrawn::Hidden, hidden, now)
+            .await?;
         if hidden {
             let _: i64 = self.conn().hset(key, "hidden", "1").await?;
         } else {
@@ -138,8 +143,11 @@ impl Store {
         Ok(())
     }
 
-    /// Suspends or reinstates an account.
-    pub async fn set_suspended(&self, uid: u64, suspended: bool) -> Result<()> {
+    /// Suspends or reinstates an account; its statuses leave trending or
+    /// come back (first, as with `set_hidden`).
+    pub async fn set_suspended(&self, uid: u64, suspended: bool, now: i64) -> Result<()> {
+        self.withdraw_account_from_trending(uid, Withdrawn::Suspended, suspended, now)
+            .await?;
         let _: i64 = self
             .conn()
             .hset(

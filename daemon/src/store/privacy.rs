@@ -6,6 +6,7 @@
 use redis::AsyncCommands;
 use roost_shared::NotificationKind;
 
+use super::conversations::Withdrawn;
 use super::scripts::{REQUEST, REQUEST_TAKE};
 use super::statuses::notification_member;
 use super::{Entry, Store};
@@ -46,8 +47,11 @@ impl Store {
 
     /// Makes an account private or public. Turning it public turns every
     /// pending request into a follow; turning it private keeps the followers.
+    /// Its recent public statuses leave trending while it is private.
     pub async fn set_private(&self, uid: u64, private: bool, now: i64) -> Result<()> {
         let k = self.keys();
+        self.withdraw_account_from_trending(uid, Withdrawn::Private, private, now)
+            .await?;
         let _: i64 = self
             .conn()
             .hset(k.counts(uid), "private", if private { "1" } else { "0" })

@@ -144,7 +144,7 @@ at = at + s
 if j > 0 then redis.call('XADD', KEYS[3], '*', unpack(ARGV, at, at + j - 1)) end
 at = at + j
 for i = at, at + t - 1 do redis.call('ZINCRBY', KEYS[5], 1, ARGV[i]) end
-if t > 0 then redis.call('EXPIRE', KEYS[5], 90000) end
+if t > 0 then redis.call('EXPIRE', KEYS[5], 90000) end -- TREND_KEPT_SECS
 at = at + t
 for i = at, at + 2 * n - 1, 2 do
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'notification',
@@ -160,9 +160,11 @@ return 1
 /// (while that bucket lasts) and queues its cleanup job, in one step. The author
 /// entry becomes a 0 tombstone, so a late publish of the same status (by a
 /// roostd finishing an abandoned post) cannot bring it back.
-/// KEYS: status_author, events, jobs, trend (the posted minute's). ARGV: status
-/// id, event log length, S, J, T, then the status's S [field, value, ...], the
-/// job's J [field, value, ...] and T tags. Returns 1 if this call claimed it.
+/// A status taken off trending (see `TREND_WITHDRAW`) is not taken off again.
+/// KEYS: status_author, events, jobs, trend, trend_out (the posted minute's).
+/// ARGV: status id, event log length, S, J, T, then the status's S [field,
+/// value, ...], the job's J [field, value, ...] and T tags. Returns 1 if this
+/// call claimed it.
 pub static DELETE_CLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -174,13 +176,52 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'delete', unpac
 at = at + s
 redis.call('XADD', KEYS[3], '*', unpack(ARGV, at, at + j - 1))
 at = at + j
-if t > 0 and redis.call('EXISTS', KEYS[4]) == 1 then
+local out = redis.call('HDEL', KEYS[5], ARGV[1]) == 1
+if t > 0 and not out and redis.call('EXISTS', KEYS[4]) == 1 then
   for i = at, at + t - 1 do
     if tonumber(redis.call('ZINCRBY', KEYS[4], -1, ARGV[i])) <= 0 then
       redis.call('ZREM', KEYS[4], ARGV[i])
     end
   end
 end
+return 1
+",
+    )
+});
+
+/// Takes a live status off trending for a reason, or gives the reason back:
+/// the status counts while it has no reason (hidden, author suspended, author
+/// gone private) to be out, so every change is idempotent and the reasons
+/// combine. A deleted status (0 tombstone) is left alone: its delete took it off.
+/// KEYS: status_author, trend, trend_out (the posted minute's).
+/// ARGV: status id, reason bit, 1 to take off (0 to give back), the buckets'
+/// EXPIREAT, then the tags. Returns 1 if the count changed.
+pub static TREND_WITHDRAW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') <= 0 then return 0 end
+local old = tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or '0')
+local bit = tonumber(ARGV[2])
+local has = math.floor(old / bit) % 2 == 1
+local new = old
+if ARGV[3] == '1' and not has then new = old + bit end
+if ARGV[3] == '0' and has then new = old - bit end
+if new == old then return 0 end
+if new == 0 then
+  redis.call('HDEL', KEYS[3], ARGV[1])
+else
+  redis.call('HSET', KEYS[3], ARGV[1], new)
+  redis.call('EXPIREAT', KEYS[3], ARGV[4])
+end
+local delta = 0
+if old == 0 then delta = -1 elseif new == 0 then delta = 1 end
+if delta == 0 then return 0 end
+for i = 5, #ARGV do
+  if tonumber(redis.call('ZINCRBY', KEYS[2], delta, ARGV[i])) <= 0 then
+    redis.call('ZREM', KEYS[2], ARGV[i])
+  end
+end
+if delta > 0 then redis.call('EXPIREAT', KEYS[2], ARGV[4]) end
 return 1
 ",
     )

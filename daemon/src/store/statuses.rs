@@ -464,7 +464,8 @@ impl Store {
             .key(k.status_author())
             .key(k.events())
             .key(k.jobs())
-            .key(k.trend(minute_of(record.posted_ms)));
+            .key(k.trend(minute_of(record.posted_ms)))
+            .key(k.trend_out(minute_of(record.posted_ms)));
         claim
             .arg(sid)
             .arg(self.limits.event_log_len)
@@ -908,7 +909,7 @@ impl Record {
     }
 
     /// The tags `trending` counts it under: public statuses only.
-    fn trending_tags(&self) -> &[String] {
+    pub(crate) fn trending_tags(&self) -> &[String] {
         if self.status.private {
             &[]
         } else {
