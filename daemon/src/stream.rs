@@ -6,12 +6,14 @@
 //! - [`hub`]: the subscriptions of this roostd; non-blocking dispatch, lag, stalls.
 //! - [`subscription`]: limits, registration, ending on drop, replay-then-live.
 //! - [`event`]: a log entry as a wire event, rendered once for all subscribers.
+//! - [`moderated`]: hidden statuses and suspended accounts, kept for every stream.
 //! - [`reader`]: the one reader of the event log per roostd.
 //! - [`replay_gate`]: replays one at a time per owner, a few in all.
 
 pub mod event;
 pub mod filter;
 pub mod hub;
+pub mod moderated;
 pub mod reader;
 pub mod replay_gate;
 pub mod subscription;

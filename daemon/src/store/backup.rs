@@ -134,11 +134,12 @@ impl Store {
             cmds.push(redis::Cmd::zrange_withscores(k.requests(id), 0, -1));
             cmds.push(redis::Cmd::zrange_withscores(k.dm_conversations(id), 0, -1));
             cmds.push(redis::Cmd::hgetall(k.dm_read(id)));
+            cmds.push(redis::Cmd::hget(k.counts(id), "suspended"));
         }
         let replies: Vec<redis::Value> = self.query_many(cmds).await?;
         let mut users = 0;
         let mut statuses = Vec::new();
-        for (&id, r) in ids.iter().zip(replies.chunks(17)) {
+        for (&id, r) in ids.iter().zip(replies.chunks(18)) {
             let get = |i: usize| r[i].clone();
             let user: Fields = decode(get(0))?;
             if user.is_empty() {
@@ -149,11 +150,13 @@ impl Store {
             let markers: Fields = decode(get(2))?;
             let notified: Option<u64> = decode(get(3))?;
             let private: Option<String> = decode(get(11))?;
+            let suspended: Option<String> = decode(get(17))?;
             write_line(
                 out,
                 &json!({"type": "user", "fields": user, "token": token, "markers": markers,
                         "notified": notified.unwrap_or(0),
-                        "private": private.as_deref() == Some("1")}),
+                        "private": private.as_deref() == Some("1"),
+                        "suspended": suspended.as_deref() == Some("1")}),
             )?;
             for (kind, index) in [("block", 12), ("mute", 13), ("request", 14)] {
                 let listed: Vec<(u64, f64)> = decode(get(index))?;
@@ -396,6 +399,12 @@ impl Loader<'_> {
                     self.write(redis::Cmd::hset(k.counts(id), "private", "1"))
                         .await?;
                 }
+                if r["suspended"].as_bool() == Some(true) {
+                    self.write(redis::Cmd::hset(k.counts(id), "suspended", "1"))
+                        .await?;
+                    self.write(redis::Cmd::sadd(k.suspended_accounts(), id))
+                        .await?;
+                }
                 self.counts.entry(id).or_default();
                 self.done.users += 1;
             }
@@ -423,6 +432,10 @@ impl Loader<'_> {
                     .await?;
                 self.write(redis::Cmd::hset(k.status_author(), e.sid, e.uid))
                     .await?;
+                if record.status.hidden {
+                    self.write(redis::Cmd::sadd(k.hidden_statuses(), e.sid))
+                        .await?;
+                }
                 self.counts.entry(e.uid).or_default()[2] += 1;
                 for tag in record.linked_tags() {
                     self.write(redis::Cmd::zadd(k.tag(tag), &member, e.sid))

@@ -391,6 +391,9 @@ impl Store {
                 .conn()
                 .zrevrange(k.profile(uid), start, start + PAGE - 1)
                 .await?;
+            if members.is_empty() {
+                return Ok(());
+            }
             let mut pipe = redis::pipe();
             for entry in members.iter().filter_map(|m| Entry::parse(m)) {
                 pipe.hgetall(k.status(entry.uid, entry.sid));

@@ -52,6 +52,16 @@ pub enum Happening {
         whom: u64,
         on: bool,
     },
+    /// A status hidden (or unhidden) or an account suspended (or
+    /// reinstated): every roostd's streams keep it from then on.
+    Moderation(Moderation),
+}
+
+/// What a moderation event changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moderation {
+    Hidden { status: u64, on: bool },
+    Suspended { account: u64, on: bool },
 }
 
 /// One entry of the log: what happened, at which position.
@@ -96,6 +106,15 @@ fn parse(entry: &StreamId) -> Option<LogEntry> {
             } else {
                 Happening::Mute { who, whom, on }
             }
+        }
+        "moderation" => {
+            let num = |name: &str| fields.get(name)?.parse::<u64>().ok();
+            let (id, on) = (num("id")?, num("on")? == 1);
+            Happening::Moderation(match fields.get("what")?.as_str() {
+                "status" => Moderation::Hidden { status: id, on },
+                "account" => Moderation::Suspended { account: id, on },
+                _ => return None,
+            })
         }
         "message" => {
             let message: Message = serde_json::from_str(fields.get("message")?).ok()?;

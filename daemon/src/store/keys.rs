@@ -34,6 +34,9 @@
 //! | `{ns:u<id>}:markers` | hash | user | `home` → newest status id read there |
 //! | `{ns:u<id>}:outbox` | hash | user | follower:generation → change:ms, until its event is logged |
 //! | `{ns}:outboxes` | set | global | users whose outbox may hold entries |
+//! | `{ns}:hidden_statuses` | set | global | ids of hidden statuses, for the streams |
+//! | `{ns}:suspended_accounts` | set | global | ids of suspended accounts, for the streams |
+//! | `{ns}:trend_out:<minute>` | hash | global | sid → why it is off that minute's `trend` (1 hidden, 2 suspended, 4 private) |
 //! | `{ns}:pending_acts` | zset | global | `like:<liker>:<author>:<sid>` of likes whose event may not be logged yet, score ms |
 //! | `{ns}:pending_reposts` | hash | global | repost id → `<uid>:<sid>` of its original, while the repost is pending |
 //! | `{ns}:trend:<minute>` | zset | global | tag → public statuses posted in that minute carrying it (25 h) |
@@ -258,6 +261,18 @@ impl Keys {
         self.global(&format!("trend:{minute}"))
     }
 
+    /// Every hidden status's id, for the streams (the status hash carries
+    /// the flag the reads decide by).
+    pub fn hidden_statuses(&self) -> String {
+        self.global("hidden_statuses")
+    }
+
+    /// Every suspended account's id, for the streams (the account's counts
+    /// hash carries the flag the reads decide by).
+    pub fn suspended_accounts(&self) -> String {
+        self.global("suspended_accounts")
+    }
+
     /// Statuses of one minute taken off `trend` (hidden, author suspended or
     /// gone private): status id to the reasons, bits of `Withdrawn`.
     pub fn trend_out(&self, minute: i64) -> String {
@@ -479,6 +494,8 @@ mod tests {
             k.pending_reposts(),
             k.trend(29_000_000),
             k.trend_out(29_000_000),
+            k.hidden_statuses(),
+            k.suspended_accounts(),
         ];
         assert!(
             global.iter().all(|key| slot(key) == slot(&k.logins())),

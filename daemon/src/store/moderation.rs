@@ -9,7 +9,8 @@ use roost_shared::{ModerationEntry, ReportEntry, Resolution};
 use serde_json::json;
 
 use super::conversations::Withdrawn;
-use super::scripts::{REPORT, RESOLVE_REPORT};
+use super::events::Moderation;
+use super::scripts::{MODERATED, REPORT, RESOLVE_REPORT};
 use super::statuses::record_from;
 use super::{Entry, Fields, Store, field, int_field};
 use crate::error::{Error, Result};
@@ -140,7 +141,11 @@ impl Store {
         } else {
             let _: i64 = self.conn().hdel(key, "hidden").await?;
         }
-        Ok(())
+        self.log_moderated(Moderation::Hidden {
+            status: sid,
+            on: hidden,
+        })
+        .await
     }
 
     /// Suspends or reinstates an account; its statuses leave trending or
@@ -156,7 +161,43 @@ impl Store {
                 if suspended { "1" } else { "0" },
             )
             .await?;
+        self.log_moderated(Moderation::Suspended {
+            account: uid,
+            on: suspended,
+        })
+        .await
+    }
+
+    /// Records a moderation in its global set, logging the change for the
+    /// streams (which keep those sets in memory).
+    async fn log_moderated(&self, change: Moderation) -> Result<()> {
+        let k = self.keys();
+        let (set, what, id, on) = match change {
+            Moderation::Hidden { status, on } => (k.hidden_statuses(), "status", status, on),
+            Moderation::Suspended { account, on } => {
+                (k.suspended_accounts(), "account", account, on)
+            }
+        };
+        let _: i64 = MODERATED
+            .key(set)
+            .key(k.events())
+            .arg(id)
+            .arg(u8::from(on))
+            .arg(self.limits.event_log_len)
+            .arg(what)
+            .invoke_async(&mut self.conn())
+            .await?;
         Ok(())
+    }
+
+    /// The hidden statuses and suspended accounts, for the streams.
+    pub async fn moderated(&self) -> Result<(Vec<u64>, Vec<u64>)> {
+        let k = self.keys();
+        Ok(redis::pipe()
+            .smembers(k.hidden_statuses())
+            .smembers(k.suspended_accounts())
+            .query_async(&mut self.conn())
+            .await?)
     }
 
     /// Appends to the moderation log.

@@ -746,6 +746,8 @@ impl Store {
                     suspended: set(1),
                     blocks_viewer: flag(4),
                     followed: flag(5),
+                    // The status hash itself says.
+                    hidden: false,
                 };
                 let record =
                     record_from(&fields).filter(|r| visible(&who, &r.status, author, place))?;

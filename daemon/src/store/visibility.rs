@@ -62,6 +62,9 @@ pub struct Author {
     pub followed: bool,
     /// The author's account is suspended.
     pub suspended: bool,
+    /// The status is hidden now (a stream's event carries the status as it
+    /// was posted; moderation may have hidden it since).
+    pub hidden: bool,
 }
 
 /// Whether `viewer` may see `status` in `place`. A repost's original is
@@ -71,7 +74,7 @@ pub fn visible(viewer: &Viewer, status: &Status, author: Author, place: Place) -
         return true;
     }
     // Hidden statuses and a suspended account's are for their author only.
-    if status.hidden || author.suspended {
+    if status.hidden || author.hidden || author.suspended {
         return false;
     }
     if author.blocks_viewer || viewer.blocking.contains(&status.uid) {

@@ -52,7 +52,9 @@ impl Rendered {
             Happening::Message { message, .. } => {
                 ("message", format!("\"message\":{}", to_json(message)), None)
             }
-            Happening::Block { .. } | Happening::Mute { .. } => return None,
+            Happening::Block { .. } | Happening::Mute { .. } | Happening::Moderation(_) => {
+                return None;
+            }
         };
         Some(Rendered {
             eid: entry.eid,
@@ -112,7 +114,9 @@ pub fn to_event(sub: u64, entry: &LogEntry) -> Option<Event> {
             eid,
             message: (**message).clone(),
         },
-        Happening::Block { .. } | Happening::Mute { .. } => return None,
+        Happening::Block { .. } | Happening::Mute { .. } | Happening::Moderation(_) => {
+            return None;
+        }
     })
 }
 

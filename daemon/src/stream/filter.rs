@@ -15,6 +15,7 @@ use roost_shared::{Location, Status};
 use crate::store::Happening;
 use crate::store::safety::SafetySets;
 use crate::store::visibility::{Author, Place, Viewer, visible};
+use crate::stream::moderated::Moderated;
 
 /// Most logins a `follow` part may name.
 pub const MAX_FOLLOW: usize = 5000;
@@ -103,7 +104,7 @@ impl Matcher {
     /// subscriber may see it (the one visibility decision). Live delivery and
     /// replay both ask this; blocks and mutes of the subscriber's account
     /// update what it keeps out here, and are never delivered themselves.
-    pub fn delivers(&mut self, happening: &Happening) -> bool {
+    pub fn delivers(&mut self, happening: &Happening, moderated: &Moderated) -> bool {
         if self.keep_current(happening) || !self.kind.matches(happening) {
             return false;
         }
@@ -116,7 +117,8 @@ impl Matcher {
                 blocks_viewer: self.blocked_by.contains(&s.uid),
                 private: s.private,
                 followed: home,
-                suspended: false,
+                suspended: moderated.suspended(s.uid),
+                hidden: moderated.hidden(s),
             };
             (home || !s.private) && visible(&self.viewer, s, author, Place::Stream)
         };
@@ -138,7 +140,10 @@ impl Matcher {
     /// (and for any block or mute: they are never delivered).
     fn keep_current(&mut self, happening: &Happening) -> bool {
         let Some(me) = self.viewer.account else {
-            return matches!(happening, Happening::Block { .. } | Happening::Mute { .. });
+            return matches!(
+                happening,
+                Happening::Block { .. } | Happening::Mute { .. } | Happening::Moderation(_)
+            );
         };
         let set = |set: &mut HashSet<u64>, id: u64, on: bool| {
             if on {
@@ -163,6 +168,8 @@ impl Matcher {
                 }
                 true
             }
+            // The hub keeps moderation for every subscription.
+            Happening::Moderation(_) => true,
             _ => false,
         }
     }
@@ -192,7 +199,8 @@ impl Kind {
                 Happening::Notification { .. }
                 | Happening::Message { .. }
                 | Happening::Block { .. }
-                | Happening::Mute { .. } => false,
+                | Happening::Mute { .. }
+                | Happening::Moderation(_) => false,
             },
             Kind::Direct { account } => matches!(
                 happening,

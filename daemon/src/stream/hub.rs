@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::event::Rendered;
 use super::filter::Matcher;
+use super::moderated::Moderated;
 use crate::store::LogEntry;
 
 /// What a subscription's sink, its writer and the hub share: its id, the events
@@ -97,6 +98,8 @@ impl Subs {
 /// All subscriptions of this roostd.
 pub struct Hub {
     subs: std::sync::Mutex<Subs>,
+    /// What moderation keeps out, for live delivery and replay alike.
+    pub moderated: Moderated,
     next: AtomicU64,
     stall: Duration,
 }
@@ -105,6 +108,7 @@ impl Hub {
     pub fn new(stall: Duration) -> Hub {
         Hub {
             subs: std::sync::Mutex::new(Subs::default()),
+            moderated: Moderated::default(),
             next: AtomicU64::new(1),
             stall,
         }
@@ -162,12 +166,16 @@ impl Hub {
 
     /// Hands one entry to every subscription it matches, without waiting.
     pub fn dispatch(&self, entry: &LogEntry) {
+        self.moderated.apply(&entry.happening);
         let now = Instant::now();
         let mut subs = self.lock();
         let mut stalled = Vec::new();
         let mut rendered: Option<Arc<Rendered>> = None;
         for (&sub, sub_entry) in subs.entries.iter_mut() {
-            if !sub_entry.matcher.delivers(&entry.happening) {
+            if !sub_entry
+                .matcher
+                .delivers(&entry.happening, &self.moderated)
+            {
                 continue;
             }
             let event = match &rendered {

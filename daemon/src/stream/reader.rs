@@ -16,8 +16,16 @@ pub async fn read_log(store: Store, hub: Arc<Hub>, mut stop: watch::Receiver<boo
     let Some(mut reader) = BlockingReader::connect(&store, "event reader", &mut stop).await else {
         return;
     };
+    // Moderation read after the position the reader starts from: a change
+    // in between is in the log too, and applying it again changes nothing.
     let mut after = loop {
-        match store.last_eid().await {
+        let start = async {
+            let eid = store.last_eid().await?;
+            let (hidden, suspended) = store.moderated().await?;
+            hub.moderated.reset(hidden, suspended);
+            Ok::<_, crate::error::Error>(eid)
+        };
+        match start.await {
             Ok(eid) => break eid,
             Err(e) => {
                 if reader.recover(&e, &mut stop).await == Recovery::Stopped {
