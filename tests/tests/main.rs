@@ -15,6 +15,7 @@ mod identity;
 mod kills;
 mod lifecycle;
 mod neighbours;
+mod privacy;
 mod protocol;
 mod safety;
 mod streams;

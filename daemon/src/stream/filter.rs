@@ -128,9 +128,19 @@ impl Matcher {
             }
             Happening::Notification { notification, .. } => {
                 let from = notification.from.id;
+                // Its status was visible to the recipient when it was made;
+                // moderation since may have hidden it.
+                let moderated_away = |s: &roost_shared::Status| {
+                    self.viewer.account != Some(s.uid)
+                        && (moderated.hidden(s) || moderated.suspended(s.uid))
+                };
+                let status = notification.status.as_ref();
                 !(self.viewer.blocking.contains(&from)
                     || self.viewer.muting.contains(&from)
-                    || self.blocked_by.contains(&from))
+                    || self.blocked_by.contains(&from)
+                    || status.is_some_and(|s| {
+                        moderated_away(s) || s.repost_of.as_deref().is_some_and(moderated_away)
+                    }))
             }
             _ => true,
         }
