@@ -10,10 +10,12 @@
 //! - [`filter`]: the stream pane's filter as people type it.
 
 mod answers;
+mod direct;
 pub mod filter;
 pub mod input;
 pub mod messages;
 pub mod model;
+pub mod safety;
 
 use roost_shared::{Order, Status, User};
 
@@ -21,8 +23,10 @@ pub use filter::parse_filter;
 pub use input::{Mode, PromptKind};
 pub use messages::{Effect, Msg, SafetyAct};
 pub use model::{
-    ConnState, Detail, ListKind, NotificationsPane, Pane, Source, StreamPane, Timeline,
+    Chat, ConnState, Detail, ListKind, MessagesPane, ModerationView, NotificationsPane, Pane,
+    Source, StreamPane, Timeline,
 };
+pub use safety::{Field, ReportTarget, Settings};
 
 use crate::keys::{Command, KeyMap, Notify};
 
@@ -34,6 +38,7 @@ pub struct App {
     /// How the home timeline is ordered (`i` switches).
     pub home_order: Order,
     pub notifications: NotificationsPane,
+    pub messages: MessagesPane,
     pub stream: StreamPane,
     pub detail: Option<Detail>,
     pub mode: Mode,
@@ -49,6 +54,10 @@ pub struct App {
     draft: Option<String>,
     /// The status the composer replies to.
     pub reply_to: Option<Status>,
+    /// The logins the composer writes a direct message to.
+    pub dm_to: Option<Vec<String>>,
+    /// What the report prompt's reason is for.
+    pub report_target: Option<ReportTarget>,
     /// How to tell of a mention or reply arriving (config.toml `[notify]`).
     pub notify: Notify,
     /// Alerts for the terminal (bell, desktop notification) not yet sent.
@@ -64,6 +73,7 @@ impl App {
             home: Timeline::default(),
             home_order: Order::Newest,
             notifications: NotificationsPane::default(),
+            messages: MessagesPane::default(),
             stream: StreamPane::default(),
             detail: None,
             mode: Mode::Normal,
@@ -75,6 +85,8 @@ impl App {
             page: 5,
             draft: None,
             reply_to: None,
+            dm_to: None,
+            report_target: None,
             notify: Notify::default(),
             alerts: Vec::new(),
         }
@@ -103,7 +115,7 @@ impl App {
         match self.pane {
             Pane::Home => Some(&mut self.home),
             Pane::Stream => Some(&mut self.stream.matches),
-            Pane::Notifications => None,
+            Pane::Notifications | Pane::Messages => None,
             Pane::Detail => match &mut self.detail {
                 Some(
                     Detail::Profile { statuses, .. }
@@ -136,6 +148,7 @@ impl App {
             Pane::Home => self.home.current(),
             Pane::Stream => self.stream.matches.current(),
             Pane::Notifications => self.notifications.current()?.status.as_ref(),
+            Pane::Messages => None,
             Pane::Detail => match &self.detail {
                 Some(
                     Detail::Profile { statuses, .. }
@@ -224,6 +237,30 @@ impl App {
             Msg::Posted(status) => self.posted(status),
             Msg::Deleted(id) => self.deleted(id),
             Msg::Followed { user, following } => self.followed(user, following),
+            Msg::DirectEvent(event) => self.direct_event(event),
+            Msg::Conversations(list) => self.conversations_loaded(list),
+            Msg::Chat {
+                conversation,
+                messages,
+            } => self.chat_loaded(conversation, messages),
+            Msg::Sent(message) => self.sent(message),
+            Msg::ProfileSaved(user) => {
+                self.message = Some(format!(
+                    "Profile saved{}.",
+                    if user.private { " (private)" } else { "" }
+                ));
+                self.me = Some(user);
+                Vec::new()
+            }
+            Msg::Reported(id) => {
+                self.message = Some(format!("Reported (#{id}): an operator will look at it."));
+                Vec::new()
+            }
+            Msg::Moderation { reports, log } => self.moderation_loaded(reports, log),
+            Msg::Moderated(action) => {
+                self.message = Some(format!("Done: {action}."));
+                vec![Effect::LoadModeration]
+            }
             Msg::Failed { effect, message } => self.failed(&effect, &message),
         }
     }

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use roost_shared::time::now_millis;
 use roost_shared::{
-    Eid, Event, FollowEntry, Hello, Liked, Marker, Notifications, Order, Request, Status, Statuses,
-    Stream, Subscribed, Thread, TimelineKind, Trending, User, Users,
+    Conversations, Eid, Event, FollowEntry, Hello, Liked, Marker, Message, Messages, ModerationLog,
+    Notifications, Order, Reports, Request, Status, Statuses, Stream, Subscribed, Thread,
+    TimelineKind, Trending, User, Users,
 };
 use tokio::sync::mpsc;
 
@@ -27,6 +28,8 @@ struct Subscriptions {
     home_eid: Option<Eid>,
     notifications: Option<u64>,
     notifications_eid: Option<Eid>,
+    direct: Option<u64>,
+    direct_eid: Option<Eid>,
     stream: Option<u64>,
     stream_spec: Option<Stream>,
     stream_eid: Option<Eid>,
@@ -119,6 +122,15 @@ async fn start_streams(
         .await
         .ok()
         .map(|s| s.sub);
+    let direct = Request::Subscribe {
+        stream: Stream::Direct,
+        since: subs.direct_eid,
+    };
+    subs.direct = client
+        .call_as::<Subscribed>(direct)
+        .await
+        .ok()
+        .map(|s| s.sub);
     if let Some(spec) = subs.stream_spec.clone() {
         let request = Request::Subscribe {
             stream: spec,
@@ -144,6 +156,11 @@ fn route(event: Event, subs: &mut Subscriptions, msgs: &mpsc::UnboundedSender<Ms
             subs.notifications_eid = eid;
         }
         let _ = msgs.send(Msg::NotificationEvent(event));
+    } else if Some(sub) == subs.direct {
+        if eid.is_some() {
+            subs.direct_eid = eid;
+        }
+        let _ = msgs.send(Msg::DirectEvent(event));
     } else if Some(sub) == subs.stream {
         if eid.is_some() {
             subs.stream_eid = eid;
@@ -397,6 +414,100 @@ async fn carry_out(
                         .sub,
                 );
                 None
+            }
+            Effect::LoadConversations => Some(Msg::Conversations(
+                client
+                    .call_as::<Conversations>(Request::Conversations {
+                        page: None,
+                        count: Some(200),
+                    })
+                    .await?
+                    .conversations,
+            )),
+            Effect::LoadChat(conversation) => {
+                let request = Request::Messages {
+                    conversation: conversation.clone(),
+                    page: None,
+                    count: Some(200),
+                };
+                let messages = client.call_as::<Messages>(request).await?.messages;
+                Some(Msg::Chat {
+                    conversation,
+                    messages,
+                })
+            }
+            Effect::Dm { to, text } => Some(Msg::Sent(
+                client.call_as::<Message>(Request::Dm { to, text }).await?,
+            )),
+            Effect::Read {
+                conversation,
+                message,
+            } => {
+                client
+                    .call(Request::Read {
+                        conversation,
+                        message,
+                    })
+                    .await?;
+                None
+            }
+            Effect::SetProfile { name, bio, private } => Some(Msg::ProfileSaved(
+                client
+                    .call_as::<User>(Request::SetProfile {
+                        name: Some(name),
+                        bio: Some(bio),
+                        private: Some(private),
+                    })
+                    .await?,
+            )),
+            Effect::Report {
+                status,
+                login,
+                reason,
+            } => {
+                let answer = client
+                    .call(Request::Report {
+                        status,
+                        login,
+                        reason,
+                    })
+                    .await?;
+                Some(Msg::Reported(answer["report"].as_u64().unwrap_or(0)))
+            }
+            Effect::LoadModeration => {
+                let reports = client
+                    .call_as::<Reports>(Request::Reports {
+                        state: Some("all".into()),
+                        page: None,
+                        count: Some(200),
+                    })
+                    .await?
+                    .reports;
+                let log = client
+                    .call_as::<ModerationLog>(Request::ModerationLog {
+                        page: None,
+                        count: Some(200),
+                    })
+                    .await?
+                    .entries;
+                Some(Msg::Moderation { reports, log })
+            }
+            Effect::Moderate {
+                action,
+                status,
+                login,
+                report,
+            } => {
+                client
+                    .call(Request::Moderate {
+                        action: action.clone(),
+                        status,
+                        login,
+                        report,
+                        note: None,
+                    })
+                    .await?;
+                Some(Msg::Moderated(action))
             }
             Effect::SetMarker(id) => {
                 client

@@ -46,6 +46,14 @@ pub enum Command {
     Requests,
     Approve,
     Deny,
+    Messages,
+    Settings,
+    Report,
+    Moderation,
+    Hide,
+    Suspend,
+    Dismiss,
+    ModerationLog,
 }
 
 /// One row of the table.
@@ -122,6 +130,30 @@ pub fn defaults() -> Vec<Binding> {
         ),
         row(Approve, &["y"], "approve the selected follow request"),
         row(Deny, &["x"], "deny the selected follow request"),
+        row(
+            Messages,
+            &["D"],
+            "direct messages (c writes, Enter opens one)",
+        ),
+        row(Settings, &["E"], "edit your name, bio and privacy"),
+        row(Report, &["!"], "report the selected status or the profile"),
+        row(
+            Moderation,
+            &["O"],
+            "operators: open reports and the audit log",
+        ),
+        row(
+            Hide,
+            &["H"],
+            "operators: hide or unhide the reported status",
+        ),
+        row(
+            Suspend,
+            &["Z"],
+            "operators: suspend or reinstate the account",
+        ),
+        row(Dismiss, &["X"], "operators: dismiss the selected report"),
+        row(ModerationLog, &["v"], "operators: reports or the audit log"),
         row(EditFilter, &["e", "/"], "edit the stream filter"),
         row(Refresh, &["r"], "re-read the current pane"),
         row(Help, &["?"], "this help"),

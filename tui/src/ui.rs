@@ -5,12 +5,14 @@
 //!
 //! - `timeline`: a list of statuses, and the stream pane around one.
 //! - `notifications`: the notifications pane.
+//! - `messages`: conversations and a chat.
 //! - `detail`: an open profile, follow list, thread, tag or trending list.
 //! - `bar`: the status bar.
 //! - `overlay`: compose, prompts, confirmations and help.
 
 mod bar;
 mod detail;
+mod messages;
 mod notifications;
 mod overlay;
 mod timeline;
@@ -22,9 +24,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{App, Detail, ListKind, Pane};
-use crate::text::sanitize;
+use crate::text::{sanitize, width};
 use bar::render_bar;
 use detail::render_detail;
+use messages::render_messages;
 use notifications::render_notifications;
 use overlay::render_overlay;
 use timeline::{render_stream, render_timeline};
@@ -84,6 +87,7 @@ pub fn render(app: &App, theme: Theme, frame: &mut Frame) {
             render_timeline(app, theme, &app.home, &[], title, frame, main)
         }
         Pane::Notifications => render_notifications(app, theme, frame, main),
+        Pane::Messages => render_messages(app, theme, frame, main),
         Pane::Stream => render_stream(app, theme, frame, main),
         Pane::Detail => render_detail(app, theme, frame, main),
     }
@@ -115,6 +119,13 @@ fn render_tabs(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
                 "Notifications".into()
             },
         ),
+        (
+            Pane::Messages,
+            match app.messages.unread() {
+                0 => "Messages".into(),
+                n => format!("Messages ({n})"),
+            },
+        ),
         (Pane::Stream, format!("Stream ({})", app.stream.count)),
     ];
     if let Some(detail) = &app.detail {
@@ -137,8 +148,21 @@ fn render_tabs(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
             Detail::Thread { .. } => "Thread".into(),
             Detail::Statuses { source, .. } => sanitize(&source.title(), false),
             Detail::Trending { .. } => "Trending".into(),
+            Detail::Moderation { .. } => "Moderation".into(),
         };
         names.push((Pane::Detail, name));
+    }
+    // Where the names do not fit, the panes not shown go by their initial
+    // (with their count), e.g. " N (3) ".
+    let total: usize = 7 + names.iter().map(|(_, n)| width(n) + 3).sum::<usize>();
+    if total > usize::from(area.width) {
+        for (pane, name) in &mut names {
+            if *pane != app.pane && *pane != Pane::Detail {
+                let count = name.find(" (").map(|at| name[at..].to_owned());
+                let initial: String = name.chars().take(1).collect();
+                *name = format!("{initial}{}", count.unwrap_or_default());
+            }
+        }
     }
     let mut spans = vec![Span::styled(" roost ", theme.accent())];
     for (pane, name) in names {

@@ -429,7 +429,7 @@ impl App {
         if let Some(draft) = self
             .draft
             .take()
-            .filter(|_| matches!(effect, Effect::Post { .. }))
+            .filter(|_| matches!(effect, Effect::Post { .. } | Effect::Dm { .. }))
         {
             let mut area = TextArea::from(draft.lines().map(str::to_owned).collect::<Vec<_>>());
             area.move_cursor(ratatui_textarea::CursorMove::Bottom);

@@ -7,7 +7,7 @@ use ratatui_textarea::TextArea;
 use roost_shared::{Order, Status};
 
 use super::filter::parse_filter;
-use super::{App, Detail, Effect, ListKind, Pane, SafetyAct, Source, StreamPane};
+use super::{App, Detail, Effect, ListKind, Pane, SafetyAct, Settings, Source, StreamPane};
 use crate::keys::Command;
 
 /// What a one-line prompt is for.
@@ -17,6 +17,10 @@ pub enum PromptKind {
     Profile,
     Filter,
     Tag,
+    /// Whom a new direct message goes to.
+    DmTo,
+    /// Why you report a status or an account.
+    Report,
 }
 
 /// The status an act on `status` acts on: a repost's original.
@@ -43,6 +47,8 @@ pub enum Mode {
     Help {
         scroll: u16,
     },
+    /// Your profile's settings.
+    Settings(Settings),
 }
 
 impl App {
@@ -62,6 +68,7 @@ impl App {
         let ctrl_c =
             key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
         match &mut self.mode {
+            Mode::Settings(_) => self.settings_key(key),
             Mode::Help { scroll } => {
                 match self.keys.command(key) {
                     Some(Command::Down | Command::PageDown) => *scroll += 1,
@@ -93,6 +100,7 @@ impl App {
                     if text.trim().is_empty() {
                         self.mode = Mode::Normal;
                         self.reply_to = None;
+                        self.dm_to = None;
                         self.quit = ctrl_c;
                         return Vec::new();
                     }
@@ -121,6 +129,9 @@ impl App {
                         }
                         self.mode = Mode::Normal;
                         self.draft = Some(text.clone());
+                        if let Some(to) = self.dm_to.clone() {
+                            return vec![Effect::Dm { to, text }];
+                        }
                         let reply_to = self.reply_to.as_ref().map(|s| s.id);
                         vec![Effect::Post { text, reply_to }]
                     }
@@ -144,6 +155,7 @@ impl App {
                     }
                     KeyCode::Esc if kind != PromptKind::Register => {
                         self.mode = Mode::Normal;
+                        self.report_target = None;
                         Vec::new()
                     }
                     KeyCode::Backspace => {
@@ -188,6 +200,8 @@ impl App {
                     vec![Effect::LoadProfile(login)]
                 }
             }
+            PromptKind::DmTo => self.dm_to_typed(&text),
+            PromptKind::Report => self.submit_report(text),
             PromptKind::Tag => {
                 let tag = text.trim_start_matches('#').to_lowercase();
                 if tag.is_empty() {
@@ -218,6 +232,12 @@ impl App {
     pub(super) fn command(&mut self, command: Command) -> Vec<Effect> {
         self.message = None;
         let page = self.page;
+        if let Some(effects) = self.messages_command(command) {
+            return effects;
+        }
+        if let Some(effects) = self.moderation_command(command) {
+            return effects;
+        }
         match command {
             Command::Down
             | Command::Up
@@ -228,7 +248,8 @@ impl App {
             Command::NextPane => {
                 self.pane = match (self.pane, self.detail.is_some()) {
                     (Pane::Home, _) => Pane::Notifications,
-                    (Pane::Notifications, _) => Pane::Stream,
+                    (Pane::Notifications, _) => Pane::Messages,
+                    (Pane::Messages, _) => Pane::Stream,
                     (Pane::Stream, true) => Pane::Detail,
                     _ => Pane::Home,
                 };
@@ -237,6 +258,17 @@ impl App {
             Command::Notifications => {
                 self.pane = Pane::Notifications;
                 self.entered_pane()
+            }
+            Command::Messages => {
+                self.pane = Pane::Messages;
+                self.entered_pane()
+            }
+            Command::Settings => self.open_settings(),
+            Command::Report => self.start_report(),
+            Command::Moderation => vec![Effect::LoadModeration],
+            // Outside the moderation pane: said there.
+            Command::Hide | Command::Suspend | Command::Dismiss | Command::ModerationLog => {
+                Vec::new()
             }
             Command::Open => match (&self.detail, self.pane) {
                 (
@@ -503,7 +535,10 @@ impl App {
                     self.pane = Pane::Home;
                 } else if command == Command::Quit {
                     self.quit = true;
-                } else if matches!(self.pane, Pane::Stream | Pane::Notifications) {
+                } else if matches!(
+                    self.pane,
+                    Pane::Stream | Pane::Notifications | Pane::Messages
+                ) {
                     self.pane = Pane::Home;
                 }
                 Vec::new()
@@ -518,6 +553,9 @@ impl App {
 
     /// On arriving at a pane: the notifications load once, and read at the top.
     fn entered_pane(&mut self) -> Vec<Effect> {
+        if self.pane == Pane::Messages && !self.messages.loaded {
+            return vec![Effect::LoadConversations];
+        }
         if self.pane != Pane::Notifications {
             return Vec::new();
         }
@@ -554,6 +592,29 @@ impl App {
             }
             (Pane::Detail, Some(Detail::Trending { tags, selected })) => {
                 *selected = step(*selected, tags.len());
+                return Vec::new();
+            }
+            (
+                Pane::Detail,
+                Some(Detail::Moderation {
+                    reports,
+                    log,
+                    view,
+                    selected,
+                }),
+            ) => {
+                let len = match view {
+                    super::ModerationView::Reports => reports.len(),
+                    super::ModerationView::Log => log.len(),
+                };
+                *selected = step(*selected, len);
+                return Vec::new();
+            }
+            (Pane::Messages, _) => {
+                if self.messages.chat.is_none() {
+                    let m = &mut self.messages;
+                    m.selected = step(m.selected, m.conversations.len());
+                }
                 return Vec::new();
             }
             (Pane::Notifications, _) => {

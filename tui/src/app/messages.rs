@@ -3,7 +3,8 @@
 
 use crossterm::event::KeyEvent;
 use roost_shared::{
-    Event, FollowEntry, Marker, Notifications, Status, Stream, TagCount, Thread, User,
+    ConversationEntry, Event, FollowEntry, Marker, Message, ModerationEntry, Notifications,
+    ReportEntry, Status, Stream, TagCount, Thread, User,
 };
 
 use super::model::{ListKind, Source};
@@ -72,6 +73,24 @@ pub enum Msg {
         user: User,
         following: bool,
     },
+    DirectEvent(Event),
+    Conversations(Vec<ConversationEntry>),
+    /// A conversation's newest messages, newest first as roostd pages them.
+    Chat {
+        conversation: String,
+        messages: Vec<Message>,
+    },
+    /// A direct message went out.
+    Sent(Message),
+    /// The caller's profile as saved.
+    ProfileSaved(User),
+    Reported(u64),
+    Moderation {
+        reports: Vec<ReportEntry>,
+        log: Vec<ModerationEntry>,
+    },
+    /// A moderation action went through.
+    Moderated(String),
     /// An effect that did not work out, with roostd's message.
     Failed {
         effect: Effect,
@@ -130,6 +149,34 @@ pub enum Effect {
     LoadList(ListKind, String),
     Subscribe(Stream),
     SetMarker(u64),
+    LoadConversations,
+    LoadChat(String),
+    Dm {
+        to: Vec<String>,
+        text: String,
+    },
+    /// Everything in the conversation up to the message is read.
+    Read {
+        conversation: String,
+        message: u64,
+    },
+    SetProfile {
+        name: String,
+        bio: String,
+        private: bool,
+    },
+    Report {
+        status: Option<u64>,
+        login: Option<String>,
+        reason: String,
+    },
+    LoadModeration,
+    Moderate {
+        action: String,
+        status: Option<u64>,
+        login: Option<String>,
+        report: Option<u64>,
+    },
 }
 
 impl Effect {
@@ -159,6 +206,14 @@ impl Effect {
             Effect::LoadList(..) => "loading the list",
             Effect::Subscribe(_) => "the stream filter",
             Effect::SetMarker(_) => "saving the read position",
+            Effect::LoadConversations => "loading the conversations",
+            Effect::LoadChat(_) => "loading the conversation",
+            Effect::Dm { .. } => "the message",
+            Effect::Read { .. } => "marking the conversation read",
+            Effect::SetProfile { .. } => "saving the profile",
+            Effect::Report { .. } => "the report",
+            Effect::LoadModeration => "loading the moderation pane",
+            Effect::Moderate { .. } => "the moderation",
         }
     }
 }

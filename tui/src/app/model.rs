@@ -1,8 +1,11 @@
-//! What the app shows: timelines with a selection, the notifications and the
-//! stream panes, an open profile, list, thread or tag, and the connection as
-//! the status bar tells it.
+//! What the app shows: timelines with a selection, the notifications,
+//! messages and stream panes, an open profile, list, thread, tag or the
+//! moderation pane, and the connection as the status bar tells it.
 
-use roost_shared::{FollowEntry, Notification, Status, TagCount, User};
+use roost_shared::{
+    ConversationEntry, FollowEntry, Message, ModerationEntry, Notification, ReportEntry, Status,
+    TagCount, User,
+};
 
 /// Which followers list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +29,7 @@ pub enum ConnState {
 pub enum Pane {
     Home,
     Notifications,
+    Messages,
     Stream,
     Detail,
 }
@@ -71,6 +75,45 @@ impl NotificationsPane {
     pub fn current(&self) -> Option<&Notification> {
         self.list.get(self.selected)
     }
+}
+
+/// Your direct conversations, latest activity first, and the one open as
+/// a chat.
+#[derive(Debug, Clone, Default)]
+pub struct MessagesPane {
+    pub conversations: Vec<ConversationEntry>,
+    pub selected: usize,
+    pub loaded: bool,
+    pub chat: Option<Chat>,
+}
+
+impl MessagesPane {
+    /// Unread messages in every conversation.
+    pub fn unread(&self) -> u64 {
+        self.conversations.iter().map(|c| c.unread).sum()
+    }
+
+    pub fn current(&self) -> Option<&ConversationEntry> {
+        self.conversations.get(self.selected)
+    }
+}
+
+/// One conversation open: its messages oldest first, so the newest is at
+/// the bottom as in every chat.
+#[derive(Debug, Clone)]
+pub struct Chat {
+    pub conversation: String,
+    /// The other participants' logins.
+    pub with: Vec<String>,
+    pub messages: Vec<Message>,
+    pub loaded: bool,
+}
+
+/// What the moderation pane shows: the open reports, or the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModerationView {
+    Reports,
+    Log,
 }
 
 /// A list of statuses with a selection.
@@ -166,6 +209,13 @@ pub enum Detail {
         kind: ListKind,
         login: String,
         entries: Vec<FollowEntry>,
+        selected: usize,
+    },
+    /// For operators: open reports and the audit log.
+    Moderation {
+        reports: Vec<ReportEntry>,
+        log: Vec<ModerationEntry>,
+        view: ModerationView,
         selected: usize,
     },
 }

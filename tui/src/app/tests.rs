@@ -351,6 +351,8 @@ fn connection_states_and_help() {
     assert!(matches!(app.mode, Mode::Normal));
     assert_eq!(app.update(code(KeyCode::Tab)), [Effect::LoadNotifications]);
     assert_eq!(app.pane, Pane::Notifications);
+    assert_eq!(app.update(code(KeyCode::Tab)), [Effect::LoadConversations]);
+    assert_eq!(app.pane, Pane::Messages);
     app.update(code(KeyCode::Tab));
     assert_eq!(app.pane, Pane::Stream);
     app.update(code(KeyCode::Tab));
@@ -401,9 +403,9 @@ fn paging_lists_refresh_and_panes() {
     );
     app.update(code(KeyCode::Tab));
     assert_eq!(app.pane, Pane::Home);
-    app.update(code(KeyCode::Tab));
-    app.update(code(KeyCode::Tab));
-    app.update(code(KeyCode::Tab));
+    for _ in 0..4 {
+        app.update(code(KeyCode::Tab));
+    }
     assert_eq!(app.pane, Pane::Detail, "Tab reaches the open list");
     app.update(key('h'));
     assert_eq!(app.pane, Pane::Home);
@@ -710,4 +712,266 @@ fn follow_requests_are_approved_and_denied_from_their_list() {
     app.update(key('h'));
     assert_eq!(app.update(key('y')), []);
     assert!(app.message.as_deref().unwrap().contains("(Q)"));
+}
+
+fn dm(id: u64, conversation: &str, from: &str, text: &str) -> roost_shared::Message {
+    roost_shared::Message {
+        id,
+        conversation: conversation.into(),
+        from: from.into(),
+        text: text.into(),
+        sent: "2026-11-26T21:50:00.001Z".into(),
+    }
+}
+
+#[test]
+fn direct_messages_are_written_read_and_arrive_live() {
+    let mut app = loaded(1);
+    // D opens the pane, which loads once.
+    assert_eq!(app.update(key('D')), [Effect::LoadConversations]);
+    assert_eq!(app.pane, Pane::Messages);
+    let entry = roost_shared::ConversationEntry {
+        conversation: "c:1,2".into(),
+        with: vec![user(2, "friend")],
+        last: dm(1, "c:1,2", "friend", "hi"),
+        unread: 1,
+    };
+    app.update(Msg::Conversations(vec![entry]));
+    assert_eq!(app.messages.unread(), 1);
+    // Enter opens the chat, which reads it.
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::LoadChat("c:1,2".into())]
+    );
+    let read = app.update(Msg::Chat {
+        conversation: "c:1,2".into(),
+        messages: vec![dm(1, "c:1,2", "friend", "hi")],
+    });
+    assert_eq!(
+        read,
+        [Effect::Read {
+            conversation: "c:1,2".into(),
+            message: 1
+        }]
+    );
+    assert_eq!(app.messages.unread(), 0);
+    // c writes to the chat's people.
+    app.update(key('c'));
+    typed(&mut app, "hello back");
+    assert_eq!(
+        app.update(ctrl('s')),
+        [Effect::Dm {
+            to: vec!["friend".into()],
+            text: "hello back".into()
+        }]
+    );
+    app.update(Msg::Sent(dm(2, "c:1,2", "me", "hello back")));
+    // The stream brings your own message too: not shown twice.
+    app.update(Msg::DirectEvent(Event::Message {
+        sub: 3,
+        eid: roost_shared::Eid::ZERO,
+        message: dm(2, "c:1,2", "me", "hello back"),
+    }));
+    let chat = app.messages.chat.as_ref().unwrap();
+    assert_eq!(chat.messages.len(), 2);
+    // A message arriving in the open chat is read at once.
+    let effects = app.update(Msg::DirectEvent(Event::Message {
+        sub: 3,
+        eid: roost_shared::Eid::ZERO,
+        message: dm(3, "c:1,2", "friend", "great"),
+    }));
+    assert_eq!(
+        effects,
+        [Effect::Read {
+            conversation: "c:1,2".into(),
+            message: 3
+        }]
+    );
+    assert_eq!(app.messages.unread(), 0);
+    assert!(
+        app.alerts
+            .iter()
+            .any(|a| a.contains("@friend wrote to you"))
+    );
+    // Elsewhere, it counts as unread; a new conversation reloads the list.
+    app.update(code(KeyCode::Esc));
+    assert!(app.messages.chat.is_none());
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.pane, Pane::Home);
+    app.update(Msg::DirectEvent(Event::Message {
+        sub: 3,
+        eid: roost_shared::Eid::ZERO,
+        message: dm(4, "c:1,2", "friend", "still there?"),
+    }));
+    assert_eq!(app.messages.unread(), 1);
+    let effects = app.update(Msg::DirectEvent(Event::Message {
+        sub: 3,
+        eid: roost_shared::Eid::ZERO,
+        message: dm(1, "c:1,2,3", "other", "group hello"),
+    }));
+    assert_eq!(effects, [Effect::LoadConversations]);
+    // A new message to logins typed at a prompt.
+    app.update(key('D'));
+    app.update(key('c'));
+    assert!(matches!(
+        app.mode,
+        Mode::Prompt {
+            kind: PromptKind::DmTo,
+            ..
+        }
+    ));
+    typed(&mut app, "@alice, bob");
+    app.update(code(KeyCode::Enter));
+    typed(&mut app, "hi both");
+    assert_eq!(
+        app.update(ctrl('s')),
+        [Effect::Dm {
+            to: vec!["alice".into(), "bob".into()],
+            text: "hi both".into()
+        }]
+    );
+    // A refused message comes back to the composer.
+    app.update(Msg::Failed {
+        effect: Effect::Dm {
+            to: vec!["alice".into(), "bob".into()],
+            text: "hi both".into(),
+        },
+        message: "forbidden: alice blocks you".into(),
+    });
+    assert!(matches!(app.mode, Mode::Compose(_)));
+    assert!(app.message.as_deref().unwrap().contains("blocks you"));
+}
+
+#[test]
+fn settings_edit_name_bio_and_privacy() {
+    let mut app = loaded(1);
+    app.update(key('E'));
+    assert!(matches!(app.mode, Mode::Settings(_)));
+    for _ in 0..2 {
+        app.update(code(KeyCode::Backspace));
+    }
+    typed(&mut app, "Me too");
+    app.update(code(KeyCode::Tab));
+    typed(&mut app, "likes redis");
+    app.update(code(KeyCode::Tab));
+    app.update(key(' '));
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::SetProfile {
+            name: "Me too".into(),
+            bio: "likes redis".into(),
+            private: true
+        }]
+    );
+    assert!(matches!(app.mode, Mode::Normal));
+    let mut saved = user(1, "me");
+    saved.private = true;
+    app.update(Msg::ProfileSaved(saved));
+    assert!(app.me.as_ref().unwrap().private);
+    // Esc leaves everything as it was.
+    app.update(key('E'));
+    typed(&mut app, "zzz");
+    assert_eq!(app.update(code(KeyCode::Esc)), []);
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[test]
+fn reports_ask_a_reason_and_operators_moderate_them() {
+    let mut app = loaded(2);
+    // A status: the selected one.
+    app.update(key('!'));
+    assert_eq!(app.update(code(KeyCode::Enter)), [], "a reason is needed");
+    typed(&mut app, "spam");
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::Report {
+            status: Some(2),
+            login: None,
+            reason: "spam".into()
+        }]
+    );
+    // An account: from its profile.
+    app.update(Msg::Profile {
+        user: user(2, "friend"),
+        statuses: Vec::new(),
+    });
+    app.update(key('!'));
+    typed(&mut app, "a spammer");
+    assert_eq!(
+        app.update(code(KeyCode::Enter)),
+        [Effect::Report {
+            status: None,
+            login: Some("friend".into()),
+            reason: "a spammer".into()
+        }]
+    );
+    // The moderation pane.
+    assert_eq!(app.update(key('O')), [Effect::LoadModeration]);
+    let report = |id: u64, status: Option<Status>| roost_shared::ReportEntry {
+        id,
+        by: user(1, "me"),
+        status,
+        user: user(2, "friend"),
+        reason: "spam".into(),
+        at: "2026-11-26T21:50:00.001Z".into(),
+        state: "open".into(),
+        resolution: None,
+    };
+    app.update(Msg::Moderation {
+        reports: vec![
+            report(2, None),
+            report(1, Some(status(2, 2, "friend", "buy"))),
+        ],
+        log: Vec::new(),
+    });
+    assert!(matches!(app.detail, Some(Detail::Moderation { .. })));
+    app.update(key('H'));
+    assert!(
+        app.message.as_deref().unwrap().contains("names an account"),
+        "{:?}",
+        app.message
+    );
+    app.update(key('j'));
+    app.update(key('H'));
+    assert_eq!(
+        app.update(key('y')),
+        [Effect::Moderate {
+            action: "hide".into(),
+            status: Some(2),
+            login: None,
+            report: Some(1)
+        }]
+    );
+    app.update(key('Z'));
+    assert_eq!(
+        app.update(key('y')),
+        [Effect::Moderate {
+            action: "suspend".into(),
+            status: None,
+            login: Some("friend".into()),
+            report: Some(1)
+        }]
+    );
+    app.update(key('X'));
+    assert_eq!(
+        app.update(key('y')),
+        [Effect::Moderate {
+            action: "dismiss".into(),
+            status: None,
+            login: None,
+            report: Some(1)
+        }]
+    );
+    assert_eq!(
+        app.update(Msg::Moderated("dismiss".into())),
+        [Effect::LoadModeration]
+    );
+    app.update(key('v'));
+    assert!(matches!(
+        app.detail,
+        Some(Detail::Moderation {
+            view: ModerationView::Log,
+            ..
+        })
+    ));
 }

@@ -9,7 +9,9 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use super::timeline::render_timeline;
-use crate::app::{App, Detail, ListKind};
+use roost_shared::{ModerationEntry, ReportEntry};
+
+use crate::app::{App, Detail, ListKind, ModerationView};
 use crate::text::{relative, sanitize, truncate};
 
 pub(super) fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Rect) {
@@ -166,6 +168,126 @@ pub(super) fn render_detail(app: &App, theme: Theme, frame: &mut Frame, area: Re
             }
             frame.render_widget(Paragraph::new(lines), area);
         }
+        Some(Detail::Moderation {
+            reports,
+            log,
+            view,
+            selected,
+        }) => render_moderation(app, theme, reports, log, *view, *selected, frame, area),
         None => {}
     }
+}
+
+/// The operators' pane: reports (H hides, Z suspends, X dismisses) or the
+/// audit log (v switches).
+#[allow(clippy::too_many_arguments, reason = "one pane's parts")]
+fn render_moderation(
+    app: &App,
+    theme: Theme,
+    reports: &[ReportEntry],
+    log: &[ModerationEntry],
+    view: ModerationView,
+    selected: usize,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let cols = usize::from(area.width);
+    let (title, rows): (String, Vec<(String, String)>) = match view {
+        ModerationView::Reports => (
+            format!(
+                " Reports ({} open) · H hide/unhide · Z suspend/reinstate · X dismiss · v audit log",
+                reports.iter().filter(|r| r.state == "open").count()
+            ),
+            reports
+                .iter()
+                .map(|r| {
+                    let state = match &r.resolution {
+                        Some(res) => format!("{} by {}", res.action, res.by),
+                        None => r.state.clone(),
+                    };
+                    let what = match &r.status {
+                        Some(s) => format!(
+                            "status {}{} by @{}: {}",
+                            s.id,
+                            if s.hidden { " (hidden)" } else { "" },
+                            s.login,
+                            s.text
+                        ),
+                        None => format!(
+                            "account @{}{}",
+                            r.user.login,
+                            if r.user.suspended { " (suspended)" } else { "" }
+                        ),
+                    };
+                    (
+                        format!(
+                            " #{} [{state}] @{} reports {} · {}",
+                            r.id,
+                            r.by.login,
+                            if r.status.is_some() {
+                                "a status"
+                            } else {
+                                "an account"
+                            },
+                            relative(&r.at, app.now_ms)
+                        ),
+                        format!("   “{}” · {what}", r.reason),
+                    )
+                })
+                .collect(),
+        ),
+        ModerationView::Log => (
+            " Audit log · every moderation and operator request as someone · v reports".into(),
+            log.iter()
+                .map(|e| {
+                    let on = match (&e.status, &e.login) {
+                        (Some(s), _) => format!("status {s}"),
+                        (None, Some(l)) => format!("@{l}"),
+                        (None, None) => String::new(),
+                    };
+                    (
+                        format!(
+                            " {} {} {on} · {}",
+                            e.by,
+                            e.action,
+                            relative(&e.at, app.now_ms)
+                        ),
+                        format!(
+                            "   {}{}",
+                            e.report
+                                .map(|r| format!("report #{r} "))
+                                .unwrap_or_default(),
+                            e.note
+                        ),
+                    )
+                })
+                .collect(),
+        ),
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(truncate(&title, cols), theme.accent())),
+        Line::raw(""),
+    ];
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled(" nothing here", theme.dim())));
+    }
+    let fits = (usize::from(area.height).saturating_sub(2) / 3).max(1);
+    let first = selected.saturating_sub(fits - 1);
+    for (i, (head, body)) in rows.iter().enumerate().skip(first).take(fits) {
+        let style = if i == selected {
+            theme.selected()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(Span::styled(
+            truncate(&sanitize(head, false), cols),
+            style,
+        )));
+        lines.push(Line::from(Span::styled(
+            truncate(&sanitize(body, false), cols),
+            theme.dim(),
+        )));
+        lines.push(Line::raw(""));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use roost_shared::validate::TEXT_MAX;
 
 use super::Theme;
-use crate::app::{App, Mode, PromptKind};
+use crate::app::{App, Field, Mode, PromptKind, Settings};
 use crate::text::{sanitize, truncate, width, wrap};
 
 /// A rectangle `w` x `h` centred in `area`, clipped to it.
@@ -38,9 +38,16 @@ pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
             );
             frame.render_widget(Clear, box_area);
             let over = count > TEXT_MAX;
-            let what = match &app.reply_to {
-                Some(parent) => format!("Reply to @{}", sanitize(&parent.login, false)),
-                None => "New status".into(),
+            let what = match (&app.reply_to, &app.dm_to) {
+                (_, Some(to)) => format!(
+                    "Message to {}",
+                    to.iter()
+                        .map(|l| format!("@{}", sanitize(l, false)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                (Some(parent), None) => format!("Reply to @{}", sanitize(&parent.login, false)),
+                (None, None) => "New status".into(),
             };
             let title = format!(" {what} · {count}/{TEXT_MAX} · Ctrl-s send · Esc cancel ");
             let border = if over {
@@ -79,6 +86,8 @@ pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
                 PromptKind::Register => " Welcome to Roost! Your display name (Enter) ",
                 PromptKind::Profile => " Open the profile of @login (Enter; Esc cancels) ",
                 PromptKind::Tag => " Open the timeline of #tag (Enter; Esc cancels) ",
+                PromptKind::DmTo => " A message to (logins, e.g. alice, bob; Enter) ",
+                PromptKind::Report => " Why report this? (1 to 500 characters; Enter sends) ",
                 PromptKind::Filter => {
                     " Stream filter: words, or track: a, b c; follow: alice; loc: w,s,e,n; sample 10; firehose "
                 }
@@ -104,6 +113,7 @@ pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
             };
             frame.render_widget(Paragraph::new(format!("{shown}▏")).block(block), box_area);
         }
+        Mode::Settings(settings) => render_settings(settings, theme, frame, area),
         Mode::Confirm { question, .. } => {
             let w = (width(question) as u16 + 4).min(area.width);
             let box_area = centered(area, w, 3);
@@ -161,4 +171,50 @@ pub(super) fn render_overlay(app: &App, theme: Theme, frame: &mut Frame) {
             }
         }
     }
+}
+
+/// The settings overlay: name, bio and private, the focused one marked.
+fn render_settings(settings: &Settings, theme: Theme, frame: &mut Frame, area: Rect) {
+    let box_area = centered(area, area.width.saturating_sub(4).clamp(20, 80), 9);
+    frame.render_widget(Clear, box_area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Your profile · Tab moves · Space toggles private · Enter saves · Esc ")
+        .border_style(theme.accent());
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    let cols = usize::from(inner.width).saturating_sub(10);
+    let field = |which: Field, label: &str, value: String| {
+        let focused = settings.field == which;
+        let cursor = if focused && which != Field::Private {
+            "▏"
+        } else {
+            ""
+        };
+        let style = if focused {
+            theme.selected()
+        } else {
+            ratatui::style::Style::default()
+        };
+        Line::from(vec![
+            Span::styled(format!(" {label:<8}"), theme.accent()),
+            Span::styled(format!("{}{cursor}", truncate(&value, cols)), style),
+        ])
+    };
+    let private = if settings.private {
+        "[x] private: only followers you approve read you"
+    } else {
+        "[ ] private: only followers you approve read you"
+    };
+    let lines = vec![
+        field(Field::Name, "name", sanitize(&settings.name, false)),
+        Line::raw(""),
+        field(Field::Bio, "bio", sanitize(&settings.bio, false)),
+        Line::from(Span::styled(
+            format!("          {}/300", settings.bio.chars().count()),
+            theme.dim(),
+        )),
+        field(Field::Private, "", private.into()),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
 }

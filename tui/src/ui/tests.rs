@@ -5,7 +5,7 @@ use ratatui::backend::TestBackend;
 use roost_shared::{Event, Location};
 
 use super::*;
-use crate::app::{App, ConnState, Detail, ListKind, Mode, Msg, PromptKind, Timeline};
+use crate::app::{App, ConnState, Detail, ListKind, Mode, Msg, Pane, PromptKind, Timeline};
 use crate::keys::KeyMap;
 use crate::text::width;
 use roost_shared::Status;
@@ -292,4 +292,88 @@ fn conversations_on_screen_reposts_replies_counts_notifications_threads() {
     assert!(at("▌@carol").is_some(), "{lines:#?}");
     assert!(at("   @wei").is_some(), "{lines:#?}");
     assert!(at("     @ada").is_some(), "{lines:#?}");
+}
+
+#[test]
+fn messages_settings_and_moderation_on_screen() {
+    let mut app = app();
+    let message = |id: u64, from: &str, text: &str| roost_shared::Message {
+        id,
+        conversation: "c:1,2,3".into(),
+        from: from.into(),
+        text: text.into(),
+        sent: "2026-11-26T21:51:00.001Z".into(),
+    };
+    let mut bob = app.me.clone().unwrap();
+    bob.login = "bob".into();
+    let mut cy = bob.clone();
+    cy.login = "cy".into();
+    app.update(Msg::Conversations(vec![roost_shared::ConversationEntry {
+        conversation: "c:1,2,3".into(),
+        with: vec![bob, cy],
+        last: message(2, "bob", "lunch at noon?"),
+        unread: 2,
+    }]));
+    app.pane = Pane::Messages;
+    let lines = screen(&app, 80, 12);
+    assert!(lines[0].contains("Messages (2)"), "{lines:#?}");
+    assert!(lines[1].contains("@bob, @cy (2 unread)"), "{lines:#?}");
+    assert!(lines[2].contains("@bob: lunch at noon?"), "{lines:#?}");
+    app.update(Msg::Chat {
+        conversation: "c:1,2,3".into(),
+        messages: vec![
+            message(2, "bob", "lunch at noon?"),
+            message(1, "ada", "hi all"),
+        ],
+    });
+    let lines = screen(&app, 80, 12);
+    assert!(lines[1].contains("With @bob, @cy"), "{lines:#?}");
+    let hi = lines.iter().position(|l| l.contains("hi all")).unwrap();
+    let lunch = lines
+        .iter()
+        .position(|l| l.contains("lunch at noon?"))
+        .unwrap();
+    assert!(hi < lunch, "the newest at the bottom: {lines:#?}");
+
+    app.mode = Mode::Settings(crate::app::Settings {
+        field: crate::app::Field::Bio,
+        name: "Ada".into(),
+        bio: "counts things".into(),
+        private: true,
+    });
+    let text = screen(&app, 80, 20).join("\n");
+    assert!(text.contains("Your profile"), "{text}");
+    assert!(text.contains("counts things▏"), "{text}");
+    assert!(text.contains("[x] private"), "{text}");
+    assert!(text.contains("13/300"), "{text}");
+
+    app.mode = Mode::Normal;
+    let mut reported = status(9, "eve", "buy now");
+    reported.hidden = true;
+    let who = app.me.clone().unwrap();
+    app.update(Msg::Moderation {
+        reports: vec![roost_shared::ReportEntry {
+            id: 4,
+            by: who.clone(),
+            status: Some(reported),
+            user: who,
+            reason: "spam".into(),
+            at: "2026-11-26T21:51:00.001Z".into(),
+            state: "open".into(),
+            resolution: None,
+        }],
+        log: Vec::new(),
+    });
+    let text = screen(&app, 100, 12).join("\n");
+    assert!(text.contains("Reports (1 open)"), "{text}");
+    assert!(text.contains("#4 [open] @ada reports a status"), "{text}");
+    assert!(
+        text.contains("“spam” · status 9 (hidden) by @eve: buy now"),
+        "{text}"
+    );
+    // Narrow: the panes not shown go by their initial.
+    let lines = screen(&app, 50, 5);
+    assert!(lines[0].contains("Moderation"), "{lines:#?}");
+    assert!(lines[0].contains(" H (3) "), "{lines:#?}");
+    assert!(lines[0].contains(" M "), "{lines:#?}");
 }
