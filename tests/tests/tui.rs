@@ -559,6 +559,111 @@ async fn the_app_replies_likes_and_is_notified_live() {
     println!("notifications pane:\n{pane}");
 }
 
+/// Issue 10 in the app: settings make the account private, a follow request
+/// is approved from the Requests list, a direct message arrives live and is
+/// answered, a profile is reported, and the operator suspends it from the
+/// moderation pane.
+#[tokio::test]
+async fn the_app_approves_a_request_chats_live_and_moderates() {
+    let (_redis, roostd, mut c) = setup(&[]).await;
+    c.bot("bob").await;
+    let tmux = Tmux::start(&roostd, 110, 30);
+    tmux.wait(&["Your display name"]).await;
+    tmux.text("Quiet Person");
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["Welcome, Quiet Person!"]).await;
+    let me = c.ok(json!({"op": "hello"})).await["you"]["login"]
+        .as_str()
+        .expect("the app registered the Unix user")
+        .to_owned();
+
+    // Settings: a bio, and private.
+    tmux.keys(&["E"]);
+    tmux.wait(&["Your profile", "[ ] private"]).await;
+    tmux.keys(&["Tab"]);
+    tmux.text("tends the build box");
+    tmux.keys(&["Tab", "Space"]);
+    tmux.wait(&["[x] private"]).await;
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["Profile saved (private)."]).await;
+    let user = c.ok(json!({"op": "user", "login": me})).await;
+    assert_eq!(
+        (&user["private"], &user["bio"]),
+        (&json!(true), &json!("tends the build box"))
+    );
+
+    // Bob asks to follow; the request is approved from the list.
+    let asked = c
+        .ok(json!({"op": "follow", "as": "bob", "login": me}))
+        .await;
+    assert_eq!(asked["relationship"]["requested"], true);
+    tmux.keys(&["Q"]);
+    tmux.wait(&["Asking to follow you", "@bob"]).await;
+    tmux.keys(&["y"]);
+    tmux.wait(&["nobody yet"]).await;
+    let followers = c.ok(json!({"op": "followers", "login": me})).await;
+    assert_eq!(followers["users"][0]["user"]["login"], "bob");
+    tmux.keys(&["q"]);
+
+    // A direct message arrives live: the badge, the list, the chat.
+    c.ok(json!({"op": "dm", "as": "bob", "to": [me], "text": "psst, lunch at noon?"}))
+        .await;
+    tmux.wait(&["Messages (1)"]).await;
+    tmux.keys(&["D"]);
+    tmux.wait(&["@bob (1 unread)", "@bob: psst, lunch at noon?"])
+        .await;
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["With @bob", "psst, lunch at noon?"]).await;
+    let read = eventually!(
+        Duration::from_secs(10),
+        c.ok(json!({"op": "conversations", "as": me})).await["conversations"][0]["unread"] == 0
+    );
+    assert!(read, "opening the chat did not read it");
+    // Another arrives while the chat is open, then an answer goes back.
+    c.ok(json!({"op": "dm", "as": "bob", "to": [me], "text": "the usual place"}))
+        .await;
+    tmux.wait(&["the usual place"]).await;
+    tmux.keys(&["c"]);
+    tmux.wait(&["Message to @bob"]).await;
+    tmux.text("yes, see you there");
+    tmux.keys(&["C-s"]);
+    let chat = tmux.wait(&["Sent.", "yes, see you there"]).await;
+    let conversation = c.ok(json!({"op": "conversations", "as": "bob"})).await["conversations"][0]
+        ["conversation"]
+        .clone();
+    let messages = c
+        .ok(json!({"op": "messages", "as": "bob", "conversation": conversation}))
+        .await;
+    assert_eq!(messages["messages"][0]["text"], "yes, see you there");
+    assert_eq!(messages["messages"][0]["from"], me);
+    tmux.keys(&["Escape", "Escape"]);
+
+    // Report bob's profile; as an operator, suspend him from the pane.
+    tmux.keys(&["@"]);
+    tmux.text("bob");
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["@bob · f to follow"]).await;
+    tmux.keys(&["!"]);
+    tmux.wait(&["Why report this?"]).await;
+    tmux.text("sends spam by DM");
+    tmux.keys(&["Enter"]);
+    tmux.wait(&["Reported (#"]).await;
+    tmux.keys(&["O"]);
+    tmux.wait(&["Reports (1 open)", "reports an account", "sends spam by DM"])
+        .await;
+    tmux.keys(&["Z"]);
+    tmux.wait(&["suspend @bob? (y/n)"]).await;
+    tmux.keys(&["y"]);
+    let pane = tmux.wait(&["Done: suspend.", "Reports (0 open)"]).await;
+    assert_eq!(
+        c.ok(json!({"op": "user", "login": "bob"})).await["suspended"],
+        true
+    );
+    tmux.keys(&["v"]);
+    tmux.wait(&["Audit log", " suspend @bob"]).await;
+    println!("chat:\n{chat}\nmoderation:\n{pane}");
+}
+
 #[tokio::test]
 async fn roost_starts_a_daemon_when_none_answers() {
     let home = tempfile::tempdir().unwrap();
