@@ -19,8 +19,9 @@ pub mod wire;
 pub use eid::Eid;
 pub use wire::*;
 
-/// The protocol version `hello` reports.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version `hello` reports: 2, PROTOCOL-SOCIAL.md whole
+/// (version 1 clients accept any number from 1).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Longest request line, in bytes, that the daemon reads by default.
 pub const MAX_LINE_BYTES: usize = 65_536;

@@ -26,7 +26,7 @@ fn logins(users: &Value) -> Vec<String> {
 async fn hello_then_register_as_the_unix_user() {
     let (_redis, _roostd, mut c) = setup(&[]).await;
     let hello = c.ok(json!({"op": "hello"})).await;
-    assert_eq!(hello["protocol"], 1);
+    assert_eq!(hello["protocol"], 2, "PROTOCOL-SOCIAL.md, whole");
     assert!(
         hello["server"].as_str().unwrap().starts_with("roostd "),
         "{hello}"

@@ -716,7 +716,7 @@ async fn doctor_says_what_answers_and_what_does_not() {
     let (redis, roostd, _c) = setup(&["--redis-timeout-ms", "500"]).await;
     let out = roost(&roostd, &["doctor"]);
     let text = stdout(&out);
-    assert!(text.contains("answers, protocol 1"), "{text}");
+    assert!(text.contains("answers, protocol 2"), "{text}");
     assert!(text.contains("its Redis answers"), "{text}");
     assert!(text.contains("you have no account yet"), "{text}");
     assert!(text.contains("ok  clocks agree"), "{text}");
