@@ -5,6 +5,8 @@
 //! - post-to-event latency (median, p99) with 1,000 subscribers on one roostd,
 //!   each on its own connection, holding mixed filters (firehose, sample, track,
 //!   follow, locations) that all match the measured posts;
+//! - the same with 100 firehose subscribers with accounts, each blocking 1,000
+//!   and muting 1,000 accounts, beside 100 blocking and muting nobody;
 //! - roostd's resident memory with 10,000 idle subscribers.
 //!
 //! The subscribers' client tasks run in this process, on the same two cores as
@@ -65,6 +67,19 @@ async fn latency(
     stream: fn(usize) -> Value,
     post: fn(usize) -> Value,
 ) {
+    let subscribe = |i: usize| json!({"op": "subscribe", "stream": stream(i)});
+    latency_of(roostd, label, SUBSCRIBERS, &subscribe, post).await;
+}
+
+/// Post-to-event latency over every delivery of `POSTS` posts to
+/// `subscribers` subscribers, the i-th subscribed by `subscribe(i)`.
+async fn latency_of(
+    roostd: &Roostd,
+    label: &str,
+    subscribers: usize,
+    subscribe: &dyn Fn(usize) -> Value,
+    post: fn(usize) -> Value,
+) {
     let mut c = roostd.client().await;
     for p in 0..10 {
         c.call(json!({"op": "register", "login": format!("poster{p}"), "bot": true}))
@@ -73,10 +88,9 @@ async fn latency(
     c.call(json!({"op": "register", "login": "poster", "bot": true}))
         .await;
     let mut tasks = Vec::new();
-    for i in 0..SUBSCRIBERS {
+    for i in 0..subscribers {
         let mut sub = roostd.client().await;
-        sub.subscribe(json!({"op": "subscribe", "stream": stream(i)}))
-            .await;
+        sub.subscribe(subscribe(i)).await;
         tasks.push(tokio::spawn(async move {
             let mut arrivals = Vec::new();
             // Found by text, not parsed: the clients share the cores with roostd.
@@ -101,7 +115,7 @@ async fn latency(
         c.ok(post(n)).await;
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let mut all = Vec::with_capacity(SUBSCRIBERS * POSTS);
+    let mut all = Vec::with_capacity(subscribers * POSTS);
     for t in tasks {
         for (n, at) in t.await.unwrap() {
             all.push(at.duration_since(sent[n]));
@@ -109,7 +123,7 @@ async fn latency(
     }
     all.sort();
     println!(
-        "post-to-event latency, {label}: {SUBSCRIBERS} subscribers, {POSTS} posts 10 ms apart, \
+        "post-to-event latency, {label}: {subscribers} subscribers, {POSTS} posts 10 ms apart, \
          {} deliveries ({:.0} per post): median {}, p99 {}, max {}",
         all.len(),
         all.len() as f64 / POSTS as f64,
@@ -117,6 +131,56 @@ async fn latency(
         micros(percentile(&all, 0.99)),
         micros(*all.last().unwrap())
     );
+}
+
+/// Issue 10: the visibility decision's cost on delivery. `READERS`
+/// subscribers with accounts on the firehose, first each blocking 1,000 and
+/// muting 1,000 accounts (none of them the poster), then `READERS` others
+/// blocking and muting nobody.
+async fn latency_with_blocks_and_mutes(roostd: &Roostd) {
+    const READERS: usize = 100;
+    let mut c = roostd.client().await;
+    let mut reqs = Vec::new();
+    for n in 0..2000 {
+        reqs.push(json!({"op": "register", "login": format!("other{n}"), "bot": true}));
+    }
+    for r in 0..READERS {
+        for who in ["guarded", "open"] {
+            reqs.push(json!({"op": "register", "login": format!("{who}{r}"), "bot": true}));
+        }
+    }
+    pipeline_ok(&mut c, &reqs).await;
+    let started = Instant::now();
+    for r in 0..READERS {
+        let acts: Vec<Value> = (0..2000)
+            .map(|n| {
+                let act = if n < 1000 { "block" } else { "mute" };
+                json!({"op": act, "as": format!("guarded{r}"), "login": format!("other{n}")})
+            })
+            .collect();
+        pipeline_ok(&mut c, &acts).await;
+    }
+    println!(
+        "  ({READERS} readers x 1,000 blocks + 1,000 mutes made in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    for who in ["open", "guarded"] {
+        let subscribe = move |i: usize| json!({"op": "subscribe", "as": format!("{who}{i}"), "stream": {"firehose": true}});
+        let label = if who == "open" {
+            "firehose readers with accounts blocking and muting nobody"
+        } else {
+            "firehose readers with accounts each blocking 1,000 and muting 1,000"
+        };
+        latency_of(roostd, label, READERS, &subscribe, matching_post).await;
+    }
+}
+
+async fn pipeline_ok(c: &mut Client, reqs: &[Value]) {
+    for chunk in reqs.chunks(1000) {
+        for r in c.pipeline(chunk).await {
+            assert_eq!(r["ok"], true, "{r}");
+        }
+    }
 }
 
 fn matching_post(n: usize) -> Value {
@@ -173,6 +237,9 @@ fn main() {
             let roostd = Roostd::start(&redis, &flags);
             let label = "every subscriber matching every post";
             latency(&roostd, label, matching_stream, matching_post).await;
+            drop(roostd);
+            let roostd = Roostd::start(&redis, &flags);
+            latency_with_blocks_and_mutes(&roostd).await;
             drop(roostd);
             let roostd = Roostd::start(&redis, &flags);
             idle_memory(&roostd).await;
