@@ -280,6 +280,27 @@ async fn two_roostd_of_one_user_share_the_private_redis_server() {
     let data = home.path().join("data/roost");
     let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700, "the data directory is readable by others");
+    // Issue 10: the files redis-server writes there (the append-only
+    // directory and its files) are the daemon's user's alone too.
+    let mut entries = vec![data.clone()];
+    let mut checked = 0;
+    while let Some(dir) = entries.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            let mode = meta.permissions().mode();
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "{} is mode {mode:o}",
+                entry.path().display()
+            );
+            checked += 1;
+            if meta.is_dir() {
+                entries.push(entry.path());
+            }
+        }
+    }
+    assert!(checked >= 2, "no redis files under {}", data.display());
     // The one that runs it stops: the other runs it now.
     assert!(first.terminate().success());
     let back = eventually!(Duration::from_secs(20), {
