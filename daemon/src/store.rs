@@ -43,7 +43,7 @@ use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{Client, Value};
 
-pub use events::{Happening, LogEntry, Moderation};
+pub use events::{Happening, LogEntry, Restriction};
 pub use jobs::{Job, JobKind, QueuedJob};
 pub use keys::{Entry, Keys};
 pub use reader::{BlockingReader, Recovery};

@@ -6,16 +6,16 @@
 //! - [`hub`]: the subscriptions of this roostd; non-blocking dispatch, lag, stalls.
 //! - [`subscription`]: limits, registration, ending on drop, replay-then-live.
 //! - [`event`]: a log entry as a wire event, rendered once for all subscribers.
-//! - [`moderated`]: hidden statuses and suspended accounts, kept for every stream.
+//! - [`restrictions`]: hidden statuses, suspended and private accounts, kept for every stream.
 //! - [`reader`]: the one reader of the event log per roostd.
 //! - [`replay_gate`]: replays one at a time per owner, a few in all.
 
 pub mod event;
 pub mod filter;
 pub mod hub;
-pub mod moderated;
 pub mod reader;
 pub mod replay_gate;
+pub mod restrictions;
 pub mod subscription;
 
 use std::collections::HashSet;
@@ -60,9 +60,11 @@ async fn kind(store: &Store, stream: &Stream, account: Option<u64>, identity: u6
             let following = store.following_ids(account).await?;
             Kind::Home { account, following }
         }
-        Stream::Notifications => Kind::Notifications {
-            account: account.ok_or(Error::NotRegistered)?,
-        },
+        Stream::Notifications => {
+            let account = account.ok_or(Error::NotRegistered)?;
+            let following = store.following_ids(account).await?;
+            Kind::Notifications { account, following }
+        }
         Stream::Direct => Kind::Direct {
             account: account.ok_or(Error::NotRegistered)?,
         },

@@ -435,7 +435,7 @@ async fn the_layout_is_versioned_upgraded_at_start_and_a_newer_one_refused() {
     let mut c = roostd.client().await;
     assert_eq!(
         redis.cli(&["GET", "{roost}:schema"]).trim(),
-        "2",
+        "3",
         "fresh data is marked"
     );
     c.bot("old").await;
@@ -446,6 +446,46 @@ async fn the_layout_is_versioned_upgraded_at_start_and_a_newer_one_refused() {
         .ok(json!({"op": "post", "as": "old", "text": "from before versions"}))
         .await["id"]
         .clone();
+    // Version 2 data with privacy and moderation flags but no global sets.
+    c.bot("shy").await;
+    c.bot("spammer").await;
+    let spam = c
+        .ok(json!({"op": "post", "as": "spammer", "text": "buy"}))
+        .await["id"]
+        .clone();
+    c.ok(json!({"op": "set_profile", "as": "shy", "private": true}))
+        .await;
+    c.ok(json!({"op": "moderate", "action": "hide", "status": spam}))
+        .await;
+    c.ok(json!({"op": "moderate", "action": "suspend", "login": "spammer"}))
+        .await;
+    let sets = ["hidden_statuses", "suspended_accounts", "private_accounts"];
+    let members = |redis: &Redis| -> Vec<String> {
+        sets.iter()
+            .map(|set| {
+                redis
+                    .cli(&["SMEMBERS", &format!("{{roost}}:{set}")])
+                    .trim()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let filled = members(&redis);
+    assert!(filled.iter().all(|m| !m.is_empty()), "{filled:?}");
+    drop(c);
+    roostd.terminate();
+    for set in sets {
+        redis.cli(&["DEL", &format!("{{roost}}:{set}")]);
+    }
+    redis.cli(&["SET", "{roost}:schema", "2"]);
+    roostd.restart();
+    let c = roostd.client().await;
+    assert_eq!(
+        redis.cli(&["GET", "{roost}:schema"]).trim(),
+        "3",
+        "upgraded from 2"
+    );
+    assert_eq!(members(&redis), filled, "the step to 3 fills the sets");
     drop(c);
     roostd.terminate();
 
@@ -455,7 +495,7 @@ async fn the_layout_is_versioned_upgraded_at_start_and_a_newer_one_refused() {
     let mut c = roostd.client().await;
     assert_eq!(
         redis.cli(&["GET", "{roost}:schema"]).trim(),
-        "2",
+        "3",
         "upgraded"
     );
     let home = c.home("reader", 10).await;

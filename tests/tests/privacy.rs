@@ -7,6 +7,8 @@
 //! Cases (one author each, one status each, mentioning every viewer):
 //! - `public`: nothing special (the control: shows that each path can see);
 //! - `private`: a private account, which approved `follower`;
+//! - `went_private`: an account that went private after it posted (keeping
+//!   `follower`);
 //! - `blocks`: an author who blocked the `blocked` viewer;
 //! - `blocked`: an author blocked by the `blocker` viewer;
 //! - `muted`: an author `follower` mutes;
@@ -29,6 +31,7 @@ use serde_json::{Value, json};
 enum Case {
     Public,
     Private,
+    WentPrivate,
     Blocks,
     Blocked,
     Muted,
@@ -36,9 +39,10 @@ enum Case {
     Suspended,
 }
 
-const CASES: [Case; 7] = [
+const CASES: [Case; 8] = [
     Case::Public,
     Case::Private,
+    Case::WentPrivate,
     Case::Blocks,
     Case::Blocked,
     Case::Muted,
@@ -51,6 +55,7 @@ impl Case {
         match self {
             Case::Public => "pub_a",
             Case::Private => "priv_a",
+            Case::WentPrivate => "went_a",
             Case::Blocks => "blocks_a",
             Case::Blocked => "blocked_a",
             Case::Muted => "muted_a",
@@ -197,8 +202,9 @@ impl Path {
         )
     }
 
-    /// Live delivery happens when the status is posted: before it is hidden
-    /// or its author suspended, so those cases are checked on replay.
+    /// Live delivery happens when the status is posted: before it is hidden,
+    /// its author suspended or gone private, so those cases are checked on
+    /// replay.
     fn live(self) -> bool {
         matches!(
             self,
@@ -219,7 +225,7 @@ fn expected(case: Case, viewer: Viewer, path: Path) -> Option<bool> {
     if viewer == Viewer::Operator && path.needs_account() {
         return None;
     }
-    if path.live() && matches!(case, Case::Hidden | Case::Suspended) {
+    if path.live() && matches!(case, Case::Hidden | Case::Suspended | Case::WentPrivate) {
         return None;
     }
     let author = viewer == Viewer::Author;
@@ -238,7 +244,7 @@ fn expected(case: Case, viewer: Viewer, path: Path) -> Option<bool> {
     if !reaches {
         return Some(false);
     }
-    if path.public_stream() && case == Case::Private {
+    if path.public_stream() && matches!(case, Case::Private | Case::WentPrivate) {
         return Some(false);
     }
     if author {
@@ -246,7 +252,7 @@ fn expected(case: Case, viewer: Viewer, path: Path) -> Option<bool> {
     }
     Some(match case {
         Case::Public => true,
-        Case::Private => viewer == Viewer::Follower,
+        Case::Private | Case::WentPrivate => viewer == Viewer::Follower,
         Case::Blocks => viewer != Viewer::BlockedOne,
         Case::Blocked => viewer != Viewer::BlockerOne,
         Case::Muted => !(viewer == Viewer::Follower && path.hides_muted()),
@@ -525,7 +531,9 @@ async fn no_path_shows_a_status_to_anyone_the_rules_keep_it_from() {
             .await;
         reply.insert(case, answer["id"].as_u64().unwrap());
     }
-    // Moderation after the fact.
+    // Privacy and moderation after the fact.
+    c.ok(json!({"op": "set_profile", "as": "went_a", "private": true}))
+        .await;
     c.ok(json!({"op": "moderate", "action": "hide", "status": status[&Case::Hidden]}))
         .await;
     c.ok(json!({"op": "moderate", "action": "suspend", "login": "susp_a"}))

@@ -398,6 +398,8 @@ impl Loader<'_> {
                 if r["private"].as_bool() == Some(true) {
                     self.write(redis::Cmd::hset(k.counts(id), "private", "1"))
                         .await?;
+                    self.write(redis::Cmd::sadd(k.private_accounts(), id))
+                        .await?;
                 }
                 if r["suspended"].as_bool() == Some(true) {
                     self.write(redis::Cmd::hset(k.counts(id), "suspended", "1"))

@@ -52,16 +52,18 @@ pub enum Happening {
         whom: u64,
         on: bool,
     },
-    /// A status hidden (or unhidden) or an account suspended (or
-    /// reinstated): every roostd's streams keep it from then on.
-    Moderation(Moderation),
+    /// A status hidden (or unhidden), an account suspended (or reinstated),
+    /// an account gone private (or public): every roostd's streams decide by
+    /// it from then on, replays included.
+    Restriction(Restriction),
 }
 
-/// What a moderation event changed.
+/// What a restriction event changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Moderation {
+pub enum Restriction {
     Hidden { status: u64, on: bool },
     Suspended { account: u64, on: bool },
+    Private { account: u64, on: bool },
 }
 
 /// One entry of the log: what happened, at which position.
@@ -107,12 +109,13 @@ fn parse(entry: &StreamId) -> Option<LogEntry> {
                 Happening::Mute { who, whom, on }
             }
         }
-        "moderation" => {
+        "restriction" => {
             let num = |name: &str| fields.get(name)?.parse::<u64>().ok();
             let (id, on) = (num("id")?, num("on")? == 1);
-            Happening::Moderation(match fields.get("what")?.as_str() {
-                "status" => Moderation::Hidden { status: id, on },
-                "account" => Moderation::Suspended { account: id, on },
+            Happening::Restriction(match fields.get("what")?.as_str() {
+                "status" => Restriction::Hidden { status: id, on },
+                "account" => Restriction::Suspended { account: id, on },
+                "private" => Restriction::Private { account: id, on },
                 _ => return None,
             })
         }

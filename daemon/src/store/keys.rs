@@ -36,6 +36,7 @@
 //! | `{ns}:outboxes` | set | global | users whose outbox may hold entries |
 //! | `{ns}:hidden_statuses` | set | global | ids of hidden statuses, for the streams |
 //! | `{ns}:suspended_accounts` | set | global | ids of suspended accounts, for the streams |
+//! | `{ns}:private_accounts` | set | global | ids of private accounts, for the streams |
 //! | `{ns}:trend_out:<minute>` | hash | global | sid → why it is off that minute's `trend` (1 hidden, 2 suspended, 4 private) |
 //! | `{ns}:pending_acts` | zset | global | `like:<liker>:<author>:<sid>` of likes whose event may not be logged yet, score ms |
 //! | `{ns}:pending_reposts` | hash | global | repost id → `<uid>:<sid>` of its original, while the repost is pending |
@@ -273,6 +274,12 @@ impl Keys {
         self.global("suspended_accounts")
     }
 
+    /// Every private account's id, for the streams (the account's counts
+    /// hash carries the flag the reads decide by).
+    pub fn private_accounts(&self) -> String {
+        self.global("private_accounts")
+    }
+
     /// Statuses of one minute taken off `trend` (hidden, author suspended or
     /// gone private): status id to the reasons, bits of `Withdrawn`.
     pub fn trend_out(&self, minute: i64) -> String {
@@ -496,6 +503,7 @@ mod tests {
             k.trend_out(29_000_000),
             k.hidden_statuses(),
             k.suspended_accounts(),
+            k.private_accounts(),
         ];
         assert!(
             global.iter().all(|key| slot(key) == slot(&k.logins())),

@@ -9,8 +9,8 @@ use roost_shared::{ModerationEntry, ReportEntry, Resolution};
 use serde_json::json;
 
 use super::conversations::Withdrawn;
-use super::events::Moderation;
-use super::scripts::{MODERATED, REPORT, RESOLVE_REPORT};
+use super::events::Restriction;
+use super::scripts::{REPORT, RESOLVE_REPORT, RESTRICTED};
 use super::statuses::record_from;
 use super::{Entry, Fields, Store, field, int_field};
 use crate::error::{Error, Result};
@@ -141,7 +141,7 @@ impl Store {
         } else {
             let _: i64 = self.conn().hdel(key, "hidden").await?;
         }
-        self.log_moderated(Moderation::Hidden {
+        self.restrict(Restriction::Hidden {
             status: sid,
             on: hidden,
         })
@@ -161,24 +161,25 @@ impl Store {
                 if suspended { "1" } else { "0" },
             )
             .await?;
-        self.log_moderated(Moderation::Suspended {
+        self.restrict(Restriction::Suspended {
             account: uid,
             on: suspended,
         })
         .await
     }
 
-    /// Records a moderation in its global set, logging the change for the
+    /// Records a restriction in its global set, logging the change for the
     /// streams (which keep those sets in memory).
-    async fn log_moderated(&self, change: Moderation) -> Result<()> {
+    pub(crate) async fn restrict(&self, change: Restriction) -> Result<()> {
         let k = self.keys();
         let (set, what, id, on) = match change {
-            Moderation::Hidden { status, on } => (k.hidden_statuses(), "status", status, on),
-            Moderation::Suspended { account, on } => {
+            Restriction::Hidden { status, on } => (k.hidden_statuses(), "status", status, on),
+            Restriction::Suspended { account, on } => {
                 (k.suspended_accounts(), "account", account, on)
             }
+            Restriction::Private { account, on } => (k.private_accounts(), "private", account, on),
         };
-        let _: i64 = MODERATED
+        let _: i64 = RESTRICTED
             .key(set)
             .key(k.events())
             .arg(id)
@@ -190,12 +191,14 @@ impl Store {
         Ok(())
     }
 
-    /// The hidden statuses and suspended accounts, for the streams.
-    pub async fn moderated(&self) -> Result<(Vec<u64>, Vec<u64>)> {
+    /// The hidden statuses, suspended accounts and private accounts, for
+    /// the streams.
+    pub async fn restrictions(&self) -> Result<(Vec<u64>, Vec<u64>, Vec<u64>)> {
         let k = self.keys();
         Ok(redis::pipe()
             .smembers(k.hidden_statuses())
             .smembers(k.suspended_accounts())
+            .smembers(k.private_accounts())
             .query_async(&mut self.conn())
             .await?)
     }

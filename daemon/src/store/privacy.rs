@@ -7,6 +7,7 @@ use redis::AsyncCommands;
 use roost_shared::NotificationKind;
 
 use super::conversations::Withdrawn;
+use super::events::Restriction;
 use super::scripts::{REQUEST, REQUEST_TAKE};
 use super::statuses::notification_member;
 use super::{Entry, Store};
@@ -56,6 +57,11 @@ impl Store {
             .conn()
             .hset(k.counts(uid), "private", if private { "1" } else { "0" })
             .await?;
+        self.restrict(Restriction::Private {
+            account: uid,
+            on: private,
+        })
+        .await?;
         if private {
             return Ok(());
         }

@@ -6,16 +6,18 @@
 //! |---|---|
 //! | 1 | accounts, statuses, home and profile timelines, follows, jobs, the event log (issues 1 to 8; it carried no version key) |
 //! | 2 | conversations: status counts; replies, thread children, likes and reposts per status; mentions, likes, notifications and repost originals per account; tag timelines; trending buckets |
+//! | 3 | privacy and safety's global sets for the streams: hidden statuses, suspended and private accounts; trending's `trend_out` |
 //!
 //! Version 1 data is valid version 2 data (every new field and key reads as
-//! empty), so that step only records the new version.
+//! empty), so that step only records the new version. The step to 3 fills
+//! the global sets from the flags every account and status carries.
 
 use super::Store;
 use super::scripts::{SCHEMA_ADVANCE, SCHEMA_READ};
 use crate::error::Result;
 
 /// The layout this roostd reads and writes.
-pub const SCHEMA: u64 = 2;
+pub const SCHEMA: u64 = 3;
 
 /// What [`Store::upgrade_schema`] found and did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,11 @@ impl Store {
         for version in found..SCHEMA {
             // Each step rewrites what it must (nothing, from 1 to 2), then
             // records its version, only if no other roostd did meanwhile.
+            // Each rewrite may run twice (two roostd starting together, or a
+            // crash before the version is recorded): it only adds to sets.
+            if version == 2 {
+                self.fill_restrictions().await?;
+            }
             let _: i64 = SCHEMA_ADVANCE
                 .key(k.schema())
                 .arg(version)
@@ -63,6 +70,56 @@ impl Store {
                 .await?;
         }
         Ok(Schema::Upgraded { from: found })
+    }
+
+    /// The step to 3: every private or suspended account and every hidden
+    /// status into its global set, a page of accounts per round trip.
+    async fn fill_restrictions(&self) -> Result<()> {
+        use redis::AsyncCommands;
+        const PAGE: u64 = 500;
+        let k = self.keys();
+        let users: Option<u64> = self.conn().get(k.next_user()).await?;
+        let users = users.unwrap_or(0);
+        let mut first = 1;
+        while first <= users {
+            let ids: Vec<u64> = (first..=(first + PAGE - 1).min(users)).collect();
+            first += PAGE;
+            let mut pipe = redis::pipe();
+            for &id in &ids {
+                pipe.hget(k.counts(id), "private")
+                    .hget(k.counts(id), "suspended")
+                    .zrange(k.profile(id), 0, -1);
+            }
+            let found: Vec<(Option<String>, Option<String>, Vec<String>)> =
+                pipe.query_async(&mut self.conn()).await?;
+            let mut fill = redis::pipe();
+            let mut statuses = Vec::new();
+            for (&id, (private, suspended, profile)) in ids.iter().zip(found) {
+                if private.as_deref() == Some("1") {
+                    fill.sadd(k.private_accounts(), id).ignore();
+                }
+                if suspended.as_deref() == Some("1") {
+                    fill.sadd(k.suspended_accounts(), id).ignore();
+                }
+                statuses.extend(profile.iter().filter_map(|m| super::Entry::parse(m)));
+            }
+            let mut hidden = redis::pipe();
+            for e in &statuses {
+                hidden.hget(k.status(e.uid, e.sid), "hidden");
+            }
+            let flags: Vec<Option<String>> = if statuses.is_empty() {
+                Vec::new()
+            } else {
+                hidden.query_async(&mut self.conn()).await?
+            };
+            for (e, flag) in statuses.iter().zip(flags) {
+                if flag.as_deref() == Some("1") {
+                    fill.sadd(k.hidden_statuses(), e.sid).ignore();
+                }
+            }
+            let () = fill.query_async(&mut self.conn()).await?;
+        }
+        Ok(())
     }
 
     async fn fresh_data(&self) -> Result<bool> {

@@ -189,19 +189,20 @@ return 1
     )
 });
 
-/// Records a status hidden or an account suspended (or the undoing) in its
-/// global set and, if that changed it, logs it for every roostd's streams, in
-/// one step. KEYS: the set (hidden_statuses or suspended_accounts), events.
-/// ARGV: id, 1 on (0 off), event log length, what (`status` or `account`).
-/// Returns 1 if logged.
-pub static MODERATED: LazyLock<Script> = LazyLock::new(|| {
+/// Records a status hidden, an account suspended or an account gone private
+/// (or the undoing) in its global set and, if that changed it, logs it for
+/// every roostd's streams, in one step. KEYS: the set (hidden_statuses,
+/// suspended_accounts or private_accounts), events. ARGV: id, 1 on (0 off),
+/// event log length, what (`status`, `account` or `private`). Returns 1 if
+/// logged.
+pub static RESTRICTED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local changed
 if ARGV[2] == '1' then changed = redis.call('SADD', KEYS[1], ARGV[1])
 else changed = redis.call('SREM', KEYS[1], ARGV[1]) end
 if changed == 0 then return 0 end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'moderation',
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'restriction',
            'what', ARGV[4], 'id', ARGV[1], 'on', ARGV[2])
 return 1
 ",

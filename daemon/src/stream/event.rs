@@ -52,7 +52,7 @@ impl Rendered {
             Happening::Message { message, .. } => {
                 ("message", format!("\"message\":{}", to_json(message)), None)
             }
-            Happening::Block { .. } | Happening::Mute { .. } | Happening::Moderation(_) => {
+            Happening::Block { .. } | Happening::Mute { .. } | Happening::Restriction(_) => {
                 return None;
             }
         };
@@ -114,7 +114,7 @@ pub fn to_event(sub: u64, entry: &LogEntry) -> Option<Event> {
             eid,
             message: (**message).clone(),
         },
-        Happening::Block { .. } | Happening::Mute { .. } | Happening::Moderation(_) => {
+        Happening::Block { .. } | Happening::Mute { .. } | Happening::Restriction(_) => {
             return None;
         }
     })

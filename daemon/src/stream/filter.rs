@@ -15,7 +15,7 @@ use roost_shared::{Location, Status};
 use crate::store::Happening;
 use crate::store::safety::SafetySets;
 use crate::store::visibility::{Author, Place, Viewer, visible};
-use crate::stream::moderated::Moderated;
+use crate::stream::restrictions::Restrictions;
 
 /// Most logins a `follow` part may name.
 pub const MAX_FOLLOW: usize = 5000;
@@ -43,9 +43,12 @@ pub enum Kind {
         identity: u64,
     },
     Filter(Filter),
-    /// The notifications of `account`.
+    /// The notifications of `account`, with whom it follows (kept current
+    /// from the follow events): a notification whose status's author went
+    /// private since is for its followers only.
     Notifications {
         account: u64,
+        following: HashSet<u64>,
     },
     /// The direct messages of `account`'s conversations.
     Direct {
@@ -104,23 +107,25 @@ impl Matcher {
     /// subscriber may see it (the one visibility decision). Live delivery and
     /// replay both ask this; blocks and mutes of the subscriber's account
     /// update what it keeps out here, and are never delivered themselves.
-    pub fn delivers(&mut self, happening: &Happening, moderated: &Moderated) -> bool {
+    pub fn delivers(&mut self, happening: &Happening, restrictions: &Restrictions) -> bool {
         if self.keep_current(happening) || !self.kind.matches(happening) {
             return false;
         }
-        // A private account's statuses go to their followers' (and their
-        // own) home streams and nowhere else; the home stream's own rule
-        // already holds whom the subscriber follows.
+        // A private account's statuses (by whether it is private now) go
+        // to their followers' (and their own) home streams and nowhere else;
+        // the home stream's own rule already holds whom the subscriber
+        // follows.
         let home = matches!(self.kind, Kind::Home { .. });
         let sees = |s: &roost_shared::Status| {
+            let private = restrictions.private(s.uid);
             let author = Author {
                 blocks_viewer: self.blocked_by.contains(&s.uid),
-                private: s.private,
+                private,
                 followed: home,
-                suspended: moderated.suspended(s.uid),
-                hidden: moderated.hidden(s),
+                suspended: restrictions.suspended(s.uid),
+                hidden: restrictions.hidden(s),
             };
-            (home || !s.private) && visible(&self.viewer, s, author, Place::Stream)
+            (home || !private) && visible(&self.viewer, s, author, Place::Stream)
         };
         match happening {
             Happening::Status(status) | Happening::Delete(status) => {
@@ -129,10 +134,17 @@ impl Matcher {
             Happening::Notification { notification, .. } => {
                 let from = notification.from.id;
                 // Its status was visible to the recipient when it was made;
-                // moderation since may have hidden it.
+                // moderation or privacy since may have taken it away.
+                let following = match &self.kind {
+                    Kind::Notifications { following, .. } => Some(following),
+                    _ => None,
+                };
                 let moderated_away = |s: &roost_shared::Status| {
                     self.viewer.account != Some(s.uid)
-                        && (moderated.hidden(s) || moderated.suspended(s.uid))
+                        && (restrictions.hidden(s)
+                            || restrictions.suspended(s.uid)
+                            || (restrictions.private(s.uid)
+                                && following.is_none_or(|f| !f.contains(&s.uid))))
                 };
                 let status = notification.status.as_ref();
                 !(self.viewer.blocking.contains(&from)
@@ -152,7 +164,7 @@ impl Matcher {
         let Some(me) = self.viewer.account else {
             return matches!(
                 happening,
-                Happening::Block { .. } | Happening::Mute { .. } | Happening::Moderation(_)
+                Happening::Block { .. } | Happening::Mute { .. } | Happening::Restriction(_)
             );
         };
         let set = |set: &mut HashSet<u64>, id: u64, on: bool| {
@@ -179,7 +191,7 @@ impl Matcher {
                 true
             }
             // The hub keeps moderation for every subscription.
-            Happening::Moderation(_) => true,
+            Happening::Restriction(_) => true,
             _ => false,
         }
     }
@@ -210,15 +222,24 @@ impl Kind {
                 | Happening::Message { .. }
                 | Happening::Block { .. }
                 | Happening::Mute { .. }
-                | Happening::Moderation(_) => false,
+                | Happening::Restriction(_) => false,
             },
             Kind::Direct { account } => matches!(
                 happening,
                 Happening::Message { participants, .. } if participants.contains(account)
             ),
-            Kind::Notifications { account } => {
-                matches!(happening, Happening::Notification { to, .. } if to == account)
-            }
+            Kind::Notifications { account, following } => match happening {
+                Happening::Notification { to, .. } => to == account,
+                Happening::Follow { follower, followed } if follower.id == *account => {
+                    following.insert(followed.id);
+                    false
+                }
+                Happening::Unfollow { follower, followed } if follower.id == *account => {
+                    following.remove(&followed.id);
+                    false
+                }
+                _ => false,
+            },
             Kind::Firehose => matches!(happening, Happening::Status(_) | Happening::Delete(_)),
             Kind::Sample { percent, identity } => match happening {
                 Happening::Status(s) | Happening::Delete(s) => sampled(*identity, s.id, *percent),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::event::Rendered;
 use super::filter::Matcher;
-use super::moderated::Moderated;
+use super::restrictions::Restrictions;
 use crate::store::LogEntry;
 
 /// What a subscription's sink, its writer and the hub share: its id, the events
@@ -99,7 +99,7 @@ impl Subs {
 pub struct Hub {
     subs: std::sync::Mutex<Subs>,
     /// What moderation keeps out, for live delivery and replay alike.
-    pub moderated: Moderated,
+    pub restrictions: Restrictions,
     next: AtomicU64,
     stall: Duration,
 }
@@ -108,7 +108,7 @@ impl Hub {
     pub fn new(stall: Duration) -> Hub {
         Hub {
             subs: std::sync::Mutex::new(Subs::default()),
-            moderated: Moderated::default(),
+            restrictions: Restrictions::default(),
             next: AtomicU64::new(1),
             stall,
         }
@@ -166,7 +166,7 @@ impl Hub {
 
     /// Hands one entry to every subscription it matches, without waiting.
     pub fn dispatch(&self, entry: &LogEntry) {
-        self.moderated.apply(&entry.happening);
+        self.restrictions.apply(&entry.happening);
         let now = Instant::now();
         let mut subs = self.lock();
         let mut stalled = Vec::new();
@@ -174,7 +174,7 @@ impl Hub {
         for (&sub, sub_entry) in subs.entries.iter_mut() {
             if !sub_entry
                 .matcher
-                .delivers(&entry.happening, &self.moderated)
+                .delivers(&entry.happening, &self.restrictions)
             {
                 continue;
             }

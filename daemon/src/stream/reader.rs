@@ -16,13 +16,13 @@ pub async fn read_log(store: Store, hub: Arc<Hub>, mut stop: watch::Receiver<boo
     let Some(mut reader) = BlockingReader::connect(&store, "event reader", &mut stop).await else {
         return;
     };
-    // Moderation read after the position the reader starts from: a change
+    // Restrictions read after the position the reader starts from: a change
     // in between is in the log too, and applying it again changes nothing.
     let mut after = loop {
         let start = async {
             let eid = store.last_eid().await?;
-            let (hidden, suspended) = store.moderated().await?;
-            hub.moderated.reset(hidden, suspended);
+            let (hidden, suspended, private) = store.restrictions().await?;
+            hub.restrictions.reset(hidden, suspended, private);
             Ok::<_, crate::error::Error>(eid)
         };
         match start.await {

@@ -20,8 +20,8 @@ use tokio::sync::{Notify, mpsc};
 use super::event::{Rendered, to_event};
 use super::filter::Matcher;
 use super::hub::{Hub, Offer, Sink, Tally};
-use super::moderated::Moderated;
 use super::replay_gate::ReplayGate;
+use super::restrictions::Restrictions;
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -227,7 +227,7 @@ pub async fn start<O: From<Feed> + Send + 'static>(
     queue.tx.send(answer(sub)?).await.map_err(|_| gone())?;
     let last = match replay_of {
         None => None,
-        Some(of) => match replay(store, gate, &hub.moderated, sub, of, &queue.tx).await {
+        Some(of) => match replay(store, gate, &hub.restrictions, sub, of, &queue.tx).await {
             Ok(last) => last,
             Err(e) => {
                 tracing::warn!(error = %e, sub, "replay failed; telling the client to re-read");
@@ -255,7 +255,7 @@ struct Replay {
 async fn replay<O: From<Feed>>(
     store: &Store,
     gate: &ReplayGate,
-    moderated: &Moderated,
+    restrictions: &Restrictions,
     sub: u64,
     replay: Replay,
     tx: &mpsc::Sender<O>,
@@ -284,7 +284,7 @@ async fn replay<O: From<Feed>>(
         let (entries, page_last) = store.events_after(after, REPLAY_PAGE).await?;
         let Some(page_last) = page_last else { break };
         for entry in &entries {
-            if !matcher.delivers(&entry.happening, moderated) {
+            if !matcher.delivers(&entry.happening, restrictions) {
                 continue;
             }
             if let Some(event) = to_event(sub, entry)
