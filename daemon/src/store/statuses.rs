@@ -595,9 +595,17 @@ impl Store {
             self.limits.timeline_cap.to_string(),
             original.map(Entry::member).unwrap_or_default(),
         ];
-        let calls = ids(followers)
-            .map(|fid| ScriptCall {
-                keys: vec![k.home(fid), k.following(fid), k.home_originals(fid)],
+        // A follower per call on a cluster (their keys share a slot), a
+        // batch per call on one Redis.
+        let per_call = if self.clustered() { 1 } else { HOME_ADD_BATCH };
+        let followers: Vec<u64> = ids(followers).collect();
+        let calls = followers
+            .chunks(per_call)
+            .map(|chunk| ScriptCall {
+                keys: chunk
+                    .iter()
+                    .flat_map(|&fid| [k.home(fid), k.following(fid), k.home_originals(fid)])
+                    .collect(),
                 args: args.to_vec(),
             })
             .collect();
@@ -970,6 +978,11 @@ pub(crate) fn notification_member(kind: NotificationKind, from: u64, status: Ent
 pub(crate) fn minute_of(ms: i64) -> i64 {
     ms.div_euclid(60_000)
 }
+
+/// Followers whose homes one `HOME_ADD` run enters on a single Redis: a
+/// quarter of a millisecond of Redis time or so, short enough not to hold
+/// other clients up.
+const HOME_ADD_BATCH: usize = 250;
 
 /// Which part of a timeline to read: page `page` (from 1) of `count`
 /// statuses, counted from the newest or from just below status id `before`.
