@@ -692,16 +692,19 @@ impl Store {
             return Ok(Vec::new());
         }
         let k = self.keys();
-        // Each status, with the viewer's own flags and whether its author
-        // blocks the viewer, and whom the viewer blocks and mutes: one round
-        // trip. (Plain commands: a script per status doing the same measured
-        // slower, ~15 µs of Lua per call.)
-        // Whom of this page's authors the viewer blocks and mutes: ZMSCORE
-        // of just them, so the cost follows the page, not the lists.
+        // One round trip: whom of this page's authors the viewer blocks and
+        // mutes (ZMSCORE of just them, so the cost follows the page, not the
+        // lists); once per author, what the decision needs of them (private,
+        // suspended, blocks the viewer, followed by the viewer); per status,
+        // its hash and the viewer's own flags. (Plain commands: a script per
+        // status doing the same measured slower, ~15 µs of Lua per call.)
         let mut authors: Vec<u64> = entries.iter().map(|e| e.uid).collect();
         authors.sort_unstable();
         authors.dedup();
-        let mut cmds = Vec::with_capacity(2 + entries.len() * 6);
+        let per_author = if viewer.is_some() { 3 } else { 1 };
+        let per_status = if viewer.is_some() { 3 } else { 1 };
+        let mut cmds =
+            Vec::with_capacity(2 + authors.len() * per_author + entries.len() * per_status);
         if let Some(viewer) = viewer {
             for set in [k.blocking(viewer), k.muting(viewer)] {
                 let mut zmscore = redis::cmd("ZMSCORE");
@@ -709,57 +712,71 @@ impl Store {
                 cmds.push(zmscore);
             }
         }
+        for &author in &authors {
+            let mut flags = redis::cmd("HMGET");
+            flags.arg(k.counts(author)).arg("private").arg("suspended");
+            cmds.push(flags);
+            if let Some(viewer) = viewer {
+                cmds.push(redis::Cmd::zscore(k.blocking(author), viewer));
+                cmds.push(redis::Cmd::zscore(k.followers(author), viewer));
+            }
+        }
         for e in entries {
             cmds.push(redis::Cmd::hgetall(k.status(e.uid, e.sid)));
-            let mut flags = redis::cmd("HMGET");
-            flags.arg(k.counts(e.uid)).arg("private").arg("suspended");
-            cmds.push(flags);
             if let Some(viewer) = viewer {
                 cmds.push(redis::Cmd::zscore(k.likes(e.uid, e.sid), viewer));
                 cmds.push(redis::Cmd::zscore(k.reposts(e.uid, e.sid), viewer));
-                cmds.push(redis::Cmd::zscore(k.blocking(e.uid), viewer));
-                cmds.push(redis::Cmd::zscore(k.followers(e.uid), viewer));
             }
         }
-        let mut replies: Vec<Value> = self.query_many(cmds).await?;
+        let mut replies = self.query_many::<Value>(cmds).await?.into_iter();
+        let mut next = || replies.next().unwrap_or(Value::Nil);
         let mut who = Viewer {
             account: viewer,
             ..Viewer::anonymous()
         };
         if viewer.is_some() {
-            let rest = replies.split_off(2);
-            let ids = |v: &Value| -> HashSet<u64> {
-                let scores: Vec<Option<f64>> =
-                    redis::from_redis_value(v.clone()).unwrap_or_default();
+            let ids = |v: Value| -> HashSet<u64> {
+                let scores: Vec<Option<f64>> = redis::from_redis_value(v).unwrap_or_default();
                 authors
                     .iter()
                     .zip(scores)
                     .filter_map(|(a, score)| score.map(|_| *a))
                     .collect()
             };
-            who.blocking = ids(&replies[0]);
-            who.muting = ids(&replies[1]);
-            replies = rest;
+            who.blocking = ids(next());
+            who.muting = ids(next());
         }
-        let per = if viewer.is_some() { 6 } else { 2 };
-        let mut statuses: Vec<Option<(Record, bool, bool)>> = replies
-            .chunks(per)
-            .map(|reply| {
-                let fields: Fields = redis::from_redis_value(reply[0].clone()).ok()?;
-                let flag = |i: usize| reply.get(i).is_some_and(|v| *v != Value::Nil);
-                let flags: Vec<Option<String>> = redis::from_redis_value(reply[1].clone()).ok()?;
-                let set = |i: usize| flags.get(i).and_then(|f| f.as_deref()) == Some("1");
-                let author = Author {
-                    private: set(0),
-                    suspended: set(1),
-                    blocks_viewer: flag(4),
-                    followed: flag(5),
-                    // The status hash itself says.
-                    hidden: false,
+        let present = |v: &Value| *v != Value::Nil;
+        let mut of_author = std::collections::HashMap::with_capacity(authors.len());
+        for &author in &authors {
+            let flags: Vec<Option<String>> = redis::from_redis_value(next()).unwrap_or_default();
+            let set = |i: usize| flags.get(i).and_then(|f| f.as_deref()) == Some("1");
+            let (blocks_viewer, followed) = match viewer {
+                Some(_) => (present(&next()), present(&next())),
+                None => (false, false),
+            };
+            let decision = Author {
+                private: set(0),
+                suspended: set(1),
+                blocks_viewer,
+                followed,
+                // The status hash itself says.
+                hidden: false,
+            };
+            of_author.insert(author, decision);
+        }
+        let mut statuses: Vec<Option<(Record, bool, bool)>> = entries
+            .iter()
+            .map(|e| {
+                let fields: Option<Fields> = redis::from_redis_value(next()).ok();
+                let (liked, reposted) = match viewer {
+                    Some(_) => (present(&next()), present(&next())),
+                    None => (false, false),
                 };
+                let author = of_author.get(&e.uid).copied().unwrap_or_default();
                 let record =
-                    record_from(&fields).filter(|r| visible(&who, &r.status, author, place))?;
-                Some((record, flag(2), flag(3)))
+                    record_from(&fields?).filter(|r| visible(&who, &r.status, author, place))?;
+                Some((record, liked, reposted))
             })
             .collect();
         let originals: Vec<Entry> = statuses
