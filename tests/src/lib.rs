@@ -95,8 +95,14 @@ pub fn private_home_env(home: &Path) -> Vec<(String, String)> {
 /// Runs `roostd check` (with `--repair` if asked) on `redis`: whether it found
 /// nothing, and what it printed.
 pub fn roostd_check(redis: &Redis, repair: bool) -> (bool, String) {
+    roostd_check_on(&["--redis".into(), redis.url()], repair)
+}
+
+/// [`roostd_check`] on the Redis (or cluster) that `target` names
+/// (`--redis URL` or `--redis-cluster SEEDS`).
+pub fn roostd_check_on(target: &[String], repair: bool) -> (bool, String) {
     let mut cmd = Command::new(roostd_bin());
-    cmd.arg("check").arg("--redis").arg(redis.url());
+    cmd.arg("check").args(target);
     if repair {
         cmd.arg("--repair");
     }
@@ -648,8 +654,9 @@ pub mod measure {
     }
 }
 
-/// A Redis Cluster of the test's own: three masters on free loopback ports,
-/// without persistence. Stopped on drop.
+/// A Redis Cluster of the test's own: three masters (each with `replicas`
+/// replicas, see [`RedisCluster::start_with_replicas`]) on free loopback
+/// ports, without persistence. Stopped on drop.
 pub struct RedisCluster {
     nodes: Vec<Child>,
     pub ports: Vec<u16>,
@@ -669,9 +676,15 @@ fn free_cluster_port() -> u16 {
 
 impl RedisCluster {
     pub fn start() -> RedisCluster {
+        RedisCluster::start_with_replicas(0)
+    }
+
+    /// Three masters with `replicas` replicas each; a master that stops
+    /// answering for a second is failed over to a replica.
+    pub fn start_with_replicas(replicas: usize) -> RedisCluster {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut ports: Vec<u16> = Vec::new();
-        while ports.len() < 3 {
+        while ports.len() < 3 * (1 + replicas) {
             let port = free_cluster_port();
             if !ports.contains(&port) {
                 ports.push(port);
@@ -689,6 +702,8 @@ impl RedisCluster {
                     "127.0.0.1",
                     "--cluster-enabled",
                     "yes",
+                    "--cluster-node-timeout",
+                    "1000",
                 ])
                 .args(["--save", "", "--appendonly", "no", "--cluster-config-file"])
                 .arg(node_dir.join("nodes.conf"))
@@ -715,7 +730,7 @@ impl RedisCluster {
             create.arg(format!("127.0.0.1:{port}"));
         }
         let out = create
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .output()
             .expect("redis-cli must be installed for the tests");
         assert!(
@@ -730,7 +745,82 @@ impl RedisCluster {
                     .contains("cluster_state:ok")
             });
         }
+        for replica in cluster.replicas() {
+            wait_for("a replica in sync", || {
+                cluster
+                    .cli_on(replica, &["INFO", "replication"])
+                    .contains("master_link_status:up")
+            });
+        }
         cluster
+    }
+
+    /// The nodes' roles as the cluster sees them now: (port, is a master,
+    /// the port of its master for a replica).
+    fn roles(&self) -> Vec<(u16, bool, Option<u16>)> {
+        let nodes = self.cli_on(self.ports[0], &["CLUSTER", "NODES"]);
+        let mut by_id = std::collections::HashMap::new();
+        let mut rows = Vec::new();
+        for line in nodes.lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 4 || f[2].contains("fail") {
+                continue;
+            }
+            let port: u16 = f[1]
+                .split(['@', ':'])
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            by_id.insert(f[0].to_owned(), port);
+            rows.push((port, f[2].contains("master"), f[3].to_owned()));
+        }
+        rows.into_iter()
+            .map(|(port, master, of)| (port, master, by_id.get(&of).copied()))
+            .collect()
+    }
+
+    /// The masters' ports, as the cluster sees them now.
+    pub fn masters(&self) -> Vec<u16> {
+        self.roles()
+            .into_iter()
+            .filter(|r| r.1)
+            .map(|r| r.0)
+            .collect()
+    }
+
+    /// The replicas' ports, as the cluster sees them now.
+    pub fn replicas(&self) -> Vec<u16> {
+        self.roles()
+            .into_iter()
+            .filter(|r| !r.1)
+            .map(|r| r.0)
+            .collect()
+    }
+
+    /// A replica of the master on `port`.
+    pub fn replica_of(&self, port: u16) -> Option<u16> {
+        self.roles()
+            .into_iter()
+            .find(|r| !r.1 && r.2 == Some(port))
+            .map(|r| r.0)
+    }
+
+    /// Kills the node on `port` (SIGKILL).
+    pub fn kill_node(&mut self, port: u16) {
+        if let Some(i) = self.ports.iter().position(|&p| p == port) {
+            let _ = self.nodes[i].kill();
+            let _ = self.nodes[i].wait();
+            self.ports.remove(i);
+            self.nodes.remove(i);
+        }
+    }
+
+    /// Whether every node still running says the cluster is whole.
+    pub fn healthy(&self) -> bool {
+        self.ports.iter().all(|&p| {
+            self.cli_on(p, &["CLUSTER", "INFO"])
+                .contains("cluster_state:ok")
+        })
     }
 
     /// The seed list for `roostd --redis-cluster`.
