@@ -808,10 +808,10 @@ impl RedisCluster {
     /// Kills the node on `port` (SIGKILL).
     pub fn kill_node(&mut self, port: u16) {
         if let Some(i) = self.ports.iter().position(|&p| p == port) {
-            let _ = self.nodes[i].kill();
-            let _ = self.nodes[i].wait();
             self.ports.remove(i);
-            self.nodes.remove(i);
+            let mut node = self.nodes.remove(i);
+            let _ = node.kill();
+            let _ = node.wait();
         }
     }
 
