@@ -195,7 +195,7 @@ fn load(
             let other = format!("u{}", (n / 7) % users);
             let request = match n % 4 {
                 0 | 1 => json!({"op": "post", "as": me, "text": format!("load {n}")}),
-                2 if n % 3 == 0 => json!({"op": "unfollow", "as": me, "login": other}),
+                2 if n.is_multiple_of(3) => json!({"op": "unfollow", "as": me, "login": other}),
                 2 => json!({"op": "follow", "as": me, "login": other}),
                 _ => match posted.get(n % posted.len().max(1)) {
                     Some(&sid) => json!({"op": "like", "as": me, "status": sid}),
