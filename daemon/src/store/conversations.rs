@@ -472,11 +472,18 @@ impl Store {
             members.iter().map(|m| parse_member(m)).collect();
         let from: Vec<u64> = parsed.iter().map(|p| p.map_or(0, |p| p.1)).collect();
         let users = self.users(&from).await?;
-        let entries: Vec<Entry> = parsed
+        // Only the notifications that name a status read one (a follow or a
+        // request names none).
+        let entry_of = |p: &Option<(NotificationKind, u64, Option<Entry>)>| p.and_then(|p| p.2);
+        let entries: Vec<Entry> = parsed.iter().filter_map(entry_of).collect();
+        let mut viewed = self
+            .view(Some(uid), &entries, Place::Notifications)
+            .await?
+            .into_iter();
+        let statuses: Vec<Option<Status>> = parsed
             .iter()
-            .map(|p| p.and_then(|p| p.2).unwrap_or(Entry { uid: 0, sid: 0 }))
+            .map(|p| entry_of(p).and_then(|_| viewed.next().flatten()))
             .collect();
-        let statuses = self.view(Some(uid), &entries, Place::Notifications).await?;
         let mut out = Vec::new();
         for ((((_, nid), parsed), user), (status, at)) in listed
             .iter()
