@@ -46,6 +46,18 @@ pub struct Config {
     #[arg(long, default_value_t = 3_000, value_parser = clap::value_parser!(u64).range(100..), value_name = "MS")]
     pub redis_timeout_ms: u64,
 
+    /// Answer a request that writes only once N replicas have its writes
+    /// (Redis WAIT, on every master of a cluster), so a failover loses no
+    /// acknowledged write; past --replica-ack-timeout-ms the request fails
+    /// with `unavailable` (what it wrote stays). 0: off, as Redis does by
+    /// default (a failover may lose the last writes a master acknowledged)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub replica_ack: u32,
+
+    /// How long a write waits for --replica-ack replicas
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..), value_name = "MS")]
+    pub replica_ack_timeout_ms: u64,
+
     /// Use a Redis Cluster: comma-separated seed nodes (host:port or
     /// redis://host:port). Several roostd may share one cluster
     #[arg(

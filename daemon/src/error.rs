@@ -25,6 +25,9 @@ pub enum Error {
     /// Redis answered with an error or could not be reached.
     #[error("storage: {0}")]
     Redis(#[from] redis::RedisError),
+    /// Redis cannot do what is asked now (too few replicas answered).
+    #[error("{0}")]
+    Unavailable(String),
     /// Redis answered something the daemon did not expect.
     #[error("internal: {0}")]
     Internal(String),
@@ -43,6 +46,7 @@ impl Error {
             Error::Conflict(_) => ErrorCode::Conflict,
             Error::RateLimited(_) | Error::TooFast { .. } => ErrorCode::RateLimited,
             Error::Redis(e) if is_unreachable(e) => ErrorCode::Unavailable,
+            Error::Unavailable(_) => ErrorCode::Unavailable,
             Error::Redis(_) | Error::Internal(_) => ErrorCode::Internal,
         }
     }

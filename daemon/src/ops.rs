@@ -39,7 +39,14 @@ pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Optio
                 .map(|()| None)
         }
         request => {
-            let result = dispatch(&mut caller, request).await.map(Some);
+            let writes = request.writes();
+            let mut result = dispatch(&mut caller, request).await.map(Some);
+            if writes
+                && result.is_ok()
+                && let Err(e) = replicated(daemon).await
+            {
+                result = Err(e);
+            }
             if caller.acted_as_other {
                 audit_as(&caller, op);
             }
@@ -60,6 +67,24 @@ pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Optio
             Some(response)
         }
     }
+}
+
+/// With `--replica-ack N`: waits until N replicas have every write so far
+/// (WAIT on this roostd's connections, which carried the request's writes).
+async fn replicated(daemon: &Daemon) -> Result<()> {
+    let config = daemon.config();
+    if config.replica_ack == 0 {
+        return Ok(());
+    }
+    let want = config.replica_ack;
+    let timeout = config.replica_ack_timeout_ms;
+    let acked = daemon.store().wait_for_replicas(want, timeout).await?;
+    if acked < u64::from(want) {
+        return Err(Error::Unavailable(format!(
+            "written, but only {acked} of {want} replicas had it after {timeout} ms"
+        )));
+    }
+    Ok(())
 }
 
 async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {

@@ -631,6 +631,32 @@ pub enum Request {
 }
 
 impl Request {
+    /// Whether the op may change what is stored (a `marker` without
+    /// positions only reads, but is counted as a write: it may set them).
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            Request::Hello
+                | Request::User { .. }
+                | Request::Likes { .. }
+                | Request::Thread { .. }
+                | Request::Trending { .. }
+                | Request::Notifications { .. }
+                | Request::Blocks { .. }
+                | Request::Mutes { .. }
+                | Request::Reports { .. }
+                | Request::ModerationLog { .. }
+                | Request::Conversations { .. }
+                | Request::Messages { .. }
+                | Request::Requests { .. }
+                | Request::Timeline { .. }
+                | Request::Followers { .. }
+                | Request::Following { .. }
+                | Request::Subscribe { .. }
+                | Request::Unsubscribe { .. }
+        )
+    }
+
     /// Every op name of the protocol, so a daemon can tell `unknown_op` from a
     /// known op with bad parameters.
     pub const OPS: &'static [&'static str] = &[

@@ -291,3 +291,61 @@ async fn a_master_fails_over_under_load_and_the_counts_hold() {
         }
     }
 }
+
+/// Issue 11: with `--replica-ack 1` a write is answered only once a replica
+/// has it, so a master killed right after loses none of the posts it
+/// acknowledged.
+#[tokio::test]
+async fn with_replica_ack_a_killed_master_loses_no_acknowledged_post() {
+    let mut cluster = RedisCluster::start_with_replicas(1);
+    let roostd = roostd_on(&cluster, &["--replica-ack", "1"]);
+    let mut c = roostd.client().await;
+    for i in 0..10 {
+        c.bot(&format!("u{i}")).await;
+    }
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let socket = roostd.socket.clone();
+    let poster = tokio::spawn(async move {
+        let mut c = Client::connect(&socket).await;
+        let mut acked = Vec::new();
+        let mut n = 0;
+        while !*rx.borrow() {
+            n += 1;
+            let r = c
+                .call(json!({"op": "post", "as": format!("u{}", n % 10), "text": format!("acked {n}")}))
+                .await;
+            if let Some(id) = r["result"]["id"].as_u64() {
+                acked.push(id);
+            }
+        }
+        acked
+    });
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let master = cluster.masters()[0];
+    let replica = cluster.replica_of(master).expect("a replica");
+    cluster.kill_node(master);
+    let promoted = eventually!(
+        WAIT,
+        cluster.masters().contains(&replica) && cluster.healthy()
+    );
+    assert!(promoted, "the replica never took over");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    tx.send(true).unwrap();
+    let acked = poster.await.unwrap();
+    assert!(acked.len() > 50, "{} posts acknowledged", acked.len());
+    let mut lost = Vec::new();
+    for &id in &acked {
+        let r = c
+            .call(json!({"op": "thread", "as": "u0", "status": id}))
+            .await;
+        if r["ok"] != true {
+            lost.push(id);
+        }
+    }
+    println!(
+        "{} posts acknowledged across the kill, {} lost",
+        acked.len(),
+        lost.len()
+    );
+    assert!(lost.is_empty(), "acknowledged and lost: {lost:?}");
+}

@@ -370,3 +370,32 @@ async fn only_operators_moderate() {
     let codes: Vec<&str> = answers.iter().map(code).collect();
     assert_eq!(codes, ["forbidden", "forbidden", "forbidden"]);
 }
+
+/// Issue 11: `--replica-ack` on a Redis without replicas: a write fails with
+/// `unavailable` once the wait is over (what it wrote stays), reads answer.
+#[tokio::test]
+async fn replica_ack_without_replicas_says_unavailable_and_keeps_the_write() {
+    let (_redis, _roostd, mut c) =
+        crate::setup(&["--replica-ack", "1", "--replica-ack-timeout-ms", "50"]).await;
+    let r = c
+        .call(json!({"op": "register", "login": "solo", "bot": true}))
+        .await;
+    assert_eq!(r["error"]["code"], "unavailable", "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("0 of 1 replicas"),
+        "{r}"
+    );
+    let user = c.ok(json!({"op": "user", "login": "solo"})).await;
+    assert_eq!(user["login"], "solo", "the account was written");
+    let r = c
+        .call(json!({"op": "post", "as": "solo", "text": "still written"}))
+        .await;
+    assert_eq!(r["error"]["code"], "unavailable");
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "solo"}))
+        .await;
+    assert_eq!(profile["statuses"][0]["text"], "still written");
+}

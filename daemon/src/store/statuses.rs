@@ -670,6 +670,18 @@ impl Store {
             .flatten())
     }
 
+    /// Waits up to `timeout_ms` until `replicas` replicas have every write
+    /// sent so far on this store's connections (on a cluster, every master's:
+    /// the fewest of them is told). How many replicas have them.
+    pub async fn wait_for_replicas(&self, replicas: u32, timeout_ms: u64) -> Result<u64> {
+        let acked: i64 = redis::cmd("WAIT")
+            .arg(replicas)
+            .arg(timeout_ms)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(acked.max(0) as u64)
+    }
+
     /// The author of a published status that still exists.
     pub async fn author_of(&self, sid: u64) -> Result<Option<u64>> {
         let author: Option<u64> = self.conn().hget(self.keys().status_author(), sid).await?;
