@@ -4,7 +4,8 @@
 //!
 //! Against a private redis-server on a Unix socket and the release roostd:
 //! - fan-out of one status to 100,000 followers, until every home holds it;
-//! - a 30-status home timeline read over the socket, median and p99;
+//! - a 30-status home timeline read over the socket, median and p99, and by
+//!   64 clients at once (reads per second);
 //! - registering a user, and following a user with 1,000 statuses;
 //! - the same machine's limits, measured in the same run: Redis's own rate of
 //!   new-key ZADDs, and the same home page read straight from Redis.
@@ -143,6 +144,8 @@ async fn home_reads(redis: &Redis, roostd: &Roostd) {
         micros(*times.last().unwrap())
     );
 
+    concurrent_reads(roostd, &read).await;
+
     // The floor: the same page as one pipeline straight from Redis.
     let reader = c.ok(json!({"op": "user", "login": "reader"})).await["id"]
         .as_u64()
@@ -168,6 +171,40 @@ async fn home_reads(redis: &Redis, roostd: &Roostd) {
         "  same page straight from Redis (ZREVRANGE, then 30 HGETALL pipelined): median {}, p99 {}",
         micros(percentile(&raw, 0.5)),
         micros(percentile(&raw, 0.99))
+    );
+}
+
+/// Home page reads by 64 clients at once, each on its own connection reading
+/// one page after another for 5 s: reads per second, and each read's latency.
+async fn concurrent_reads(roostd: &Roostd, read: &Value) {
+    const CLIENTS: usize = 64;
+    let until = Instant::now() + Duration::from_secs(5);
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let mut c = roostd.client().await;
+        let read = read.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            while Instant::now() < until {
+                let start = Instant::now();
+                c.ok(read.clone()).await;
+                times.push(start.elapsed());
+            }
+            times
+        }));
+    }
+    let started = Instant::now();
+    let mut times = Vec::new();
+    for t in tasks {
+        times.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    println!(
+        "  {CLIENTS} clients reading at once for 5 s: {:.0} reads/s, each read median {}, p99 {}",
+        times.len() as f64 / elapsed,
+        micros(percentile(&times, 0.5)),
+        micros(percentile(&times, 0.99))
     );
 }
 
