@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::admission::Admission;
+use crate::audit::Audit;
 use crate::config::Config;
 use crate::store::Store;
 use crate::stream::{Hub, ReplayGate};
@@ -22,6 +23,7 @@ struct State {
     hub: Arc<Hub>,
     admission: Arc<Admission>,
     replays: ReplayGate,
+    audit: Audit,
 }
 
 impl Daemon {
@@ -31,7 +33,9 @@ impl Daemon {
             config.max_connections_per_uid as usize,
             config.connection_reserve as usize,
         );
+        let audit = Audit::start(store.clone());
         Daemon(Arc::new(State {
+            audit,
             store,
             config,
             hub,
@@ -48,6 +52,11 @@ impl Daemon {
     /// Who may open another connection, on every socket.
     pub fn admission(&self) -> &Arc<Admission> {
         &self.0.admission
+    }
+
+    /// Where operators' requests made `as` someone are logged.
+    pub fn audit(&self) -> &Audit {
+        &self.0.audit
     }
 
     pub fn store(&self) -> &Store {

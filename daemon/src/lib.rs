@@ -26,6 +26,7 @@
 //! - [`failpoint`]: named crash points for the crash-safety tests.
 
 pub mod admission;
+pub mod audit;
 pub mod config;
 pub mod connection;
 pub mod daemon;

@@ -12,7 +12,7 @@ mod accounts;
 mod conversations;
 mod direct;
 mod graph;
-mod moderation;
+pub(crate) mod moderation;
 mod statuses;
 mod streams;
 
@@ -48,7 +48,10 @@ pub async fn apply(daemon: &Daemon, session: &mut Session, line: &[u8]) -> Optio
                 result = Err(e);
             }
             if caller.acted_as_other {
-                audit_as(&caller, op);
+                let login = caller.as_login().unwrap_or_default().to_owned();
+                let now = roost_shared::time::now_millis();
+                let uid = caller.peer().uid;
+                daemon.audit().acted_as(uid, &login, op, now).await;
             }
             result
         }
@@ -259,26 +262,6 @@ fn page_and_count(page: Option<u32>, count: Option<u32>) -> Result<(u32, u32)> {
     check(validate::page(page))?;
     check(validate::count(count))?;
     Ok((page, count))
-}
-
-/// Logs an operator's request made `as` someone else (the moderation log),
-/// without holding up the answer: the entry is written by a task of its own.
-fn audit_as(caller: &Caller<'_>, op: &'static str) {
-    let store = caller.store().clone();
-    let uid = caller.peer().uid;
-    let login = caller.as_login().unwrap_or_default().to_owned();
-    let now = roost_shared::time::now_millis();
-    tokio::spawn(async move {
-        let logged = async {
-            let by = moderation::operator_name(&store, uid).await?;
-            store
-                .log_moderation("as", &by, None, Some(&login), None, op, now)
-                .await
-        };
-        if let Err(e) = logged.await {
-            tracing::warn!(error = %e, "logging an operator's `as` failed");
-        }
-    });
 }
 
 /// Takes one act of `me`'s rate limit for `act` (none to take for operators,

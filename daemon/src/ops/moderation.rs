@@ -10,6 +10,7 @@ use super::{json, page_and_count, settle, take};
 use crate::error::{Error, Result};
 use crate::identity::unix_user_name;
 use crate::session::Caller;
+use crate::store::moderation::NewEntry;
 use crate::store::rates::Act;
 use crate::store::{Entry, Store};
 
@@ -78,7 +79,7 @@ async fn operator(caller: &mut Caller<'_>) -> Result<String> {
 
 /// An operator's name in the log: their account's login, else their Unix
 /// user name (`root`).
-pub(super) async fn operator_name(store: &Store, uid: u32) -> Result<String> {
+pub async fn operator_name(store: &Store, uid: u32) -> Result<String> {
     if let Some(id) = store.id_of_unix_uid(uid).await?
         && let Some(user) = store.user(id).await?
     {
@@ -141,9 +142,16 @@ pub async fn moderate(
     if let Some(id) = report {
         store.resolve_report(id, action, &by, &note, now).await?;
     }
-    store
-        .log_moderation(action, &by, status, login.as_deref(), report, &note, now)
-        .await?;
+    let entry = NewEntry {
+        action,
+        by: &by,
+        status,
+        login: login.as_deref(),
+        report,
+        note: &note,
+        at: now,
+    };
+    store.log_moderation(&[entry]).await?;
     json(json!({"action": action, "done": true}))
 }
 

@@ -15,6 +15,19 @@ use super::statuses::record_from;
 use super::{Entry, Fields, Store, field, int_field};
 use crate::error::{Error, Result};
 
+/// One entry for the moderation log: what was done, by whom (a login), to
+/// which status or account, for which report, with a note, when (ms).
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub action: &'a str,
+    pub by: &'a str,
+    pub status: Option<u64>,
+    pub login: Option<&'a str>,
+    pub report: Option<u64>,
+    pub note: &'a str,
+    pub at: i64,
+}
+
 /// Entries the moderation log keeps.
 const LOG_KEPT: isize = 100_000;
 
@@ -203,28 +216,27 @@ impl Store {
             .await?)
     }
 
-    /// Appends to the moderation log.
-    #[allow(clippy::too_many_arguments, reason = "one entry's fields")]
-    pub async fn log_moderation(
-        &self,
-        action: &str,
-        by: &str,
-        status: Option<u64>,
-        login: Option<&str>,
-        report: Option<u64>,
-        note: &str,
-        now: i64,
-    ) -> Result<()> {
+    /// Appends entries to the moderation log, in order, in one round trip
+    /// (their ids taken together).
+    pub async fn log_moderation(&self, entries: &[NewEntry<'_>]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
         let k = self.keys();
-        let id: u64 = self.conn().incr(k.next_modlog(), 1).await?;
-        let entry = json!({"id": id, "action": action, "by": by, "status": status,
-                           "login": login, "report": report, "note": note,
-                           "at": format_millis(now)});
-        let _: () = redis::pipe()
-            .lpush(k.modlog(), entry.to_string())
-            .ltrim(k.modlog(), 0, LOG_KEPT - 1)
-            .query_async(&mut self.conn())
+        let last: u64 = self
+            .conn()
+            .incr(k.next_modlog(), entries.len() as u64)
             .await?;
+        let first = last + 1 - entries.len() as u64;
+        let mut pipe = redis::pipe();
+        for (id, e) in (first..).zip(entries) {
+            let entry = json!({"id": id, "action": e.action, "by": e.by, "status": e.status,
+                               "login": e.login, "report": e.report, "note": e.note,
+                               "at": format_millis(e.at)});
+            pipe.lpush(k.modlog(), entry.to_string()).ignore();
+        }
+        pipe.ltrim(k.modlog(), 0, LOG_KEPT - 1).ignore();
+        let () = pipe.query_async(&mut self.conn()).await?;
         Ok(())
     }
 
