@@ -19,6 +19,8 @@
 //! | `notification` | recipient, id, what it names, when |
 //! | `home` | one home timeline as it is, with the reposts standing for originals there |
 //! | `trend` | one minute's tag counts (the last 25 hours) |
+//! | `report` | a report as operators see it: who, what, why, its resolution |
+//! | `modlog` | one moderation log entry, oldest first |
 //!
 //! What import does not read it derives, as the writes that made it would
 //! have: the login and uid maps, status authors, every count, tag and mentions
@@ -107,6 +109,7 @@ impl Store {
                 )?;
             }
         }
+        self.export_moderation(out).await?;
         out.flush()
             .map_err(|e| Error::Internal(format!("writing the export: {e}")))?;
         Ok(users)
@@ -247,6 +250,28 @@ impl Store {
         Ok(users)
     }
 
+    /// The reports and the moderation log (oldest entry first).
+    async fn export_moderation(&self, out: &mut impl Write) -> Result<()> {
+        let k = self.keys();
+        let ids: Vec<u64> = self.conn().zrange(k.reports("all"), 0, -1).await?;
+        for chunk in ids.chunks(BATCH) {
+            let cmds = chunk.iter().map(|&id| redis::Cmd::hgetall(k.report(id)));
+            let reports: Vec<Fields> = self.query_many(cmds.collect()).await?;
+            for (id, fields) in chunk.iter().zip(reports) {
+                if !fields.is_empty() {
+                    write_line(out, &json!({"type": "report", "id": id, "fields": fields}))?;
+                }
+            }
+        }
+        let entries: Vec<String> = self.conn().lrange(k.modlog(), 0, -1).await?;
+        for entry in entries.iter().rev() {
+            let entry: Value = serde_json::from_str(entry)
+                .map_err(|e| Error::Internal(format!("a moderation log entry: {e}")))?;
+            write_line(out, &json!({"type": "modlog", "entry": entry}))?;
+        }
+        Ok(())
+    }
+
     /// Published statuses (written but not yet published ones are left to
     /// finish on the old data) with their likes.
     async fn export_statuses(&self, entries: &[Entry], out: &mut impl Write) -> Result<()> {
@@ -296,6 +321,7 @@ impl Store {
             counts: HashMap::new(),
             status_counts: HashMap::new(),
             counters: (0, 0),
+            moderation_ids: (0, 0),
             loaded: Default::default(),
         };
         for (n, line) in input.lines().enumerate() {
@@ -321,6 +347,8 @@ struct Loader<'a> {
     status_counts: HashMap<Entry, [u64; 3]>,
     /// next_user, next_status from the first line.
     counters: (u64, u64),
+    /// The highest report and moderation log entry ids loaded.
+    moderation_ids: (u64, u64),
     /// The statuses loaded.
     loaded: std::collections::HashSet<Entry>,
 }
@@ -584,6 +612,39 @@ impl Loader<'_> {
                     .await?;
                 }
             }
+            "report" => {
+                let id = num("id")?;
+                let fields = map("fields")?;
+                let at = fields.get("at").and_then(|a| a.parse::<i64>().ok());
+                let at = at.ok_or_else(|| bad(n, "a report without `at`"))?;
+                self.write(redis::Cmd::hset_multiple(
+                    k.report(id),
+                    &fields.iter().collect::<Vec<_>>(),
+                ))
+                .await?;
+                self.write(redis::Cmd::zadd(k.reports("all"), id, at))
+                    .await?;
+                match fields.get("res_at").and_then(|a| a.parse::<i64>().ok()) {
+                    Some(resolved) => {
+                        self.write(redis::Cmd::zadd(k.reports("resolved"), id, resolved))
+                            .await?
+                    }
+                    None => {
+                        self.write(redis::Cmd::zadd(k.reports("open"), id, at))
+                            .await?
+                    }
+                }
+                self.moderation_ids.0 = self.moderation_ids.0.max(id);
+            }
+            "modlog" => {
+                let entry = &r["entry"];
+                let id = entry["id"]
+                    .as_u64()
+                    .ok_or_else(|| bad(n, "an entry without an id"))?;
+                self.write(redis::Cmd::lpush(k.modlog(), entry.to_string()))
+                    .await?;
+                self.moderation_ids.1 = self.moderation_ids.1.max(id);
+            }
             "trend" => {
                 let minute = r["minute"].as_i64().ok_or_else(|| bad(n, "no minute"))?;
                 let tags = r["tags"].as_object().ok_or_else(|| bad(n, "no tags"))?;
@@ -630,6 +691,11 @@ impl Loader<'_> {
             self.write(redis::Cmd::hset_multiple(k.status(e.uid, e.sid), &set))
                 .await?;
         }
+        let (reports, entries) = self.moderation_ids;
+        self.write(redis::Cmd::set(k.next_report(), reports))
+            .await?;
+        self.write(redis::Cmd::set(k.next_modlog(), entries))
+            .await?;
         let (users, statuses) = self.counters;
         self.write(redis::Cmd::set(k.next_status(), statuses))
             .await?;
