@@ -292,6 +292,11 @@ async fn cluster_connection(
 // Decoding of replies. Redis answers scripts with nested arrays; these turn them
 // into what the callers need, or an `Internal` error naming what was unexpected.
 
+/// A reply as the type it should be, or `internal`.
+pub(crate) fn decode<T: redis::FromRedisValue>(value: Value) -> Result<T> {
+    redis::from_redis_value(value).map_err(|e| Error::Internal(format!("unexpected reply: {e}")))
+}
+
 fn unexpected(what: &str, value: &Value) -> Error {
     Error::Internal(format!("unexpected reply for {what}: {value:?}"))
 }

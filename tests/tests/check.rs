@@ -118,3 +118,81 @@ fn broken(redis: &Redis, args: &[&str]) {
     let out = redis.cli(args);
     assert!(!out.contains("ERR"), "{args:?}: {out}");
 }
+
+/// Issue 10: check also finds a block without its mirror (or a mirror
+/// without its block) and the streams' sets differing from the flags, and
+/// repair mends them through the same step (so streams learn it).
+#[tokio::test]
+async fn check_finds_broken_block_mirrors_and_stream_sets() {
+    let (redis, _roostd, mut c) = setup(&[]).await;
+    for login in ["ann", "bob", "cy"] {
+        c.bot(login).await;
+    }
+    let spam = c
+        .ok(json!({"op": "post", "as": "cy", "text": "spam"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    c.ok(json!({"op": "block", "as": "ann", "login": "bob"}))
+        .await;
+    c.ok(json!({"op": "set_profile", "as": "cy", "private": true}))
+        .await;
+    c.ok(json!({"op": "moderate", "action": "hide", "status": spam}))
+        .await;
+    assert!(
+        roostd_check(&redis, false).0,
+        "{}",
+        roostd_check(&redis, false).1
+    );
+    let id = |login: &str| {
+        let id = redis.cli(&["HGET", "{roost}:logins", login]);
+        id.trim().parse::<u64>().unwrap()
+    };
+    let (ann, bob, cy) = (id("ann"), id("bob"), id("cy"));
+    broken(
+        &redis,
+        &[
+            "ZREM",
+            &format!("{{roost:u{bob}}}:blocked_by"),
+            &ann.to_string(),
+        ],
+    );
+    broken(
+        &redis,
+        &[
+            "ZADD",
+            &format!("{{roost:u{ann}}}:blocked_by"),
+            "1",
+            &cy.to_string(),
+        ],
+    );
+    broken(
+        &redis,
+        &["SREM", "{roost}:private_accounts", &cy.to_string()],
+    );
+    broken(
+        &redis,
+        &["SREM", "{roost}:hidden_statuses", &spam.to_string()],
+    );
+    broken(
+        &redis,
+        &["SADD", "{roost}:suspended_accounts", &bob.to_string()],
+    );
+
+    let (ok, found) = roostd_check(&redis, false);
+    assert!(!ok, "{found}");
+    for kind in [
+        "block without its mirror: 1",
+        "mirror without its block: 1",
+        "stream set differs from the flag: 3",
+    ] {
+        assert!(found.contains(kind), "{kind:?} missing from:\n{found}");
+    }
+    roostd_check(&redis, true);
+    let (ok, after) = roostd_check(&redis, false);
+    assert!(ok, "findings left after --repair:\n{after}");
+    let members = |set: &str| redis.cli(&["SMEMBERS", &format!("{{roost}}:{set}")]);
+    assert!(members("private_accounts").contains(&cy.to_string()));
+    assert!(members("hidden_statuses").contains(&spam.to_string()));
+    assert!(!members("suspended_accounts").contains(&bob.to_string()));
+}

@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use super::keys::Entry;
 use super::schema::SCHEMA;
 use super::statuses::{minute_of, record_from};
-use super::{Fields, Store, field, int_field};
+use super::{Fields, Store, decode, field, int_field};
 use crate::error::{Error, Result};
 
 /// Accounts read per round trip by export.
@@ -61,10 +61,6 @@ fn bad(line: usize, why: impl std::fmt::Display) -> Error {
 }
 
 /// A reply as `T`, or an `Internal` error saying what was unexpected.
-fn decode<T: redis::FromRedisValue>(value: redis::Value) -> Result<T> {
-    redis::from_redis_value(value).map_err(|e| Error::Internal(format!("unexpected reply: {e}")))
-}
-
 fn write_line(out: &mut impl Write, record: &Value) -> Result<()> {
     serde_json::to_writer(&mut *out, record).map_err(|e| Error::Internal(e.to_string()))?;
     out.write_all(b"\n")

@@ -8,14 +8,16 @@
 //! status's); a follow is on both sides; every timeline id (home, profile,
 //! mentions) and every notification's status names a status that exists; every login and uid
 //! map entry names an account (with that login); every published status id
-//! names a status; no job is parked; no post is left pending.
+//! names a status; no job is parked; no post is left pending; a block is on
+//! both sides (`blocking` and its `blocked_by` mirror); the streams' sets of
+//! private and suspended accounts and hidden statuses say what the flags say.
 
 use std::collections::{BTreeMap, HashSet};
 
 use redis::AsyncCommands;
 
 use super::keys::Entry;
-use super::{Fields, Store, int_field};
+use super::{Fields, Store, decode, int_field};
 use crate::error::Result;
 
 /// Accounts read per round trip.
@@ -93,6 +95,8 @@ impl Store {
                 .await?;
             self.check_timelines(chunk, repair, &mut report).await?;
             self.check_notifications(chunk, repair, &mut report).await?;
+            self.check_blocks(chunk, repair, &mut report).await?;
+            self.check_restrictions(chunk, repair, &mut report).await?;
             // Counts last, so they count what the repairs above left.
             self.check_counts(chunk, repair, &mut report).await?;
             self.check_status_counts(chunk, repair, &mut report).await?;
@@ -101,6 +105,154 @@ impl Store {
         self.check_status_authors(repair, &mut report).await?;
         self.check_queues(repair, &mut report).await?;
         Ok(report)
+    }
+
+    /// Each block is in the blocker's `blocking` and the blocked's
+    /// `blocked_by` (the mirror streams load); a mirror entry without its
+    /// block goes, a block without its mirror gets one.
+    async fn check_blocks(&self, ids: &[u64], repair: bool, report: &mut Report) -> Result<()> {
+        let k = self.keys();
+        let mut cmds = Vec::new();
+        for &id in ids {
+            cmds.push(redis::Cmd::zrange_withscores(k.blocking(id), 0, -1));
+            cmds.push(redis::Cmd::zrange(k.blocked_by(id), 0, -1));
+        }
+        let lists: Vec<redis::Value> = self.query_many(cmds).await?;
+        let mut pairs = Vec::new();
+        for (&id, lists) in ids.iter().zip(lists.chunks(2)) {
+            let blocking: Vec<(u64, f64)> = decode(lists[0].clone())?;
+            let blocked_by: Vec<u64> = decode(lists[1].clone())?;
+            pairs.extend(blocking.into_iter().map(|(b, at)| (id, b, at, true)));
+            pairs.extend(blocked_by.into_iter().map(|a| (a, id, 0.0, false)));
+        }
+        let sides: Vec<Option<f64>> = self
+            .query_many(
+                pairs
+                    .iter()
+                    .map(|&(blocker, blocked, _, from_blocker)| {
+                        if from_blocker {
+                            redis::Cmd::zscore(k.blocked_by(blocked), blocker)
+                        } else {
+                            redis::Cmd::zscore(k.blocking(blocker), blocked)
+                        }
+                    })
+                    .collect(),
+            )
+            .await?;
+        for (&(blocker, blocked, at, from_blocker), side) in pairs.iter().zip(sides) {
+            if side.is_some() {
+                continue;
+            }
+            if from_blocker {
+                report.found(
+                    "block without its mirror",
+                    format!("{blocker} blocks {blocked}, not in {blocked}'s blocked_by"),
+                );
+                if repair {
+                    let _: i64 = self.conn().zadd(k.blocked_by(blocked), blocker, at).await?;
+                }
+            } else {
+                report.found(
+                    "mirror without its block",
+                    format!("{blocker} in {blocked}'s blocked_by, but no block"),
+                );
+                if repair {
+                    let _: i64 = self.conn().zrem(k.blocked_by(blocked), blocker).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The streams' sets agree with the flags: an account is in
+    /// `private_accounts` and `suspended_accounts` exactly when its flags
+    /// say so, a status in `hidden_statuses` exactly when its hash does.
+    /// Repairs go through the same step as the change (set and event), so
+    /// running daemons learn them too.
+    async fn check_restrictions(
+        &self,
+        ids: &[u64],
+        repair: bool,
+        report: &mut Report,
+    ) -> Result<()> {
+        use super::events::Restriction;
+        let k = self.keys();
+        let mut cmds = Vec::new();
+        for &id in ids {
+            let mut flags = redis::cmd("HMGET");
+            flags.arg(k.counts(id)).arg("private").arg("suspended");
+            cmds.push(flags);
+            cmds.push(redis::Cmd::sismember(k.private_accounts(), id));
+            cmds.push(redis::Cmd::sismember(k.suspended_accounts(), id));
+            cmds.push(redis::Cmd::zrange(k.profile(id), 0, -1));
+        }
+        let replies: Vec<redis::Value> = self.query_many(cmds).await?;
+        let mut statuses = Vec::new();
+        for (&id, r) in ids.iter().zip(replies.chunks(4)) {
+            let flags: Vec<Option<String>> = decode(r[0].clone())?;
+            let flag = |i: usize| flags.get(i).and_then(|f| f.as_deref()) == Some("1");
+            let listed = |i: usize| -> Result<bool> { Ok(decode(r[i].clone())?) };
+            for (name, flagged, listed, change) in [
+                (
+                    "private",
+                    flag(0),
+                    listed(1)?,
+                    Restriction::Private {
+                        account: id,
+                        on: flag(0),
+                    },
+                ),
+                (
+                    "suspended",
+                    flag(1),
+                    listed(2)?,
+                    Restriction::Suspended {
+                        account: id,
+                        on: flag(1),
+                    },
+                ),
+            ] {
+                if flagged != listed {
+                    report.found(
+                        "stream set differs from the flag",
+                        format!("user {id}: {name} is {flagged}, its set says {listed}"),
+                    );
+                    if repair {
+                        self.restrict(change).await?;
+                    }
+                }
+            }
+            let profile: Vec<String> = decode(r[3].clone())?;
+            statuses.extend(profile.iter().filter_map(|m| Entry::parse(m)));
+        }
+        let mut cmds = Vec::new();
+        for e in &statuses {
+            cmds.push(redis::Cmd::hget(k.status(e.uid, e.sid), "hidden"));
+            cmds.push(redis::Cmd::sismember(k.hidden_statuses(), e.sid));
+        }
+        let replies: Vec<redis::Value> = self.query_many(cmds).await?;
+        for (e, r) in statuses.iter().zip(replies.chunks(2)) {
+            let hidden: Option<String> = decode(r[0].clone())?;
+            let hidden = hidden.as_deref() == Some("1");
+            let listed: bool = decode(r[1].clone())?;
+            if hidden != listed {
+                report.found(
+                    "stream set differs from the flag",
+                    format!(
+                        "status {}: hidden is {hidden}, its set says {listed}",
+                        e.sid
+                    ),
+                );
+                if repair {
+                    self.restrict(Restriction::Hidden {
+                        status: e.sid,
+                        on: hidden,
+                    })
+                    .await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn check_counts(&self, ids: &[u64], repair: bool, report: &mut Report) -> Result<()> {
@@ -169,11 +321,10 @@ impl Store {
             }
             let replies: Vec<redis::Value> = self.query_many(cmds).await?;
             for (e, reply) in chunk.iter().zip(replies.chunks(4)) {
-                let said: Vec<Option<u64>> =
-                    redis::from_redis_value(reply[0].clone()).unwrap_or_default();
+                let said: Vec<Option<u64>> = decode(reply[0].clone()).unwrap_or_default();
                 for (i, name) in COUNTS.iter().enumerate() {
                     let said = said.get(i).copied().flatten().unwrap_or(0);
-                    let real: u64 = redis::from_redis_value(reply[i + 1].clone()).unwrap_or(0);
+                    let real: u64 = decode(reply[i + 1].clone()).unwrap_or(0);
                     if said != real {
                         report.found(
                             "count not equal to its set",
