@@ -191,7 +191,7 @@ impl Store {
         for (&id, r) in ids.iter().zip(replies.chunks(4)) {
             let flags: Vec<Option<String>> = decode(r[0].clone())?;
             let flag = |i: usize| flags.get(i).and_then(|f| f.as_deref()) == Some("1");
-            let listed = |i: usize| -> Result<bool> { Ok(decode(r[i].clone())?) };
+            let listed = |i: usize| -> Result<bool> { decode(r[i].clone()) };
             for (name, flagged, listed, change) in [
                 (
                     "private",
