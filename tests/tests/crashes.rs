@@ -430,3 +430,32 @@ async fn a_direct_message_interrupted_after_it_was_stored_is_delivered_once() {
     assert_eq!(logged - before, 1, "its event logged once");
     consistent(&redis).await;
 }
+
+#[tokio::test]
+async fn a_mute_interrupted_before_its_event_still_reaches_the_streams() {
+    let (redis, healthy, mut c, _fans) = world().await;
+    let mut watcher = healthy.client().await;
+    watcher
+        .subscribe(json!({"op": "subscribe", "as": "f0", "stream": {"firehose": true}}))
+        .await;
+    let doomed = crashing(&redis, "mute.recorded");
+    dies_on(&doomed, json!({"op": "mute", "as": "f0", "login": "star"})).await;
+    assert!(eventually!(WAIT, pending_acts(&redis) == 0));
+    // The healthy roostd learnt the mute from its event: f0's stream,
+    // subscribed before it, leaves star out now.
+    c.ok(json!({"op": "post", "as": "star", "text": "muted, unseen"}))
+        .await;
+    let seen = c
+        .ok(json!({"op": "post", "as": "f1", "text": "not muted, seen"}))
+        .await["id"]
+        .clone();
+    let event = watcher.event().await;
+    assert_eq!(event["status"]["id"], seen, "{event}");
+    assert_eq!(
+        c.err(json!({"op": "mute", "as": "f0", "login": "star"}))
+            .await,
+        "conflict",
+        "the mute stands"
+    );
+    consistent(&redis).await;
+}

@@ -571,7 +571,9 @@ impl Store {
             for (member, marked) in pending {
                 if member.starts_with("dm:") {
                     self.finish_dm(&member, marked as i64, now).await?;
-                } else if let Some((blocker, blocked)) = parse_block(&member) {
+                } else if let Some((muter, muted)) = parse_pair("mute:", &member) {
+                    self.finish_mute(muter, muted, now).await?;
+                } else if let Some((blocker, blocked)) = parse_pair("block:", &member) {
                     let stands: Option<f64> =
                         self.conn().zscore(k.blocking(blocker), blocked).await?;
                     if stands.is_some() {
@@ -598,10 +600,10 @@ impl Store {
     }
 }
 
-/// A pending block's mark: blocker and blocked.
-fn parse_block(member: &str) -> Option<(u64, u64)> {
-    let (blocker, blocked) = member.strip_prefix("block:")?.split_once(':')?;
-    Some((blocker.parse().ok()?, blocked.parse().ok()?))
+/// A pending block's or mute's mark (`block:` or `mute:`, then who and whom).
+fn parse_pair(prefix: &str, member: &str) -> Option<(u64, u64)> {
+    let (who, whom) = member.strip_prefix(prefix)?.split_once(':')?;
+    Some((who.parse().ok()?, whom.parse().ok()?))
 }
 
 /// A notification member: kind, who acted and the status (none for `0:0`).

@@ -38,7 +38,7 @@
 //! | `{ns}:suspended_accounts` | set | global | ids of suspended accounts, for the streams |
 //! | `{ns}:private_accounts` | set | global | ids of private accounts, for the streams |
 //! | `{ns}:trend_out:<minute>` | hash | global | sid → why it is off that minute's `trend` (1 hidden, 2 suspended, 4 private) |
-//! | `{ns}:pending_acts` | zset | global | `like:<liker>:<author>:<sid>` of likes whose event may not be logged yet, score ms |
+//! | `{ns}:pending_acts` | zset | global | marks of acts whose last steps may not be done yet (`like:<liker>:<author>:<sid>`, `block:<who>:<whom>`, `mute:<who>:<whom>`, `dm:...`), score ms |
 //! | `{ns}:pending_reposts` | hash | global | repost id → `<uid>:<sid>` of its original, while the repost is pending |
 //! | `{ns}:trend:<minute>` | zset | global | tag → public statuses posted in that minute carrying it (25 h) |
 //! | `{ns:u<id>}:replies:<sid>` | zset | user | live direct replies of status `sid` (`replies` counts them): member `<uid>:<sid>`, score sid |

@@ -86,18 +86,37 @@ impl Store {
         self.log_safety("block", blocker, blocked, false, now).await
     }
 
+    /// `muter` mutes `muted`: `conflict` if already. A pending mark covers
+    /// the step between the record and its event, so a crash there still
+    /// tells the streams (any roostd finishes it).
     pub async fn mute(&self, muter: u64, muted: u64, now: i64) -> Result<()> {
+        let k = self.keys();
+        let mark = format!("mute:{muter}:{muted}");
+        let _: i64 = self.conn().zadd(k.pending_acts(), &mark, now).await?;
         let added: i64 = self
             .conn()
             .zadd_options(
-                self.keys().muting(muter),
+                k.muting(muter),
                 muted,
                 now,
                 &redis::SortedSetAddOptions::add_only(),
             )
             .await?;
         if added == 0 {
+            let _: i64 = self.conn().zrem(k.pending_acts(), &mark).await?;
             return Err(Error::Conflict("muted already".into()));
+        }
+        crash_point("mute.recorded");
+        self.finish_mute(muter, muted, now).await?;
+        let _: i64 = self.conn().zrem(k.pending_acts(), &mark).await?;
+        Ok(())
+    }
+
+    /// The step of a mute after its record: its event, if it still stands.
+    pub(crate) async fn finish_mute(&self, muter: u64, muted: u64, now: i64) -> Result<()> {
+        let stands: Option<f64> = self.conn().zscore(self.keys().muting(muter), muted).await?;
+        if stands.is_none() {
+            return Ok(());
         }
         self.log_safety("mute", muter, muted, true, now).await
     }
