@@ -768,3 +768,49 @@ async fn hidden_suspended_and_private_statuses_leave_trending_and_come_back() {
     );
     assert_eq!(trend(&mut c, "deal").await, 2);
 }
+
+/// A hidden reply, and a suspended account's replies, are not counted in
+/// their parent's `replies` (PROTOCOL-SOCIAL.md: hidden ones not counted);
+/// undoing counts them again, and the counts stay equal to their sets.
+#[tokio::test]
+async fn hidden_and_suspended_replies_leave_their_parents_counts() {
+    let (redis, _roostd, mut c) = setup(&[]).await;
+    for login in ["alice", "bob", "carol"] {
+        c.bot(login).await;
+    }
+    let question = post(&mut c, "alice", "a question").await;
+    let reply =
+        |who: &str| json!({"op": "post", "as": who, "text": "an answer", "reply_to": question});
+    let bobs = c.ok(reply("bob")).await["id"].as_u64().unwrap();
+    c.ok(reply("carol")).await;
+    let replies = async |c: &mut Client| {
+        let request = json!({"op": "thread", "as": "alice", "status": question});
+        c.ok(request).await["status"]["replies"].as_u64().unwrap()
+    };
+    assert_eq!(replies(&mut c).await, 2);
+    let moderate = |action: &str, what: Value| {
+        let mut op = json!({"op": "moderate", "action": action});
+        op.as_object_mut()
+            .unwrap()
+            .extend(what.as_object().unwrap().clone());
+        op
+    };
+    c.ok(moderate("hide", json!({"status": bobs}))).await;
+    assert_eq!(replies(&mut c).await, 1, "hidden");
+    c.ok(moderate("suspend", json!({"login": "bob"}))).await;
+    c.ok(moderate("unhide", json!({"status": bobs}))).await;
+    assert_eq!(replies(&mut c).await, 1, "unhidden, but bob is suspended");
+    c.ok(moderate("hide", json!({"status": bobs}))).await;
+    c.ok(moderate("unsuspend", json!({"login": "bob"}))).await;
+    assert_eq!(
+        replies(&mut c).await,
+        1,
+        "reinstated, but the reply is hidden"
+    );
+    c.ok(moderate("unhide", json!({"status": bobs}))).await;
+    assert_eq!(replies(&mut c).await, 2, "both undone");
+    c.ok(moderate("suspend", json!({"login": "carol"}))).await;
+    assert_eq!(replies(&mut c).await, 1, "carol suspended");
+    let (clean, report) = roost_tests::roostd_check(&redis, false);
+    assert!(clean, "{report}");
+}

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::conversations::Withdrawn;
 use super::events::Restriction;
-use super::scripts::{REPORT, RESOLVE_REPORT, RESTRICTED};
+use super::scripts::{RECOUNT_REPLY, REPORT, RESOLVE_REPORT, RESTRICTED};
 use super::statuses::record_from;
 use super::{Entry, Fields, Store, field, int_field};
 use crate::error::{Error, Result};
@@ -154,6 +154,12 @@ impl Store {
         } else {
             let _: i64 = self.conn().hdel(key, "hidden").await?;
         }
+        let suspended: Option<String> = self
+            .conn()
+            .hget(self.keys().counts(author), "suspended")
+            .await?;
+        self.recount_reply(&record, hidden || suspended.as_deref() == Some("1"))
+            .await?;
         self.restrict(Restriction::Hidden {
             status: sid,
             on: hidden,
@@ -178,7 +184,53 @@ impl Store {
             account: uid,
             on: suspended,
         })
-        .await
+        .await?;
+        // Its replies leave their parents' counts, or come back (those
+        // hidden on their own stay out).
+        const PAGE: isize = 200;
+        let k = self.keys();
+        let mut start = 0;
+        loop {
+            let members: Vec<String> = self
+                .conn()
+                .zrange(k.profile(uid), start, start + PAGE - 1)
+                .await?;
+            let entries: Vec<Entry> = members.iter().filter_map(|m| Entry::parse(m)).collect();
+            if !entries.is_empty() {
+                let cmds = entries
+                    .iter()
+                    .map(|e| redis::Cmd::hgetall(k.status(e.uid, e.sid)));
+                let hashes: Vec<Fields> = self.query_many(cmds.collect()).await?;
+                for record in hashes.iter().filter_map(record_from) {
+                    if record.parent().is_some() {
+                        self.recount_reply(&record, suspended || record.status.hidden)
+                            .await?;
+                    }
+                }
+            }
+            if (members.len() as isize) < PAGE {
+                return Ok(());
+            }
+            start += PAGE;
+        }
+    }
+
+    /// A reply's place in its parent's `replies` count: out while it is
+    /// hidden or its author suspended.
+    async fn recount_reply(&self, record: &super::Record, out: bool) -> Result<()> {
+        let Some(parent) = record.parent() else {
+            return Ok(());
+        };
+        let k = self.keys();
+        let _: i64 = RECOUNT_REPLY
+            .key(k.status(parent.uid, parent.sid))
+            .key(k.replies(parent.uid, parent.sid))
+            .arg(record.entry().member())
+            .arg(record.status.id)
+            .arg(u8::from(out))
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
     }
 
     /// Records a restriction in its global set, logging the change for the

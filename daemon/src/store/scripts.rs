@@ -400,6 +400,27 @@ return 1
     )
 });
 
+/// Counts a reply in its parent's `replies` or not, by whether it is out
+/// (hidden, or its author suspended): into or out of the live replies set,
+/// the count moved only if the set changed, while the parent exists.
+/// KEYS: parent status, parent's replies. ARGV: reply member, reply id, 1 out
+/// (0 in). Returns 1 if the count changed.
+pub static RECOUNT_REPLY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[3] == '1' then
+  if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
+  redis.call('HINCRBY', KEYS[1], 'replies', -1)
+else
+  if redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1]) == 0 then return 0 end
+  redis.call('HINCRBY', KEYS[1], 'replies', 1)
+end
+return 1
+",
+    )
+});
+
 /// Records a mention in the mentioned account's slot: its mentions timeline
 /// and, unless '' is given, its `mention` notification, once.
 /// KEYS: mentions, notifications, notified_at, counts. ARGV: status member,
