@@ -92,14 +92,7 @@ impl App {
         let keep = self.messages.current().map(|c| c.conversation.clone());
         self.messages.conversations = list;
         self.messages.loaded = true;
-        self.messages.selected = keep
-            .and_then(|id| {
-                self.messages
-                    .conversations
-                    .iter()
-                    .position(|c| c.conversation == id)
-            })
-            .unwrap_or(0);
+        self.messages.reselect(keep);
         // A conversation open as a chat is read.
         match &self.messages.chat {
             Some(chat) if self.pane == Pane::Messages => self.read_chat(&chat.conversation.clone()),
@@ -236,15 +229,7 @@ impl App {
                     }
                 }
                 self.messages.conversations.insert(0, entry);
-                // The selection stays on its conversation.
-                self.messages.selected = keep
-                    .and_then(|id| {
-                        self.messages
-                            .conversations
-                            .iter()
-                            .position(|c| c.conversation == id)
-                    })
-                    .unwrap_or(0);
+                self.messages.reselect(keep);
                 if fresh && !mine && in_chat && looking {
                     effects.push(Effect::Read {
                         conversation: message.conversation.clone(),

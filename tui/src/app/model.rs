@@ -96,6 +96,13 @@ impl MessagesPane {
     pub fn current(&self) -> Option<&ConversationEntry> {
         self.conversations.get(self.selected)
     }
+
+    /// Selects conversation `keep` where it is now (the newest without it).
+    pub(super) fn reselect(&mut self, keep: Option<String>) {
+        self.selected = keep
+            .and_then(|id| self.conversations.iter().position(|c| c.conversation == id))
+            .unwrap_or(0);
+    }
 }
 
 /// One conversation open: its messages oldest first, so the newest is at
