@@ -140,7 +140,13 @@ pub struct Store {
 struct Shared {
     epoch: std::sync::atomic::AtomicU64,
     highest_account: std::sync::atomic::AtomicU64,
+    /// Logins (lowercased) to account ids, with the epoch they were read in:
+    /// a login never changes hands within one life of the data.
+    logins: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
 }
+
+/// Logins [`Shared::logins`] remembers at most (then it starts over).
+const LOGINS_CACHED: usize = 65_536;
 
 impl Store {
     /// Connects to one Redis (`redis://` or `redis+unix://`) or a cluster.

@@ -1,8 +1,9 @@
 //! The data epoch: a random value kept in Redis (`{ns}:epoch`) that names one
 //! life of the data. When Redis loses its data (a restart without persistence,
 //! a flush), the key is gone; the next look makes a new epoch, and every
-//! connection that cached an account id looks it up again, so an old
-//! connection never acts for whoever gets its id next. Ids are not handed out
+//! connection that cached an account id looks it up again (and logins cached
+//! in an older epoch are read again), so an old connection never acts for
+//! whoever gets its id next. Ids are not handed out
 //! again either: a new life of the data starts its ids above every account id
 //! this roostd has seen.
 
@@ -57,6 +58,24 @@ impl Store {
     /// Remembers that account `id` exists (or existed).
     pub(super) fn saw_account(&self, id: u64) {
         self.shared.highest_account.fetch_max(id, Ordering::Relaxed);
+    }
+
+    /// The account a login (lowercased) names, as read in this epoch.
+    pub(super) fn cached_login(&self, login: &str, epoch: u64) -> Option<u64> {
+        let logins = self.shared.logins.lock().unwrap_or_else(|p| p.into_inner());
+        logins
+            .get(login)
+            .filter(|(_, seen)| *seen == epoch && epoch != 0)
+            .map(|(id, _)| *id)
+    }
+
+    /// Remembers the account a login names, read in `epoch`.
+    pub(super) fn cache_login(&self, login: String, id: u64, epoch: u64) {
+        let mut logins = self.shared.logins.lock().unwrap_or_else(|p| p.into_inner());
+        if logins.len() >= super::LOGINS_CACHED {
+            logins.clear();
+        }
+        logins.insert(login, (id, epoch));
     }
 
     /// The highest account id this roostd has seen: new ids go above it.

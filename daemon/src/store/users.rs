@@ -66,12 +66,15 @@ impl Store {
 
     /// The account id of a login (case-insensitive), if any.
     pub async fn id_of_login(&self, login: &str) -> Result<Option<u64>> {
-        let id: Option<u64> = self
-            .conn()
-            .hget(self.keys().logins(), login.to_lowercase())
-            .await?;
+        let login = login.to_lowercase();
+        let epoch = self.epoch();
+        if let Some(id) = self.cached_login(&login, epoch) {
+            return Ok(Some(id));
+        }
+        let id: Option<u64> = self.conn().hget(self.keys().logins(), &login).await?;
         if let Some(id) = id {
             self.saw_account(id);
+            self.cache_login(login, id, epoch);
         }
         Ok(id)
     }
