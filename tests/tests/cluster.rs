@@ -353,3 +353,31 @@ async fn with_replica_ack_a_killed_master_loses_no_acknowledged_post() {
     );
     assert!(lost.is_empty(), "acknowledged and lost: {lost:?}");
 }
+
+/// The step to layout 3 on a cluster (accounts in every slot), with data that
+/// has nothing to fill and with a private account: roostd upgrades and starts.
+#[tokio::test]
+async fn the_layout_upgrades_on_a_cluster() {
+    let cluster = RedisCluster::start();
+    let mut roostd = roostd_on(&cluster, &[]);
+    let mut c = roostd.client().await;
+    for i in 0..20 {
+        c.bot(&format!("u{i}")).await;
+    }
+    for private in [false, true] {
+        if private {
+            c.ok(json!({"op": "set_profile", "as": "u7", "private": true}))
+                .await;
+        }
+        drop(c);
+        roostd.terminate();
+        cluster.cli(&["DEL", "{roost}:private_accounts"]);
+        cluster.cli(&["SET", "{roost}:schema", "2"]);
+        roostd.restart();
+        c = roostd.client().await;
+        assert_eq!(cluster.cli(&["GET", "{roost}:schema"]).trim(), "3");
+        let members = cluster.cli(&["SMEMBERS", "{roost}:private_accounts"]);
+        assert_eq!(!members.trim().is_empty(), private, "{members}");
+        c.ok(json!({"op": "user", "login": "u7"})).await;
+    }
+}

@@ -528,3 +528,25 @@ async fn the_layout_is_versioned_upgraded_at_start_and_a_newer_one_refused() {
     );
     assert!(String::from_utf8_lossy(&check.stderr).contains("schema version 99"));
 }
+
+/// The step to layout 3 with nothing to fill (no private, suspended or
+/// hidden anything) starts too.
+#[tokio::test]
+async fn the_layout_upgrades_with_nothing_to_fill() {
+    let redis = Redis::start();
+    let mut roostd = Roostd::start(&redis, &[]);
+    let mut c = roostd.client().await;
+    c.bot("plain").await;
+    c.ok(json!({"op": "post", "as": "plain", "text": "nothing special"}))
+        .await;
+    drop(c);
+    roostd.terminate();
+    redis.cli(&["SET", "{roost}:schema", "2"]);
+    roostd.restart();
+    let mut c = roostd.client().await;
+    assert_eq!(redis.cli(&["GET", "{roost}:schema"]).trim(), "3");
+    let profile = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "plain"}))
+        .await;
+    assert_eq!(profile["statuses"][0]["text"], "nothing special");
+}

@@ -84,40 +84,41 @@ impl Store {
         while first <= users {
             let ids: Vec<u64> = (first..=(first + PAGE - 1).min(users)).collect();
             first += PAGE;
-            let mut pipe = redis::pipe();
+            // Accounts (and their statuses) span slots: read per slot.
+            let mut cmds = Vec::new();
             for &id in &ids {
-                pipe.hget(k.counts(id), "private")
-                    .hget(k.counts(id), "suspended")
-                    .zrange(k.profile(id), 0, -1);
+                cmds.push(redis::Cmd::hget(k.counts(id), "private"));
+                cmds.push(redis::Cmd::hget(k.counts(id), "suspended"));
+                cmds.push(redis::Cmd::zrange(k.profile(id), 0, -1));
             }
-            let found: Vec<(Option<String>, Option<String>, Vec<String>)> =
-                pipe.query_async(&mut self.conn()).await?;
-            let mut fill = redis::pipe();
+            let found: Vec<redis::Value> = self.query_many(cmds).await?;
+            let mut fill = Vec::new();
             let mut statuses = Vec::new();
-            for (&id, (private, suspended, profile)) in ids.iter().zip(found) {
-                if private.as_deref() == Some("1") {
-                    fill.sadd(k.private_accounts(), id).ignore();
+            for (&id, r) in ids.iter().zip(found.chunks(3)) {
+                let flag = |i: usize| -> Result<bool> {
+                    let v: Option<String> = super::decode(r[i].clone())?;
+                    Ok(v.as_deref() == Some("1"))
+                };
+                if flag(0)? {
+                    fill.push(redis::Cmd::sadd(k.private_accounts(), id));
                 }
-                if suspended.as_deref() == Some("1") {
-                    fill.sadd(k.suspended_accounts(), id).ignore();
+                if flag(1)? {
+                    fill.push(redis::Cmd::sadd(k.suspended_accounts(), id));
                 }
+                let profile: Vec<String> = super::decode(r[2].clone())?;
                 statuses.extend(profile.iter().filter_map(|m| super::Entry::parse(m)));
             }
-            let mut hidden = redis::pipe();
-            for e in &statuses {
-                hidden.hget(k.status(e.uid, e.sid), "hidden");
-            }
-            let flags: Vec<Option<String>> = if statuses.is_empty() {
-                Vec::new()
-            } else {
-                hidden.query_async(&mut self.conn()).await?
-            };
+            let cmds = statuses
+                .iter()
+                .map(|e| redis::Cmd::hget(k.status(e.uid, e.sid), "hidden"))
+                .collect();
+            let flags: Vec<Option<String>> = self.query_many(cmds).await?;
             for (e, flag) in statuses.iter().zip(flags) {
                 if flag.as_deref() == Some("1") {
-                    fill.sadd(k.hidden_statuses(), e.sid).ignore();
+                    fill.push(redis::Cmd::sadd(k.hidden_statuses(), e.sid));
                 }
             }
-            let () = fill.query_async(&mut self.conn()).await?;
+            let _: Vec<i64> = self.query_many(fill).await?;
         }
         Ok(())
     }
