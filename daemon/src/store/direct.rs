@@ -11,8 +11,8 @@ use redis::AsyncCommands;
 use roost_shared::time::format_millis;
 use roost_shared::{ConversationEntry, Message, User};
 
-use super::Store;
 use super::scripts::{DM_SEND, LOG_CHANGE};
+use super::{Store, decode};
 use crate::error::{Error, Result};
 use crate::failpoint::crash_point;
 
@@ -204,31 +204,54 @@ impl Store {
                 (start + i64::from(count) - 1) as isize,
             )
             .await?;
-        let mut users: HashMap<u64, User> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Four round trips for the page, whatever its length: the read
+        // markers, each conversation's last message and unread count, the
+        // people.
+        let k = self.keys();
+        let markers: Vec<Option<u64>> = redis::cmd("HMGET")
+            .arg(k.dm_read(uid))
+            .arg(&ids)
+            .query_async(&mut self.conn())
+            .await?;
+        let mut cmds = Vec::with_capacity(ids.len() * 2);
+        for (conversation, marker) in ids.iter().zip(&markers) {
+            let messages = k.dm_messages(conversation);
+            cmds.push(redis::Cmd::zrevrange(&messages, 0, 0));
+            let after = format!("({}", marker.unwrap_or(0));
+            cmds.push(redis::Cmd::zcount(&messages, after, "+inf"));
+        }
+        let found: Vec<redis::Value> = self.query_many(cmds).await?;
+        let mut people: Vec<u64> = ids
+            .iter()
+            .filter_map(|c| participants(c))
+            .flatten()
+            .filter(|p| *p != uid)
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        let users: HashMap<u64, User> = people
+            .iter()
+            .zip(self.users(&people).await?)
+            .filter_map(|(id, user)| Some((*id, user?)))
+            .collect();
         let mut out = Vec::new();
-        for conversation in ids {
+        for (conversation, found) in ids.into_iter().zip(found.chunks(2)) {
             let Some(people) = participants(&conversation) else {
                 continue;
             };
-            let Some(last) = self.messages(&conversation, 1, 1).await?.pop() else {
+            let last: Vec<String> = decode(found[0].clone())?;
+            let Some(last) = last.first().and_then(|j| serde_json::from_str(j).ok()) else {
                 continue;
             };
-            let missing: Vec<u64> = people
-                .iter()
-                .copied()
-                .filter(|p| *p != uid && !users.contains_key(p))
-                .collect();
-            for (id, user) in missing.iter().zip(self.users(&missing).await?) {
-                if let Some(user) = user {
-                    users.insert(*id, user);
-                }
-            }
+            let unread: u64 = decode(found[1].clone())?;
             let with = people
                 .iter()
                 .filter(|p| **p != uid)
                 .filter_map(|p| users.get(p).cloned())
                 .collect();
-            let unread = self.dm_unread(uid, &conversation).await?;
             out.push(ConversationEntry {
                 conversation,
                 with,
