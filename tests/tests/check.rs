@@ -31,10 +31,7 @@ async fn check_finds_each_broken_invariant_and_repair_fixes_it() {
     );
     assert!(clean, "{}", roostd_check(&redis, false).1);
 
-    let id = |login: &str| {
-        let id = redis.cli(&["HGET", "{roost}:logins", login]);
-        id.trim().parse::<u64>().unwrap()
-    };
+    let id = |login: &str| account_id(&redis, login);
     let (ann, bob, cy) = (id("ann"), id("bob"), id("cy"));
     broken(
         &redis,
@@ -114,6 +111,12 @@ async fn check_finds_each_broken_invariant_and_repair_fixes_it() {
     );
 }
 
+/// The account id of `login`, read straight from Redis.
+fn account_id(redis: &Redis, login: &str) -> u64 {
+    let id = redis.cli(&["HGET", "{roost}:logins", login]);
+    id.trim().parse::<u64>().unwrap()
+}
+
 fn broken(redis: &Redis, args: &[&str]) {
     let out = redis.cli(args);
     assert!(!out.contains("ERR"), "{args:?}: {out}");
@@ -144,10 +147,7 @@ async fn check_finds_broken_block_mirrors_and_stream_sets() {
         "{}",
         roostd_check(&redis, false).1
     );
-    let id = |login: &str| {
-        let id = redis.cli(&["HGET", "{roost}:logins", login]);
-        id.trim().parse::<u64>().unwrap()
-    };
+    let id = |login: &str| account_id(&redis, login);
     let (ann, bob, cy) = (id("ann"), id("bob"), id("cy"));
     broken(
         &redis,

@@ -702,6 +702,15 @@ async fn reports_and_moderation_hide_suspend_and_are_logged() {
     );
 }
 
+/// A `moderate` request: `action` on what `what` names.
+fn moderate(action: &str, what: Value) -> Value {
+    let mut op = json!({"op": "moderate", "action": action});
+    op.as_object_mut()
+        .unwrap()
+        .extend(what.as_object().unwrap().clone());
+    op
+}
+
 /// The trending count of `tag` in the last hour, as `alice` reads it.
 async fn trend(c: &mut Client, tag: &str) -> u64 {
     let tags = c
@@ -726,13 +735,6 @@ async fn hidden_suspended_and_private_statuses_leave_trending_and_come_back() {
     post(&mut c, "carol", "#deal three").await;
     assert_eq!(trend(&mut c, "deal").await, 3);
 
-    let moderate = |action: &str, what: Value| {
-        let mut op = json!({"op": "moderate", "action": action});
-        op.as_object_mut()
-            .unwrap()
-            .extend(what.as_object().unwrap().clone());
-        op
-    };
     c.ok(moderate("hide", json!({"status": spam}))).await;
     assert_eq!(trend(&mut c, "deal").await, 2, "hidden");
     c.ok(moderate("hide", json!({"status": spam}))).await;
@@ -788,13 +790,6 @@ async fn hidden_and_suspended_replies_leave_their_parents_counts() {
         c.ok(request).await["status"]["replies"].as_u64().unwrap()
     };
     assert_eq!(replies(&mut c).await, 2);
-    let moderate = |action: &str, what: Value| {
-        let mut op = json!({"op": "moderate", "action": action});
-        op.as_object_mut()
-            .unwrap()
-            .extend(what.as_object().unwrap().clone());
-        op
-    };
     c.ok(moderate("hide", json!({"status": bobs}))).await;
     assert_eq!(replies(&mut c).await, 1, "hidden");
     c.ok(moderate("suspend", json!({"login": "bob"}))).await;

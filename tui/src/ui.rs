@@ -70,6 +70,13 @@ impl Theme {
     }
 }
 
+/// The items of `rows` lines each that fit in `height` lines, and the first
+/// of them shown so that item `selected` is on screen.
+fn window(selected: usize, height: usize, rows: usize) -> (usize, usize) {
+    let fits = (height / rows).max(1);
+    (selected.saturating_sub(fits - 1), fits)
+}
+
 pub fn render(app: &App, theme: Theme, frame: &mut Frame) {
     let [tabs, main, bar] = Layout::vertical([
         Constraint::Length(1),

@@ -66,6 +66,28 @@ impl Store {
     /// it found (before repairing).
     pub async fn check(&self, repair: bool) -> Result<Report> {
         let mut report = Report::default();
+        let ids = self.accounts().await?;
+        report.accounts = ids.len() as u64;
+        let accounts: HashSet<u64> = ids.iter().copied().collect();
+        for chunk in ids.chunks(BATCH) {
+            self.check_follows(chunk, &accounts, repair, &mut report)
+                .await?;
+            self.check_timelines(chunk, repair, &mut report).await?;
+            self.check_notifications(chunk, repair, &mut report).await?;
+            self.check_blocks(chunk, repair, &mut report).await?;
+            self.check_restrictions(chunk, repair, &mut report).await?;
+            // Counts last, so they count what the repairs above left.
+            self.check_counts(chunk, repair, &mut report).await?;
+            self.check_status_counts(chunk, repair, &mut report).await?;
+        }
+        self.check_maps(&accounts, repair, &mut report).await?;
+        self.check_status_authors(repair, &mut report).await?;
+        self.check_queues(repair, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Every account id that exists, walked by id (1 to `next_user`).
+    async fn accounts(&self) -> Result<Vec<u64>> {
         let k = self.keys();
         let last: Option<u64> = self.conn().get(k.next_user()).await?;
         let last = last.unwrap_or(0);
@@ -88,23 +110,17 @@ impl Store {
                     .map(|(id, _)| *id),
             );
         }
-        report.accounts = ids.len() as u64;
-        let accounts: HashSet<u64> = ids.iter().copied().collect();
-        for chunk in ids.chunks(BATCH) {
-            self.check_follows(chunk, &accounts, repair, &mut report)
-                .await?;
-            self.check_timelines(chunk, repair, &mut report).await?;
-            self.check_notifications(chunk, repair, &mut report).await?;
-            self.check_blocks(chunk, repair, &mut report).await?;
-            self.check_restrictions(chunk, repair, &mut report).await?;
-            // Counts last, so they count what the repairs above left.
-            self.check_counts(chunk, repair, &mut report).await?;
-            self.check_status_counts(chunk, repair, &mut report).await?;
+        Ok(ids)
+    }
+
+    /// Makes the streams' sets say what the flags say, for every account
+    /// and status (the step to layout 3, whose data had no sets).
+    pub(super) async fn restore_restrictions(&self) -> Result<()> {
+        let mut report = Report::default();
+        for chunk in self.accounts().await?.chunks(BATCH) {
+            self.check_restrictions(chunk, true, &mut report).await?;
         }
-        self.check_maps(&accounts, repair, &mut report).await?;
-        self.check_status_authors(repair, &mut report).await?;
-        self.check_queues(repair, &mut report).await?;
-        Ok(report)
+        Ok(())
     }
 
     /// Each block is in the blocker's `blocking` and the blocked's

@@ -14,7 +14,7 @@ use roost_shared::time::format_millis;
 use roost_shared::{FollowEntry, Notification, NotificationKind, Status, TagCount, Thread, User};
 
 use super::scripts::{LIKE, LOG_CHANGE, TREND_WITHDRAW, UNLIKE};
-use super::statuses::{Record, minute_of, notification_member, record_from};
+use super::statuses::{Record, minute_of, notification_member};
 use super::visibility::Place;
 use super::{Entry, Page, Store, as_array, as_int, scored_pairs, unexpected};
 use crate::error::{Error, Result};
@@ -382,34 +382,19 @@ impl Store {
         out: bool,
         now: i64,
     ) -> Result<()> {
-        const PAGE: isize = 200;
-        let k = self.keys();
         let oldest = now - (TREND_KEPT_SECS + 60) * 1000;
-        let mut start = 0;
-        loop {
-            let members: Vec<String> = self
-                .conn()
-                .zrevrange(k.profile(uid), start, start + PAGE - 1)
-                .await?;
-            if members.is_empty() {
-                return Ok(());
-            }
-            let mut pipe = redis::pipe();
-            for entry in members.iter().filter_map(|m| Entry::parse(m)) {
-                pipe.hgetall(k.status(entry.uid, entry.sid));
-            }
-            let hashes: Vec<super::Fields> = pipe.query_async(&mut self.conn()).await?;
-            for record in hashes.iter().filter_map(record_from) {
+        let mut start = Some(0);
+        while let Some(at) = start {
+            let (records, next) = self.records_page(uid, at).await?;
+            for record in &records {
                 if record.posted_ms < oldest {
                     return Ok(());
                 }
-                self.withdraw_from_trending(&record, why, out, now).await?;
+                self.withdraw_from_trending(record, why, out, now).await?;
             }
-            if (members.len() as isize) < PAGE {
-                return Ok(());
-            }
-            start += PAGE;
+            start = next;
         }
+        Ok(())
     }
 
     /// A page of `uid`'s notifications, newest first, leaving out those whose

@@ -167,11 +167,9 @@ impl Store {
         .await
     }
 
-    /// Suspends or reinstates an account; its statuses leave trending or
-    /// come back (first, as with `set_hidden`).
+    /// Suspends or reinstates an account; its statuses leave trending and
+    /// their parents' reply counts, or come back.
     pub async fn set_suspended(&self, uid: u64, suspended: bool, now: i64) -> Result<()> {
-        self.withdraw_account_from_trending(uid, Withdrawn::Suspended, suspended, now)
-            .await?;
         let _: i64 = self
             .conn()
             .hset(
@@ -185,34 +183,22 @@ impl Store {
             on: suspended,
         })
         .await?;
-        // Its replies leave their parents' counts, or come back (those
-        // hidden on their own stay out).
-        const PAGE: isize = 200;
-        let k = self.keys();
-        let mut start = 0;
-        loop {
-            let members: Vec<String> = self
-                .conn()
-                .zrange(k.profile(uid), start, start + PAGE - 1)
-                .await?;
-            let entries: Vec<Entry> = members.iter().filter_map(|m| Entry::parse(m)).collect();
-            if !entries.is_empty() {
-                let cmds = entries
-                    .iter()
-                    .map(|e| redis::Cmd::hgetall(k.status(e.uid, e.sid)));
-                let hashes: Vec<Fields> = self.query_many(cmds.collect()).await?;
-                for record in hashes.iter().filter_map(record_from) {
-                    if record.parent().is_some() {
-                        self.recount_reply(&record, suspended || record.status.hidden)
-                            .await?;
-                    }
-                }
+        // One pass over its statuses: they leave trending (while their
+        // bucket lasts) and their parents' reply counts, or come back (a
+        // reply hidden on its own stays out). Each step is idempotent: after
+        // a crash, asking again finishes it.
+        let mut start = Some(0);
+        while let Some(at) = start {
+            let (records, next) = self.records_page(uid, at).await?;
+            for record in &records {
+                self.withdraw_from_trending(record, Withdrawn::Suspended, suspended, now)
+                    .await?;
+                self.recount_reply(record, suspended || record.status.hidden)
+                    .await?;
             }
-            if (members.len() as isize) < PAGE {
-                return Ok(());
-            }
-            start += PAGE;
+            start = next;
         }
+        Ok(())
     }
 
     /// A reply's place in its parent's `replies` count: out while it is

@@ -10,7 +10,8 @@
 //!
 //! Version 1 data is valid version 2 data (every new field and key reads as
 //! empty), so that step only records the new version. The step to 3 fills
-//! the global sets from the flags every account and status carries.
+//! the global sets from the flags every account and status carries (the
+//! repair of `roostd check`'s invariant that they agree).
 
 use super::Store;
 use super::scripts::{SCHEMA_ADVANCE, SCHEMA_READ};
@@ -58,9 +59,9 @@ impl Store {
             // Each step rewrites what it must (nothing, from 1 to 2), then
             // records its version, only if no other roostd did meanwhile.
             // Each rewrite may run twice (two roostd starting together, or a
-            // crash before the version is recorded): it only adds to sets.
+            // crash before the version is recorded): it makes sets agree with flags.
             if version == 2 {
-                self.fill_restrictions().await?;
+                self.restore_restrictions().await?;
             }
             let _: i64 = SCHEMA_ADVANCE
                 .key(k.schema())
@@ -70,57 +71,6 @@ impl Store {
                 .await?;
         }
         Ok(Schema::Upgraded { from: found })
-    }
-
-    /// The step to 3: every private or suspended account and every hidden
-    /// status into its global set, a page of accounts per round trip.
-    async fn fill_restrictions(&self) -> Result<()> {
-        use redis::AsyncCommands;
-        const PAGE: u64 = 500;
-        let k = self.keys();
-        let users: Option<u64> = self.conn().get(k.next_user()).await?;
-        let users = users.unwrap_or(0);
-        let mut first = 1;
-        while first <= users {
-            let ids: Vec<u64> = (first..=(first + PAGE - 1).min(users)).collect();
-            first += PAGE;
-            // Accounts (and their statuses) span slots: read per slot.
-            let mut cmds = Vec::new();
-            for &id in &ids {
-                cmds.push(redis::Cmd::hget(k.counts(id), "private"));
-                cmds.push(redis::Cmd::hget(k.counts(id), "suspended"));
-                cmds.push(redis::Cmd::zrange(k.profile(id), 0, -1));
-            }
-            let found: Vec<redis::Value> = self.query_many(cmds).await?;
-            let mut fill = Vec::new();
-            let mut statuses = Vec::new();
-            for (&id, r) in ids.iter().zip(found.chunks(3)) {
-                let flag = |i: usize| -> Result<bool> {
-                    let v: Option<String> = super::decode(r[i].clone())?;
-                    Ok(v.as_deref() == Some("1"))
-                };
-                if flag(0)? {
-                    fill.push(redis::Cmd::sadd(k.private_accounts(), id));
-                }
-                if flag(1)? {
-                    fill.push(redis::Cmd::sadd(k.suspended_accounts(), id));
-                }
-                let profile: Vec<String> = super::decode(r[2].clone())?;
-                statuses.extend(profile.iter().filter_map(|m| super::Entry::parse(m)));
-            }
-            let cmds = statuses
-                .iter()
-                .map(|e| redis::Cmd::hget(k.status(e.uid, e.sid), "hidden"))
-                .collect();
-            let flags: Vec<Option<String>> = self.query_many(cmds).await?;
-            for (e, flag) in statuses.iter().zip(flags) {
-                if flag.as_deref() == Some("1") {
-                    fill.push(redis::Cmd::sadd(k.hidden_statuses(), e.sid));
-                }
-            }
-            let _: Vec<i64> = self.query_many(fill).await?;
-        }
-        Ok(())
     }
 
     async fn fresh_data(&self) -> Result<bool> {

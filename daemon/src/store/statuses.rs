@@ -682,6 +682,29 @@ impl Store {
         Ok(acked.max(0) as u64)
     }
 
+    /// A page of `uid`'s own statuses as stored, newest first, from
+    /// position `start`; with where the next page starts, if there is one.
+    pub(crate) async fn records_page(
+        &self,
+        uid: u64,
+        start: isize,
+    ) -> Result<(Vec<Record>, Option<isize>)> {
+        const PAGE: isize = 200;
+        let k = self.keys();
+        let members: Vec<String> = self
+            .conn()
+            .zrevrange(k.profile(uid), start, start + PAGE - 1)
+            .await?;
+        let cmds = members
+            .iter()
+            .filter_map(|m| Entry::parse(m))
+            .map(|e| redis::Cmd::hgetall(k.status(e.uid, e.sid)))
+            .collect();
+        let hashes: Vec<Fields> = self.query_many(cmds).await?;
+        let next = (members.len() as isize == PAGE).then_some(start + PAGE);
+        Ok((hashes.iter().filter_map(record_from).collect(), next))
+    }
+
     /// The author of a published status that still exists.
     pub async fn author_of(&self, sid: u64) -> Result<Option<u64>> {
         let author: Option<u64> = self.conn().hget(self.keys().status_author(), sid).await?;

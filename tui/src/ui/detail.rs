@@ -271,8 +271,7 @@ fn render_moderation(
     if rows.is_empty() {
         lines.push(Line::from(Span::styled(" nothing here", theme.dim())));
     }
-    let fits = (usize::from(area.height).saturating_sub(2) / 3).max(1);
-    let first = selected.saturating_sub(fits - 1);
+    let (first, fits) = super::window(selected, usize::from(area.height).saturating_sub(2), 3);
     for (i, (head, body)) in rows.iter().enumerate().skip(first).take(fits) {
         let style = if i == selected {
             theme.selected()

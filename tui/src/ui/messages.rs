@@ -37,8 +37,7 @@ pub(super) fn render_messages(app: &App, theme: Theme, frame: &mut Frame, area: 
         return;
     }
     let cols = usize::from(area.width);
-    let fits = (usize::from(area.height) / ROWS).max(1);
-    let first = pane.selected.saturating_sub(fits - 1);
+    let (first, fits) = super::window(pane.selected, usize::from(area.height), ROWS);
     let mut lines = Vec::new();
     for (i, c) in pane.conversations.iter().enumerate().skip(first).take(fits) {
         let selected = i == pane.selected;

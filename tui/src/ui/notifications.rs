@@ -97,8 +97,7 @@ pub(super) fn render_notifications(app: &App, theme: Theme, frame: &mut Frame, a
         return;
     }
     let cols = usize::from(area.width);
-    let fits = (usize::from(area.height) / ROWS).max(1);
-    let first = pane.selected.saturating_sub(fits - 1);
+    let (first, fits) = super::window(pane.selected, usize::from(area.height), ROWS);
     let shown: Vec<Line> = pane
         .list
         .iter()
