@@ -15,7 +15,7 @@ use roost_shared::{Location, Status};
 use crate::store::Happening;
 use crate::store::safety::SafetySets;
 use crate::store::visibility::{Author, Place, Viewer, visible};
-use crate::stream::restrictions::Restrictions;
+use crate::stream::restrictions::{Facts, Standing};
 
 /// Most logins a `follow` part may name.
 pub const MAX_FOLLOW: usize = 5000;
@@ -107,7 +107,9 @@ impl Matcher {
     /// subscriber may see it (the one visibility decision). Live delivery and
     /// replay both ask this; blocks and mutes of the subscriber's account
     /// update what it keeps out here, and are never delivered themselves.
-    pub fn delivers(&mut self, happening: &Happening, restrictions: &Restrictions) -> bool {
+    /// `facts` is what the restrictions say of its statuses now
+    /// ([`Restrictions::facts`]).
+    pub fn delivers(&mut self, happening: &Happening, facts: &Facts) -> bool {
         if self.keep_current(happening) || !self.kind.matches(happening) {
             return false;
         }
@@ -116,20 +118,23 @@ impl Matcher {
         // the home stream's own rule already holds whom the subscriber
         // follows.
         let home = matches!(self.kind, Kind::Home { .. });
-        let sees = |s: &roost_shared::Status| {
-            let private = restrictions.private(s.uid);
+        let sees = |s: &roost_shared::Status, now: Standing| {
             let author = Author {
                 blocks_viewer: self.blocked_by.contains(&s.uid),
-                private,
+                private: now.private,
                 followed: home,
-                suspended: restrictions.suspended(s.uid),
-                hidden: restrictions.hidden(s),
+                suspended: now.suspended,
+                hidden: now.hidden,
             };
-            (home || !private) && visible(&self.viewer, s, author, Place::Stream)
+            (home || !now.private) && visible(&self.viewer, s, author, Place::Stream)
         };
         match happening {
             Happening::Status(status) | Happening::Delete(status) => {
-                sees(status) && status.repost_of.as_deref().is_none_or(sees)
+                sees(status, facts.status)
+                    && status
+                        .repost_of
+                        .as_deref()
+                        .is_none_or(|o| sees(o, facts.original))
             }
             Happening::Notification { notification, .. } => {
                 let from = notification.from.id;
@@ -139,19 +144,21 @@ impl Matcher {
                     Kind::Notifications { following, .. } => Some(following),
                     _ => None,
                 };
-                let moderated_away = |s: &roost_shared::Status| {
+                let moderated_away = |s: &roost_shared::Status, now: Standing| {
                     self.viewer.account != Some(s.uid)
-                        && (restrictions.hidden(s)
-                            || restrictions.suspended(s.uid)
-                            || (restrictions.private(s.uid)
-                                && following.is_none_or(|f| !f.contains(&s.uid))))
+                        && (now.hidden
+                            || now.suspended
+                            || (now.private && following.is_none_or(|f| !f.contains(&s.uid))))
                 };
                 let status = notification.status.as_ref();
                 !(self.viewer.blocking.contains(&from)
                     || self.viewer.muting.contains(&from)
                     || self.blocked_by.contains(&from)
                     || status.is_some_and(|s| {
-                        moderated_away(s) || s.repost_of.as_deref().is_some_and(moderated_away)
+                        moderated_away(s, facts.status)
+                            || s.repost_of
+                                .as_deref()
+                                .is_some_and(|o| moderated_away(o, facts.original))
                     }))
             }
             _ => true,

@@ -167,15 +167,13 @@ impl Hub {
     /// Hands one entry to every subscription it matches, without waiting.
     pub fn dispatch(&self, entry: &LogEntry) {
         self.restrictions.apply(&entry.happening);
+        let facts = self.restrictions.facts(&entry.happening);
         let now = Instant::now();
         let mut subs = self.lock();
         let mut stalled = Vec::new();
         let mut rendered: Option<Arc<Rendered>> = None;
         for (&sub, sub_entry) in subs.entries.iter_mut() {
-            if !sub_entry
-                .matcher
-                .delivers(&entry.happening, &self.restrictions)
-            {
+            if !sub_entry.matcher.delivers(&entry.happening, &facts) {
                 continue;
             }
             let event = match &rendered {

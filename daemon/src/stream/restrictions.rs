@@ -45,20 +45,54 @@ impl Restrictions {
         }
     }
 
-    /// Whether the status is hidden now (whatever it said when posted).
-    pub fn hidden(&self, status: &Status) -> bool {
-        status.hidden || read(&self.hidden).contains(&status.id)
+    /// What the restrictions say now of a happening's status (the status,
+    /// a notification's status) and of the original it reposts: read once
+    /// per event, for all the subscribers it is offered to.
+    pub fn facts(&self, happening: &Happening) -> Facts {
+        let status = match happening {
+            Happening::Status(s) | Happening::Delete(s) => Some(s),
+            Happening::Notification { notification, .. } => notification.status.as_ref(),
+            _ => None,
+        };
+        let Some(status) = status else {
+            return Facts::default();
+        };
+        let (hidden, suspended, private) = (
+            read(&self.hidden),
+            read(&self.suspended),
+            read(&self.private),
+        );
+        let standing = |s: &Status| Standing {
+            hidden: s.hidden || hidden.contains(&s.id),
+            suspended: suspended.contains(&s.uid),
+            private: private.contains(&s.uid),
+        };
+        Facts {
+            status: standing(status),
+            original: status
+                .repost_of
+                .as_deref()
+                .map(standing)
+                .unwrap_or_default(),
+        }
     }
+}
 
-    pub fn suspended(&self, account: u64) -> bool {
-        read(&self.suspended).contains(&account)
-    }
+/// One status as the restrictions stand now: hidden (whatever it said when
+/// posted), its author suspended, its author private (its statuses carry
+/// the flag as it was when they were posted).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Standing {
+    pub hidden: bool,
+    pub suspended: bool,
+    pub private: bool,
+}
 
-    /// Whether the account is private now (its statuses carry the flag as
-    /// it was when they were posted).
-    pub fn private(&self, account: u64) -> bool {
-        read(&self.private).contains(&account)
-    }
+/// The standing of a happening's status and of the original it reposts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    pub status: Standing,
+    pub original: Standing,
 }
 
 fn read(lock: &RwLock<HashSet<u64>>) -> std::sync::RwLockReadGuard<'_, HashSet<u64>> {

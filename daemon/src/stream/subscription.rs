@@ -284,7 +284,8 @@ async fn replay<O: From<Feed>>(
         let (entries, page_last) = store.events_after(after, REPLAY_PAGE).await?;
         let Some(page_last) = page_last else { break };
         for entry in &entries {
-            if !matcher.delivers(&entry.happening, restrictions) {
+            let facts = restrictions.facts(&entry.happening);
+            if !matcher.delivers(&entry.happening, &facts) {
                 continue;
             }
             if let Some(event) = to_event(sub, entry)
