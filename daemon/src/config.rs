@@ -82,6 +82,12 @@ pub struct Config {
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
     pub fanout_batch: u32,
 
+    /// Followers from which an account's posts are no longer copied into
+    /// every follower's home but merged into their home reads; it goes back
+    /// to copying below half this (0: always copy)
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub celebrity_threshold: u64,
+
     /// Background job workers (fan-out, delete cleanup, timeline refill)
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
     pub workers: u16,
@@ -345,6 +351,7 @@ mod tests {
         assert_eq!(c.socket_mode, 0o666);
         assert_eq!(c.timeline_cap, 1000);
         assert_eq!(c.fanout_batch, 1000);
+        assert_eq!(c.celebrity_threshold, 10_000);
         assert_eq!(c.namespace, "roost");
         assert!(Config::try_parse_from(["roostd", "--socket-mode", "0777"]).is_err());
         assert!(Config::try_parse_from(["roostd", "--namespace", "a{b}"]).is_err());

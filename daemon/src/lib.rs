@@ -228,6 +228,7 @@ fn limits(config: &Config) -> Limits {
     Limits {
         timeline_cap: config.timeline_cap,
         fanout_batch: config.fanout_batch,
+        celebrity_threshold: config.celebrity_threshold,
         event_log_len: config.event_log_len as usize,
         redis_timeout: Duration::from_millis(config.redis_timeout_ms),
     }

@@ -11,6 +11,8 @@
 //! - [`rates`]: rate limits per account over a sliding minute.
 //! - [`safety`]: blocks and mutes; `privacy`: private accounts and follow requests.
 //! - [`visibility`]: the one decision whether a viewer may see a status.
+//! - `celebrity`: hybrid fan-out, accounts with many followers merged into
+//!   home reads instead of copied.
 //! - `users`, `statuses`, `conversations` (likes, threads, notifications,
 //!   trending), `graph`, `jobs`, `events`: the operations on each part.
 
@@ -19,6 +21,7 @@ pub mod reader;
 pub mod scripts;
 
 pub mod backup;
+pub(crate) mod celebrity;
 pub mod check;
 pub(crate) mod conversations;
 pub mod direct;
@@ -63,6 +66,9 @@ pub struct Limits {
     pub timeline_cap: u32,
     /// Followers written per fan-out pass.
     pub fanout_batch: u32,
+    /// Followers from which posts are merged at read time instead of copied
+    /// (0: never; see `store::celebrity`).
+    pub celebrity_threshold: u64,
     /// Events the log keeps at least.
     pub event_log_len: usize,
     /// How long a command may take before the request fails as `unavailable`.

@@ -373,3 +373,61 @@ async fn import_refuses_what_is_not_an_export() {
         assert!(!ok && said.contains(says), "{bad}: {said}");
     }
 }
+
+/// An account merged into home reads (hybrid fan-out) moves with its
+/// followers' merged sets: their homes read the same after the import, and
+/// its next post reaches them without copies.
+#[tokio::test]
+async fn a_merged_celebrity_moves_with_its_followers_homes() {
+    let from = Redis::start();
+    let flags = ["--celebrity-threshold", "3"];
+    let roostd = Roostd::start(&from, &flags);
+    let mut c = roostd.client().await;
+    c.bot("star").await;
+    let fans = ["a", "b", "c"];
+    for fan in fans {
+        c.bot(fan).await;
+        c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
+            .await;
+    }
+    let star = c.ok(json!({"op": "user", "login": "star"})).await["id"]
+        .as_u64()
+        .unwrap();
+    let mode_key = format!("{{roost:u{star}}}:counts");
+    let merged = eventually!(
+        Duration::from_secs(60),
+        from.cli(&["HGET", &mode_key, "fanout"]).trim() == "merge"
+    );
+    assert!(merged, "star was not promoted");
+    let post = |text: &'static str| json!({"op": "post", "as": "star", "text": text});
+    let s1 = c.ok(post("merged")).await["id"].as_u64().unwrap();
+    let mut homes = Vec::new();
+    for fan in fans {
+        homes.push(c.home_ids(fan, 30).await);
+        assert_eq!(homes.last().unwrap()[0], s1);
+    }
+
+    let data = export(&redis_args(&from));
+    let to = Redis::start();
+    let (ok, said) = import(&redis_args(&to), &data);
+    assert!(ok, "{said}");
+    let (clean, report) = roostd_check(&to, false);
+    assert!(clean, "{report}");
+    assert_eq!(to.cli(&["HGET", &mode_key, "fanout"]).trim(), "merge");
+    let moved = Roostd::start(&to, &flags);
+    let mut m = moved.client().await;
+    for (fan, home) in fans.iter().zip(&homes) {
+        assert_eq!(&m.home_ids(fan, 30).await, home, "{fan} after the move");
+    }
+    let s2 = m.ok(post("after the move")).await["id"].as_u64().unwrap();
+    for fan in fans {
+        assert_eq!(m.home_ids(fan, 30).await[..2], [s2, s1]);
+    }
+    assert_eq!(
+        records(&export(&redis_args(&to)))
+            .iter()
+            .filter(|l| l.contains(&format!("\"merges\":[[{star},")))
+            .count(),
+        fans.len()
+    );
+}

@@ -459,3 +459,100 @@ async fn a_mute_interrupted_before_its_event_still_reaches_the_streams() {
     );
     consistent(&redis).await;
 }
+
+/// A promotion to merged home reads (and the demotion back) interrupted by a
+/// crash, after its first step or after a page of followers, is finished by
+/// the next roostd: every home whole throughout, the mode where it belongs.
+#[tokio::test]
+async fn a_fanout_mode_change_interrupted_is_finished_by_the_next_roostd() {
+    for point in ["fanout_mode.started", "fanout_mode.walked"] {
+        let redis = Redis::start();
+        let flags = [&FLAGS[..], &["--celebrity-threshold", "12"]].concat();
+        let start = |crash_at: Option<&str>| {
+            let mut args = vec!["--redis".to_owned(), redis.url()];
+            args.extend(flags.iter().map(|s| s.to_string()));
+            let env = crash_at.map(|p| ("ROOST_CRASH_AT".to_owned(), p.to_owned()));
+            Roostd::start_with(args, env.into_iter().collect())
+        };
+        // Alone on the Redis, so its worker takes the change and dies in it.
+        let doomed = start(Some(point));
+        let mut c = doomed.client().await;
+        c.bot("star").await;
+        let fans: Vec<String> = (0..12).map(|i| format!("f{i}")).collect();
+        for fan in &fans {
+            c.bot(fan).await;
+        }
+        let first = c
+            .ok(json!({"op": "post", "as": "star", "text": "before"}))
+            .await["id"]
+            .as_u64()
+            .unwrap();
+        for fan in &fans[..11] {
+            c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
+                .await;
+        }
+        // The twelfth queues the promotion: roostd may die before answering.
+        c.send(&json!({"op": "follow", "as": fans[11], "login": "star"}))
+            .await;
+        let _ = c.read_line().await;
+        let pid = doomed.pid();
+        assert!(
+            eventually!(WAIT, !roost_tests::pid_alive(pid)),
+            "{point}: roostd did not crash in the promotion"
+        );
+        let healthy = start(None);
+        let mut c = healthy.client().await;
+        let star = c.ok(json!({"op": "user", "login": "star"})).await["id"]
+            .as_u64()
+            .unwrap();
+        let mode = || {
+            redis
+                .cli(&["HGET", &format!("{{roost:u{star}}}:counts"), "fanout"])
+                .trim()
+                .to_owned()
+        };
+        assert!(eventually!(WAIT, mode() == "merge"), "{point}: {}", mode());
+        let second = c
+            .ok(json!({"op": "post", "as": "star", "text": "merged"}))
+            .await["id"]
+            .as_u64()
+            .unwrap();
+        for fan in &fans {
+            assert_eq!(c.home_ids(fan, 10).await, [second, first], "{point}: {fan}");
+        }
+        consistent(&redis).await;
+        drop(c);
+        drop(healthy);
+
+        // Back below half: the demotion dies in its walk, and is finished.
+        let doomed = start(Some("fanout_mode.walked"));
+        let mut c = doomed.client().await;
+        for fan in &fans[6..] {
+            c.ok(json!({"op": "unfollow", "as": fan, "login": "star"}))
+                .await;
+        }
+        // Five left, below half the threshold: the demotion is queued.
+        c.send(&json!({"op": "unfollow", "as": fans[5], "login": "star"}))
+            .await;
+        let _ = c.read_line().await;
+        let pid = doomed.pid();
+        assert!(
+            eventually!(WAIT, !roost_tests::pid_alive(pid)),
+            "roostd did not crash in the demotion"
+        );
+        let healthy = start(None);
+        let mut c = healthy.client().await;
+        assert!(eventually!(WAIT, mode().is_empty()), "{}", mode());
+        for fan in &fans[..5] {
+            assert_eq!(
+                c.home_ids(fan, 10).await,
+                [second, first],
+                "{fan} after the demotion"
+            );
+        }
+        for fan in &fans[5..] {
+            assert!(c.home_ids(fan, 10).await.is_empty(), "{fan} left");
+        }
+        consistent(&redis).await;
+    }
+}

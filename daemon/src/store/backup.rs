@@ -17,7 +17,7 @@
 //! | `dms` | one account's conversations (with their last activity) and read markers |
 //! | `conversation` | a conversation's messages (written once, by its first participant) |
 //! | `notification` | recipient, id, what it names, when |
-//! | `home` | one home timeline as it is, with the reposts standing for originals there |
+//! | `home` | one home timeline as it is, with the reposts standing for originals there and the accounts it merges at read time |
 //! | `trend` | one minute's tag counts (the last 25 hours) |
 //! | `report` | a report as operators see it: who, what, why, its resolution |
 //! | `modlog` | one moderation log entry, oldest first |
@@ -34,6 +34,7 @@ use std::io::{BufRead, Write};
 use redis::AsyncCommands;
 use serde_json::{Value, json};
 
+use super::celebrity::FanoutMode;
 use super::keys::Entry;
 use super::schema::SCHEMA;
 use super::statuses::{minute_of, record_from};
@@ -134,11 +135,13 @@ impl Store {
             cmds.push(redis::Cmd::zrange_withscores(k.dm_conversations(id), 0, -1));
             cmds.push(redis::Cmd::hgetall(k.dm_read(id)));
             cmds.push(redis::Cmd::hget(k.counts(id), "suspended"));
+            cmds.push(redis::Cmd::hget(k.counts(id), "fanout"));
+            cmds.push(redis::Cmd::zrange_withscores(k.merged(id), 0, -1));
         }
         let replies: Vec<redis::Value> = self.query_many(cmds).await?;
         let mut users = 0;
         let mut statuses = Vec::new();
-        for (&id, r) in ids.iter().zip(replies.chunks(18)) {
+        for (&id, r) in ids.iter().zip(replies.chunks(20)) {
             let get = |i: usize| r[i].clone();
             let user: Fields = decode(get(0))?;
             if user.is_empty() {
@@ -150,12 +153,17 @@ impl Store {
             let notified: Option<u64> = decode(get(3))?;
             let private: Option<String> = decode(get(11))?;
             let suspended: Option<String> = decode(get(17))?;
+            // Only a finished promotion is carried: mid-way, every home
+            // still has the copies, and they stay copied after the import.
+            let fanout: Option<String> = decode(get(18))?;
+            let merged = fanout.as_deref() == Some(FanoutMode::Merge.as_str());
             write_line(
                 out,
                 &json!({"type": "user", "fields": user, "token": token, "markers": markers,
                         "notified": notified.unwrap_or(0),
                         "private": private.as_deref() == Some("1"),
-                        "suspended": suspended.as_deref() == Some("1")}),
+                        "suspended": suspended.as_deref() == Some("1"),
+                        "merged": merged}),
             )?;
             for (kind, index) in [("block", 12), ("mute", 13), ("request", 14)] {
                 let listed: Vec<(u64, f64)> = decode(get(index))?;
@@ -229,14 +237,20 @@ impl Store {
             }
             let home: Vec<(String, f64)> = decode(get(9))?;
             let originals: Fields = decode(get(10))?;
-            if !home.is_empty() {
+            let merges: Vec<(u64, f64)> = decode(get(19))?;
+            if !home.is_empty() || !merges.is_empty() {
                 let entries: Vec<Value> = home
                     .into_iter()
                     .map(|(m, score)| json!([m, score as u64]))
                     .collect();
+                let merges: Vec<Value> = merges
+                    .into_iter()
+                    .map(|(uid, at)| json!([uid, at as i64]))
+                    .collect();
                 write_line(
                     out,
-                    &json!({"type": "home", "uid": id, "entries": entries, "originals": originals}),
+                    &json!({"type": "home", "uid": id, "entries": entries, "originals": originals,
+                            "merges": merges}),
                 )?;
             }
         }
@@ -431,6 +445,11 @@ impl Loader<'_> {
                     self.write(redis::Cmd::sadd(k.suspended_accounts(), id))
                         .await?;
                 }
+                if r["merged"].as_bool() == Some(true) {
+                    let merge = FanoutMode::Merge.as_str();
+                    self.write(redis::Cmd::hset(k.counts(id), "fanout", merge))
+                        .await?;
+                }
                 self.counts.entry(id).or_default();
                 self.done.users += 1;
             }
@@ -606,6 +625,14 @@ impl Loader<'_> {
                         &originals.iter().collect::<Vec<_>>(),
                     ))
                     .await?;
+                }
+                // Absent in exports made before merged reads.
+                for pair in r["merges"].as_array().into_iter().flatten() {
+                    let (Some(merged), Some(at)) = (pair[0].as_u64(), pair[1].as_i64()) else {
+                        return Err(bad(n, "a merged account is [uid, ms]"));
+                    };
+                    self.write(redis::Cmd::zadd(k.merged(uid), merged, at))
+                        .await?;
                 }
             }
             "report" => {

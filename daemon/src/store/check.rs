@@ -10,12 +10,14 @@
 //! map entry names an account (with that login); every published status id
 //! names a status; no job is parked; no post is left pending; a block is on
 //! both sides (`blocking` and its `blocked_by` mirror); the streams' sets of
-//! private and suspended accounts and hidden statuses say what the flags say.
+//! private and suspended accounts and hidden statuses say what the flags say;
+//! an account merged into home reads is in every follower's merged set.
 
 use std::collections::{BTreeMap, HashSet};
 
 use redis::AsyncCommands;
 
+use super::celebrity::FanoutMode;
 use super::keys::Entry;
 use super::{Fields, Store, decode, int_field};
 use crate::error::Result;
@@ -76,6 +78,7 @@ impl Store {
             self.check_notifications(chunk, repair, &mut report).await?;
             self.check_blocks(chunk, repair, &mut report).await?;
             self.check_restrictions(chunk, repair, &mut report).await?;
+            self.check_merged(chunk, repair, &mut report).await?;
             // Counts last, so they count what the repairs above left.
             self.check_counts(chunk, repair, &mut report).await?;
             self.check_status_counts(chunk, repair, &mut report).await?;
@@ -174,6 +177,45 @@ impl Store {
                 );
                 if repair {
                     let _: i64 = self.conn().zrem(k.blocked_by(blocked), blocker).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An account whose posts are merged into home reads instead of copied
+    /// (see `store::celebrity`) is in each follower's merged set, or that
+    /// follower's home misses its posts.
+    async fn check_merged(&self, ids: &[u64], repair: bool, report: &mut Report) -> Result<()> {
+        let k = self.keys();
+        let modes: Vec<Option<String>> = self
+            .query_many(
+                ids.iter()
+                    .map(|&id| redis::Cmd::hget(k.counts(id), "fanout"))
+                    .collect(),
+            )
+            .await?;
+        let merge = Some(FanoutMode::Merge.as_str());
+        for (&id, _) in ids.iter().zip(modes).filter(|(_, m)| m.as_deref() == merge) {
+            let followers: Vec<u64> = self.conn().zrange(k.followers(id), 0, -1).await?;
+            for chunk in followers.chunks(BATCH) {
+                let present: Vec<Option<f64>> = self
+                    .query_many(
+                        chunk
+                            .iter()
+                            .map(|&f| redis::Cmd::zscore(k.merged(f), id))
+                            .collect(),
+                    )
+                    .await?;
+                for (&follower, _) in chunk.iter().zip(present).filter(|(_, p)| p.is_none()) {
+                    report.found(
+                        "merged account missing from a follower's merged set",
+                        format!("{id}'s posts are merged, not into {follower}'s home"),
+                    );
+                    if repair {
+                        let now = roost_shared::time::now_millis();
+                        let _: i64 = self.conn().zadd(k.merged(follower), id, now).await?;
+                    }
                 }
             }
         }

@@ -300,13 +300,7 @@ impl Store {
             count: IMPORTANCE_WINDOW,
             before: None,
         };
-        let entries = self.page_of(&self.keys().home(uid), window).await?;
-        let mut statuses: Vec<Status> = self
-            .view(Some(uid), &entries, Place::Home)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut statuses = self.home_statuses(Some(uid), uid, window).await?;
         statuses.sort_by_key(|s| std::cmp::Reverse((importance(s), s.id)));
         let start = (page.page as usize - 1) * page.count as usize;
         Ok(statuses

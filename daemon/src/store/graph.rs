@@ -13,9 +13,10 @@ use redis::{AsyncCommands, Value};
 use roost_shared::time::format_millis;
 use roost_shared::{FollowEntry, Relationship, User};
 
+use super::celebrity::FanoutMode;
 use super::jobs::{Cursor, Job, JobKind};
 use super::scripts::{
-    FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE, PAGE_AFTER, QUEUE_REFILL, REFILL_ADD,
+    FOLLOW_SOURCE, FOLLOW_TARGET, OUTBOX_DONE, PAGE_AFTER, QUEUE_ONCE, REFILL_ADD,
 };
 use super::{Entry, Store, as_array, as_int, as_string, scored_pairs, unexpected};
 use crate::error::{Error, Result};
@@ -50,7 +51,7 @@ impl Change {
 
 /// A status copied into a home: member, score, and its original's member
 /// ('' when it is no repost).
-type Copied = (String, f64, String);
+pub(crate) type Copied = (String, f64, String);
 
 fn with_originals(recent: Vec<(String, f64)>, originals: &HashMap<String, String>) -> Vec<Copied> {
     recent
@@ -185,11 +186,14 @@ impl Store {
                 if now - at < min_age_ms {
                     continue;
                 }
+                // Copied whatever the mode (the mode may have changed since
+                // the first step): a merged account's statuses twice is harmless.
                 let copy = match change {
                     Change::Follow => self.recent_of(followed).await?,
                     Change::Unfollow => Vec::new(),
                 };
-                self.apply_follower_side(change, follower, followed, generation, now, &copy)
+                let mode = self.fanout_mode(followed).await?;
+                self.apply_follower_side(change, follower, followed, generation, now, mode, &copy)
                     .await?;
                 self.finish_change(change, follower, followed, generation)
                     .await?;
@@ -218,24 +222,41 @@ impl Store {
         let reply = self
             .apply_followed_side(change, follower, followed, now)
             .await?;
-        let (applied, generation, copy) = match as_array(&reply, change.as_str())? {
-            [applied, generation] => (
+        let reply = as_array(&reply, change.as_str())?;
+        let (applied, generation) = match reply {
+            [applied, generation, ..] => (
                 as_int(applied, "applied")? == 1,
                 as_int(generation, "generation")?,
-                Vec::new(),
             ),
-            [applied, generation, copy, originals] => (
-                as_int(applied, "applied")? == 1,
-                as_int(generation, "generation")?,
-                with_originals(
-                    scored_pairs(copy, "profile")?,
-                    &field_map(originals, "originals")?,
-                ),
-            ),
-            _ => return Err(unexpected(change.as_str(), &reply)),
+            _ => {
+                return Err(Error::Internal(format!(
+                    "{} answered {reply:?}",
+                    change.as_str()
+                )));
+            }
+        };
+        // Applied, the step also tells the followers now and the fan-out mode
+        // (a follow: and what to copy home).
+        let (followers, mode, copy) = match reply {
+            [_, _, followers, mode, rest @ ..] => {
+                let copy = match rest {
+                    [copy, originals] => with_originals(
+                        scored_pairs(copy, "profile")?,
+                        &field_map(originals, "originals")?,
+                    ),
+                    _ => Vec::new(),
+                };
+                let mode = FanoutMode::parse(&as_string(mode, "fanout mode")?);
+                (Some(as_int(followers, "followers")?), mode, copy)
+            }
+            _ => (None, FanoutMode::Copy, Vec::new()),
         };
         if generation > 0 {
-            self.apply_follower_side(change, follower, followed, generation, now, &copy)
+            self.apply_follower_side(change, follower, followed, generation, now, mode, &copy)
+                .await?;
+        }
+        if let Some(followers) = followers {
+            self.fanout_mode_after(followed, followers.max(0) as u64, mode)
                 .await?;
         }
         Ok(applied.then_some(generation))
@@ -273,6 +294,9 @@ impl Store {
             .await?)
     }
 
+    /// The follower's side of a change; `mode` is the followed account's
+    /// fan-out mode (see `store::celebrity`), read with its side.
+    #[allow(clippy::too_many_arguments)]
     async fn apply_follower_side(
         &self,
         change: Change,
@@ -280,6 +304,7 @@ impl Store {
         followed: u64,
         generation: i64,
         now: i64,
+        mode: FanoutMode,
         copy: &[Copied],
     ) -> Result<()> {
         let k = self.keys();
@@ -289,12 +314,18 @@ impl Store {
             .key(k.seen_gen(follower))
             .key(k.home(follower))
             .key(k.home_originals(follower))
+            .key(k.merged(follower))
             .arg(followed)
             .arg(generation)
             .arg(now)
             .arg(self.limits.timeline_cap)
             .arg(change.as_str())
-            .arg(Entry::author_prefix(followed));
+            .arg(Entry::author_prefix(followed))
+            .arg(if mode.merged_into_new_follows() {
+                "1"
+            } else {
+                ""
+            });
         for (member, score, original) in copy {
             call.arg(member).arg(*score).arg(original);
         }
@@ -304,7 +335,7 @@ impl Store {
 
     /// A user's newest statuses (as many as a home holds), each with its
     /// original if it is a repost: what a follow or a refill copies home.
-    async fn recent_of(&self, uid: u64) -> Result<Vec<Copied>> {
+    pub(crate) async fn recent_of(&self, uid: u64) -> Result<Vec<Copied>> {
         let k = self.keys();
         let cap = self.limits.timeline_cap as isize;
         let (recent, originals): (Vec<(String, f64)>, HashMap<String, String>) = redis::pipe()
@@ -398,7 +429,7 @@ impl Store {
             sid: 0,
             cursor: Cursor::Start,
         };
-        let mut call = QUEUE_REFILL.prepare_invoke();
+        let mut call = QUEUE_ONCE.prepare_invoke();
         call.key(k.refills()).key(k.jobs()).arg(uid);
         for (name, value) in job.fields() {
             call.arg(name).arg(value);

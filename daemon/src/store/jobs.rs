@@ -27,6 +27,10 @@ pub enum JobKind {
     Delete,
     /// Refill a home timeline after an unfollow.
     Refill,
+    /// Turn an account with many followers to merged reads (`uid`; see `store::celebrity`).
+    Promote,
+    /// Turn it back to copies.
+    Demote,
 }
 
 impl JobKind {
@@ -35,6 +39,8 @@ impl JobKind {
             JobKind::Fanout => "fanout",
             JobKind::Delete => "delete",
             JobKind::Refill => "refill",
+            JobKind::Promote => "promote",
+            JobKind::Demote => "demote",
         }
     }
 }
@@ -98,6 +104,8 @@ impl Job {
             "fanout" => JobKind::Fanout,
             "delete" => JobKind::Delete,
             "refill" => JobKind::Refill,
+            "promote" => JobKind::Promote,
+            "demote" => JobKind::Demote,
             _ => return None,
         };
         let cursor = match (get("cs"), get("cm")) {
@@ -217,6 +225,7 @@ impl Store {
         match job.kind {
             JobKind::Fanout | JobKind::Delete => self.follower_pass(job).await,
             JobKind::Refill => self.refill_pass(job).await,
+            JobKind::Promote | JobKind::Demote => self.fanout_mode_pass(job).await,
         }
     }
 }

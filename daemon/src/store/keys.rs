@@ -19,16 +19,18 @@
 //! | `{ns}:jobs` | stream | global | durable background jobs (consumer group `workers`) |
 //! | `{ns}:logged_changes` | zset | global | `<followed>:<follower>:<generation>` of follows logged in the last day |
 //! | `{ns}:refills` | set | global | users whose home refill is queued and not started |
+//! | `{ns}:mode_changes` | set | global | accounts whose fan-out mode change (promote, demote) is queued and not started |
 //! | `{ns}:parked` | stream | global | jobs that kept failing: the job, its last error, attempts |
 //! | `{ns}:events` | stream | global | the event log: posts, deletes, follows, unfollows |
 //! | `{ns}:tokens` | hash | global | SHA-256 of a bearer token → user id |
 //! | `{ns}:token_of_user` | hash | global | user id → SHA-256 of their token |
-//! | `{ns:u<id>}:counts` | hash | user | followers, following, posts |
+//! | `{ns:u<id>}:counts` | hash | user | followers, following, posts; `fanout`: `promoting`, `merge` or `demoting` (absent: copy) |
 //! | `{ns:u<id>}:s:<sid>` | hash | user | one status: id, uid, login, text, posted (ms), lat, lon |
 //! | `{ns:u<id>}:profile` | zset | user | the user's statuses: member `<uid>:<sid>`, score sid |
 //! | `{ns:u<id>}:home` | zset | user | home timeline, same members, newest `--timeline-cap` |
 //! | `{ns:u<id>}:followers` | zset | user | follower ids, score follow time (ms) |
 //! | `{ns:u<id>}:following` | zset | user | followed ids, score follow time (ms) |
+//! | `{ns:u<id>}:merged` | zset | user | followed accounts whose statuses home reads merge in instead of copies (see `store::celebrity`); a member no longer followed is ignored |
 //! | `{ns:u<id>}:edge_gen` | hash | user | follower id → generation of the last follow/unfollow |
 //! | `{ns:u<id>}:seen_gen` | hash | user | followed id → generation last applied to this side |
 //! | `{ns:u<id>}:markers` | hash | user | `home` → newest status id read there |
@@ -188,6 +190,11 @@ impl Keys {
         self.global("refills")
     }
 
+    /// Accounts whose fan-out mode change is queued and not started.
+    pub fn mode_changes(&self) -> String {
+        self.global("mode_changes")
+    }
+
     /// Jobs that kept failing, for `roostd check`.
     pub fn parked(&self) -> String {
         self.global("parked")
@@ -225,6 +232,11 @@ impl Keys {
 
     pub fn following(&self, uid: u64) -> String {
         self.of_user(uid, "following")
+    }
+
+    /// Followed accounts merged into this home at read time.
+    pub fn merged(&self, uid: u64) -> String {
+        self.of_user(uid, "merged")
     }
 
     pub fn edge_gen(&self, uid: u64) -> String {

@@ -258,7 +258,8 @@ return 1
 /// ARGV: member, cap, batch, parent (`<uid>:<sid>`, '' for none), original
 /// (`<uid>:<sid>` of a repost's original, '' for none), then the status
 /// hash's [field, value, ...].
-/// Returns the followers page as [member, score, ...].
+/// Returns the followers page as [member, score, ...]; none when the author's
+/// posts are merged into homes at read time (`fanout` = `merge` in counts).
 pub static POST: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{HOME_ENTER}{}",
@@ -272,6 +273,7 @@ if ARGV[4] ~= '' then redis.call('HSET', KEYS[6], sid, ARGV[4]) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[8], ARGV[1], ARGV[5]) end
 home_enter(KEYS[3], KEYS[7], sid, ARGV[1], ARGV[5], tonumber(ARGV[2]))
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[2]) + 1))
+if redis.call('HGET', KEYS[4], 'fanout') == 'merge' then return {} end
 return redis.call('ZRANGE', KEYS[5], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
 "
     ))
@@ -626,17 +628,20 @@ if (ARGV[4] == 'follow') == (following ~= false) then
 end
 local generation = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 redis.call('HSET', KEYS[5], ARGV[1] .. ':' .. generation, ARGV[4] .. ':' .. ARGV[2])
+local mode = redis.call('HGET', KEYS[2], 'fanout') or 'copy'
 if ARGV[4] == 'follow' then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-  redis.call('HINCRBY', KEYS[2], 'followers', 1)
+  local followers = redis.call('HINCRBY', KEYS[2], 'followers', 1)
   if ARGV[5] ~= '' then notify(KEYS[6], KEYS[7], KEYS[2], ARGV[5], ARGV[2]) end
-  return {1, generation, redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES'),
+  if mode == 'merge' then return {1, generation, followers, mode, {}, {}} end
+  return {1, generation, followers, mode,
+          redis.call('ZREVRANGE', KEYS[4], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES'),
           redis.call('HGETALL', KEYS[8])}
 end
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[2], 'followers', -1)
+local followers = redis.call('HINCRBY', KEYS[2], 'followers', -1)
 unnotify(KEYS[6], KEYS[7], ARGV[5])
-return {1, generation}
+return {1, generation, followers, mode}
 ",
     )
 });
@@ -645,10 +650,13 @@ return {1, generation}
 /// Applies only a generation newer than the last one applied, so concurrent
 /// follow/unfollow of one pair end with both sides agreeing.
 /// Copies enter home under the repost rule (see `HOME_ENTER`).
-/// KEYS: following, counts, seen_gen, home, home_originals (the follower's slot).
+/// A follow of an account whose posts are merged at read time enters the
+/// follower's `merged` set; an unfollow always leaves it.
+/// KEYS: following, counts, seen_gen, home, home_originals, merged (the
+/// follower's slot).
 /// ARGV: followed id, generation, now (ms), cap, 'follow' or 'unfollow',
-/// the followed user's member prefix, then [member, score, original or '', ...]
-/// to copy home.
+/// the followed user's member prefix, '1' to merge the followed account ('' not),
+/// then [member, score, original or '', ...] to copy home.
 /// Returns 1 if applied, 0 if a newer change was already applied.
 pub static FOLLOW_SOURCE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
@@ -661,7 +669,8 @@ if ARGV[5] == 'follow' then
   if redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) == 1 then
     redis.call('HINCRBY', KEYS[2], 'following', 1)
   end
-  for i = 7, #ARGV, 3 do
+  if ARGV[7] == '1' then redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1]) end
+  for i = 8, #ARGV, 3 do
     home_enter(KEYS[4], KEYS[5], ARGV[i + 1], ARGV[i], ARGV[i + 2], tonumber(ARGV[4]))
   end
   redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[4]) + 1))
@@ -669,6 +678,7 @@ else
   if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
     redis.call('HINCRBY', KEYS[2], 'following', -1)
   end
+  redis.call('ZREM', KEYS[6], ARGV[1])
   local prefix = ARGV[6]
   for _, m in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
     if string.sub(m, 1, #prefix) == prefix then redis.call('ZREM', KEYS[4], m) end
@@ -782,12 +792,14 @@ return added
     ))
 });
 
-/// Queues a home refill unless one for that user is queued and not started
-/// yet (which will read the follows as they are when it starts): one user's
-/// follow and unfollow storm costs one refill, not one per unfollow.
-/// KEYS: refills (set of users with a refill waiting), jobs. ARGV: user id,
-/// then the job's [field, value, ...]. Returns 1 if queued.
-pub static QUEUE_REFILL: LazyLock<Script> = LazyLock::new(|| {
+/// Queues a job for a user unless one of its kind is queued and not started
+/// yet (which will read the state as it is when it starts): one user's
+/// follow and unfollow storm costs one home refill, not one per unfollow, and
+/// a crossing of the celebrity threshold one mode change.
+/// KEYS: the kind's set of users with a job waiting (`refills`,
+/// `mode_changes`), jobs. ARGV: user id, then the job's [field, value, ...].
+/// Returns 1 if queued.
+pub static QUEUE_ONCE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -845,6 +857,75 @@ pub static OUTBOX_DONE: LazyLock<Script> = LazyLock::new(|| {
         r"
 redis.call('HDEL', KEYS[1], ARGV[1])
 return redis.call('HLEN', KEYS[1])
+",
+    )
+});
+
+/// Moves an account's fan-out mode one step (`copy` → `promoting` → `merge`
+/// → `demoting` → `copy`; see `store::celebrity`): only from the mode given.
+/// KEYS: counts. ARGV: from, to. Returns the mode after the call.
+pub static FANOUT_MODE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local mode = redis.call('HGET', KEYS[1], 'fanout') or 'copy'
+if mode ~= ARGV[1] then return mode end
+if ARGV[2] == 'copy' then
+  redis.call('HDEL', KEYS[1], 'fanout')
+else
+  redis.call('HSET', KEYS[1], 'fanout', ARGV[2])
+end
+return ARGV[2]
+",
+    )
+});
+
+/// An account goes back to being copied into homes: for each follower (keys
+/// in fours) who still follows it, its newest statuses enter the home under
+/// the repost rule (see `HOME_ENTER`), trimmed to the cap; then it leaves the
+/// follower's `merged` set.
+/// KEYS: [home, following, home_originals, merged] per follower (each four in
+/// one slot). ARGV: the account's id, cap, then [member, score, original or '', ...].
+/// Returns how many followers got the copies.
+pub static MERGED_LEAVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "{HOME_ENTER}{}",
+        r"
+local cap = tonumber(ARGV[2])
+local copied = 0
+for k = 1, #KEYS, 4 do
+  if redis.call('ZSCORE', KEYS[k + 1], ARGV[1]) then
+    for i = 3, #ARGV, 3 do
+      home_enter(KEYS[k], KEYS[k + 2], ARGV[i + 1], ARGV[i], ARGV[i + 2], cap)
+    end
+    redis.call('ZREMRANGEBYRANK', KEYS[k], 0, -(cap + 1))
+    copied = copied + 1
+  end
+  redis.call('ZREM', KEYS[k + 3], ARGV[1])
+end
+return copied
+"
+    ))
+});
+
+/// Which originals a home timeline already holds, by themselves or through
+/// the repost standing for them (see `HOME_ENTER`): a repost merged in at
+/// read time is shown only where it would have entered the home.
+/// KEYS: home, home_originals. ARGV: originals (`<uid>:<sid>`).
+/// Returns 1 or 0 per original.
+pub static HOME_HOLDS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local held = {}
+for i, original in ipairs(ARGV) do
+  held[i] = 0
+  if redis.call('ZSCORE', KEYS[1], original) then
+    held[i] = 1
+  else
+    local standing = redis.call('HGET', KEYS[2], original)
+    if standing and redis.call('ZSCORE', KEYS[1], standing) then held[i] = 1 end
+  end
+end
+return held
 ",
     )
 });

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use roost_shared::time::format_millis;
 use roost_shared::{Location, Notification, NotificationKind, Status, User};
 
+use super::celebrity::FanoutMode;
 use super::jobs::{Cursor, Job, JobKind};
 use super::scripts::{
     ALLOCATE_STATUS, DELETE, DELETE_CLAIM, HOME_ADD, LINK_REPLY, MENTION, PAGE_AFTER, POST,
@@ -419,7 +420,8 @@ impl Store {
                         .map(Box::new);
                 }
                 let followers: u64 = self.conn().zcard(k.followers(author)).await?;
-                let job = (followers > 0).then_some(Job {
+                let merged = self.fanout_mode(author).await? == FanoutMode::Merge;
+                let job = (followers > 0 && !merged).then_some(Job {
                     kind: JobKind::Fanout,
                     uid: author,
                     sid,
@@ -548,7 +550,12 @@ impl Store {
         match job.kind {
             JobKind::Fanout => self.add_to_homes(entry, original, &page).await?,
             JobKind::Delete => self.remove_from_homes(entry, &page).await?,
-            JobKind::Refill => return Err(Error::Internal("refill is not a follower pass".into())),
+            JobKind::Refill | JobKind::Promote | JobKind::Demote => {
+                return Err(Error::Internal(format!(
+                    "{:?} is not a follower pass",
+                    job.kind
+                )));
+            }
         }
         let full = page.len() as u32 == self.limits.fanout_batch;
         Ok(full.then(|| Job {
@@ -644,7 +651,7 @@ impl Store {
             .query_async(&mut self.conn())
             .await?;
         let after = |marker: Option<u64>| format!("({}", marker.unwrap_or(0));
-        let unread: u64 = self.conn().zcount(k.home(uid), after(home), "+inf").await?;
+        let unread = self.home_unread(uid, home).await?;
         let notifications_unread: u64 = self
             .conn()
             .zcount(k.notifications(uid), after(notifications), "+inf")
@@ -893,7 +900,7 @@ impl Store {
     ) -> Result<Vec<Status>> {
         let k = self.keys();
         let (key, place) = match timeline {
-            Timeline::Home(uid) => (k.home(uid), Place::Home),
+            Timeline::Home(uid) => return self.home_statuses(viewer, uid, page).await,
             Timeline::Profile(uid) => (k.profile(uid), Place::Elsewhere),
             Timeline::Mentions(uid) => (k.mentions(uid), Place::Mentions),
             Timeline::Tag(tag) => (k.tag(tag), Place::Tag),
@@ -1034,7 +1041,7 @@ pub(crate) fn minute_of(ms: i64) -> i64 {
 /// Followers whose homes one `HOME_ADD` run enters on a single Redis: a
 /// quarter of a millisecond of Redis time or so, short enough not to hold
 /// other clients up.
-const HOME_ADD_BATCH: usize = 250;
+pub(crate) const HOME_ADD_BATCH: usize = 250;
 
 /// Which part of a timeline to read: page `page` (from 1) of `count`
 /// statuses, counted from the newest or from just below status id `before`.
