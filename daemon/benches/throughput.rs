@@ -6,6 +6,9 @@
 //! - fan-out of one status to 100,000 followers, until every home holds it;
 //! - a 30-status home timeline read over the socket, median and p99, and by
 //!   64 clients at once (reads per second);
+//! - a home page merging 20 big accounts at read time beside one all copied;
+//! - a post by an account past `--celebrity-threshold`: readable in every
+//!   follower's home when `post` answers;
 //! - registering a user, and following a user with 1,000 statuses;
 //! - the same machine's limits, measured in the same run: Redis's own rate of
 //!   new-key ZADDs, and the same home page read straight from Redis.
@@ -126,17 +129,7 @@ async fn home_reads(redis: &Redis, roostd: &Roostd) {
     }
     pipeline_ok(&mut c, &reqs).await;
     let read = json!({"op": "timeline", "kind": "home", "as": "reader", "count": 30});
-    for _ in 0..500 {
-        c.ok(read.clone()).await;
-    }
-    let mut times = Vec::with_capacity(READS);
-    for _ in 0..READS {
-        let start = Instant::now();
-        let result = c.ok(read.clone()).await;
-        times.push(start.elapsed());
-        assert_eq!(result["statuses"].as_array().unwrap().len(), 30);
-    }
-    times.sort();
+    let times = sequential_reads(&mut c, &read, READS).await;
     println!(
         "home timeline page of 30 over the socket, {READS} sequential reads: median {}, p99 {}, max {}",
         micros(percentile(&times, 0.5)),
@@ -171,6 +164,145 @@ async fn home_reads(redis: &Redis, roostd: &Roostd) {
         "  same page straight from Redis (ZREVRANGE, then 30 HGETALL pipelined): median {}, p99 {}",
         micros(percentile(&raw, 0.5)),
         micros(percentile(&raw, 0.99))
+    );
+}
+
+/// `n` reads of a 30-status page one after another (after 500 to warm up),
+/// sorted.
+async fn sequential_reads(c: &mut Client, read: &Value, n: usize) -> Vec<Duration> {
+    for _ in 0..500 {
+        c.ok(read.clone()).await;
+    }
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        let result = c.ok(read.clone()).await;
+        times.push(start.elapsed());
+        assert_eq!(result["statuses"].as_array().unwrap().len(), 30);
+    }
+    times.sort();
+    times
+}
+
+/// A home that merges 20 big accounts at read time beside one that merges
+/// none, the same size: each follows 50 accounts with 20 statuses each; 20
+/// of the first's have the threshold's followers (so are merged), the
+/// second's 20 twins of them have one.
+async fn merged_home_reads(roostd: &Roostd, redis: &Redis, namespace: &str, threshold: usize) {
+    let mut c = roostd.client().await;
+    let mut reqs = Vec::new();
+    for reader in ["plain", "merging"] {
+        reqs.push(json!({"op": "register", "login": reader, "bot": true}));
+    }
+    for extra in 0..threshold {
+        reqs.push(json!({"op": "register", "login": format!("extra{extra}"), "bot": true}));
+    }
+    let author = |kind: &str, a: usize| format!("{kind}{a}");
+    for a in 0..50 {
+        let kinds: &[&str] = if a < 20 { &["big", "twin"] } else { &["small"] };
+        for kind in kinds {
+            let login = author(kind, a);
+            reqs.push(json!({"op": "register", "login": login, "bot": true}));
+            for s in 0..20 {
+                reqs.push(json!({"op": "post", "as": login, "text": format!("status {s} of {login}, with some words to read")}));
+            }
+        }
+        let (merging, plain) = match a < 20 {
+            true => (author("big", a), author("twin", a)),
+            false => (author("small", a), author("small", a)),
+        };
+        reqs.push(json!({"op": "follow", "as": "merging", "login": merging}));
+        reqs.push(json!({"op": "follow", "as": "plain", "login": plain}));
+        if a < 20 {
+            for extra in 0..threshold - 1 {
+                reqs.push(json!({"op": "follow", "as": format!("extra{extra}"), "login": merging}));
+            }
+        }
+    }
+    pipeline_ok(&mut c, &reqs).await;
+    // The promotions done: the merging home reads 20 profiles.
+    for a in 0..20 {
+        let id = c.ok(json!({"op": "user", "login": author("big", a)})).await["id"]
+            .as_u64()
+            .unwrap();
+        let mode_key = format!("{{{namespace}:u{id}}}:counts");
+        while redis.cli(&["HGET", &mode_key, "fanout"]).trim() != "merge" {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let mut results = Vec::new();
+    for reader in ["plain", "merging"] {
+        let read = json!({"op": "timeline", "kind": "home", "as": reader, "count": 30});
+        results.push(sequential_reads(&mut c, &read, READS / 2).await);
+    }
+    let (plain, merging) = (&results[0], &results[1]);
+    let ratio = percentile(merging, 0.5).as_secs_f64() / percentile(plain, 0.5).as_secs_f64();
+    println!(
+        "home page of 30 merging 20 big accounts at read time, {} sequential reads: median {}, p99 {} \
+         ({ratio:.2}x the median of the same page all copied: median {}, p99 {})",
+        READS / 2,
+        micros(percentile(merging, 0.5)),
+        micros(percentile(merging, 0.99)),
+        micros(percentile(plain, 0.5)),
+        micros(percentile(plain, 0.99)),
+    );
+}
+
+/// A post by an account past the threshold: `post` answers, and every
+/// follower's home already has it (no copies), checked for each.
+async fn celebrity_post(roostd: &Roostd, redis: &Redis, followers: usize) {
+    let mut c = roostd.client().await;
+    // One more follow, through this roostd (whose threshold is the
+    // default): star crosses it and is promoted.
+    c.bot("latecomer").await;
+    c.ok(json!({"op": "follow", "as": "latecomer", "login": "star"}))
+        .await;
+    let star = c.ok(json!({"op": "user", "login": "star"})).await["id"]
+        .as_u64()
+        .unwrap();
+    let started = Instant::now();
+    let mode_key = format!("{{roost:u{star}}}:counts");
+    while redis.cli(&["HGET", &mode_key, "fanout"]).trim() != "merge" {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "celebrity: star ({} followers) promoted to merged reads in {:.2} s",
+        followers + 1,
+        started.elapsed().as_secs_f64()
+    );
+    let mut times = Vec::new();
+    for round in 0..200 {
+        let start = Instant::now();
+        let id = c
+            .ok(json!({"op": "post", "as": "star", "text": format!("merged #{round}")}))
+            .await["id"]
+            .as_u64()
+            .unwrap();
+        times.push(start.elapsed());
+        if round == 0 {
+            let mut missing = 0;
+            for chunk in (0..followers).collect::<Vec<_>>().chunks(5_000) {
+                let reqs: Vec<Value> = chunk
+                    .iter()
+                    .map(|i| json!({"op": "timeline", "kind": "home", "as": format!("f{i}"), "count": 1}))
+                    .collect();
+                for r in c.pipeline(&reqs).await {
+                    if r["result"]["statuses"][0]["id"].as_u64() != Some(id) {
+                        missing += 1;
+                    }
+                }
+            }
+            println!(
+                "  every home read right after `post` answered: {missing} of {followers} missing it"
+            );
+        }
+    }
+    times.sort();
+    println!(
+        "  post by an account with {} followers, readable in every home when it answers: median {}, p99 {}",
+        followers + 1,
+        micros(percentile(&times, 0.5)),
+        micros(percentile(&times, 0.99))
     );
 }
 
@@ -279,9 +411,17 @@ async fn run() {
 
     let redis = Redis::start();
     redis_limit(&redis);
-    let roostd = Roostd::start(&redis, &[]);
+    // Copies everywhere (no celebrity threshold), to measure fan-out on write.
+    let copying = ["--celebrity-threshold", "0"];
+    let roostd = Roostd::start(&redis, &copying);
     home_reads(&redis, &roostd).await;
     small_ops(&roostd).await;
+    let merging = Roostd::start(
+        &redis,
+        &["--namespace", "merging", "--celebrity-threshold", "100"],
+    );
+    merged_home_reads(&merging, &redis, "merging", 100).await;
+    drop(merging);
     fanout(
         &|| busy_seconds(&redis.cli(&["INFO", "cpu"])),
         &roostd,
@@ -290,10 +430,22 @@ async fn run() {
     )
     .await;
     drop(roostd);
+    // The same star past the default threshold.
+    let roostd = Roostd::start(&redis, &[]);
+    celebrity_post(&roostd, &redis, followers).await;
+    drop(roostd);
     drop(redis);
 
     let cluster = RedisCluster::start();
-    let roostd = Roostd::start_with(vec!["--redis-cluster".into(), cluster.seeds()], Vec::new());
+    let roostd = Roostd::start_with(
+        vec![
+            "--redis-cluster".into(),
+            cluster.seeds(),
+            "--celebrity-threshold".into(),
+            "0".into(),
+        ],
+        Vec::new(),
+    );
     let cpu = || {
         cluster
             .ports
