@@ -3,6 +3,7 @@
 //! and a client that speaks the wire protocol as a script would. A test never
 //! touches a Redis it did not start here.
 
+pub mod bench;
 pub mod fuzz;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 const READY: Duration = Duration::from_secs(20);
 
 /// A file in the same target directory as the running test binary.
-fn target_binary(name: &str) -> PathBuf {
+pub fn target_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     let mut dir = exe.parent().expect("exe dir").to_path_buf();
     if dir.ends_with("deps") {

@@ -3,6 +3,7 @@
 
 mod backup;
 mod bad_input;
+mod bench;
 mod celebrity;
 mod check;
 mod cluster;
