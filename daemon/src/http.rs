@@ -3,7 +3,8 @@
 //! `/statuses/firehose.json`, chunked, one JSON per line (`\r\n`), a blank line
 //! as keep-alive, optionally `delimited=length`. Served on a Unix socket (the
 //! caller known from peer credentials) and, when asked, on TCP with bearer
-//! tokens from the `token` op.
+//! tokens from the `token` op. Beside them, a Mastodon-compatible client API
+//! ([`mastodon`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,8 @@ use crate::error::Error;
 use crate::identity::{self, token_hash};
 use crate::stream::{self, Feed, Queue, Subscription};
 
+mod mastodon;
+
 /// Largest form body a POST to filter.json may send.
 const MAX_BODY: usize = 256 * 1024;
 
@@ -48,11 +51,17 @@ struct App {
 struct PeerUid(Option<u32>);
 
 fn router(app: App) -> Router {
-    Router::new()
+    let streams = Router::new()
         .route("/statuses/filter.json", get(filter).post(filter))
         .route("/statuses/sample.json", get(sample))
-        .route("/statuses/firehose.json", get(firehose))
-        .fallback(|| async {
+        .route("/statuses/firehose.json", get(firehose));
+    mastodon::routes(streams)
+        .fallback(|request: Request| async move {
+            // The Mastodon API's unknown paths answer as Mastodon does.
+            let path = request.uri().path();
+            if path.starts_with("/api/") || path.starts_with("/oauth/") {
+                return mastodon::not_found();
+            }
             failure(
                 StatusCode::NOT_FOUND,
                 ErrorCode::NotFound,

@@ -102,6 +102,7 @@ async fn dispatch(caller: &mut Caller<'_>, request: Request) -> Result<Value> {
             notifications,
         } => accounts::marker(caller, home, notifications).await,
         Request::Token => accounts::token(caller).await,
+        Request::LoginCode => accounts::login_code(caller).await,
         Request::Block { login } => graph::safety(caller, &login, graph::Safety::Block).await,
         Request::Unblock { login } => graph::safety(caller, &login, graph::Safety::Unblock).await,
         Request::Mute { login } => graph::safety(caller, &login, graph::Safety::Mute).await,

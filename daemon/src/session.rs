@@ -20,6 +20,9 @@ pub struct Session {
     pub subscriptions: Subscriptions,
     /// The connection's writer queue, for subscriptions.
     pub queue: Queue<Outgoing>,
+    /// The account a bearer token stands for (the Mastodon API): the
+    /// caller's own account whatever its peer.
+    token_account: Option<u64>,
 }
 
 impl Session {
@@ -29,6 +32,25 @@ impl Session {
             account: None,
             subscriptions: Subscriptions::new(max_subscriptions),
             queue,
+            token_account: None,
+        }
+    }
+
+    /// A session of one request made with a bearer token for `account` (no
+    /// Unix peer: never an operator, no subscriptions).
+    pub fn for_token(account: u64) -> Session {
+        let (tx, _) = tokio::sync::mpsc::channel(1);
+        let queue = Queue {
+            tx,
+            closer: std::sync::Arc::new(tokio::sync::Notify::new()),
+        };
+        let peer = Peer {
+            uid: u32::MAX,
+            operator: false,
+        };
+        Session {
+            token_account: Some(account),
+            ..Session::new(peer, queue, 0)
         }
     }
 }
@@ -76,7 +98,9 @@ impl<'a> Caller<'a> {
     pub async fn account(&mut self) -> Result<Option<u64>> {
         let store = self.store();
         let epoch = store.epoch();
-        if self.session.account.is_none_or(|(_, seen)| seen != epoch) {
+        if let Some(account) = self.session.token_account {
+            self.session.account = Some((account, epoch));
+        } else if self.session.account.is_none_or(|(_, seen)| seen != epoch) {
             let id = store.id_of_unix_uid(self.session.peer.uid).await?;
             self.session.account = id.map(|id| (id, epoch));
         }

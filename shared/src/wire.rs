@@ -619,6 +619,9 @@ pub enum Request {
         sub: u64,
     },
     Token,
+    /// A one-time code to log another client (a Mastodon app) in as the
+    /// caller's account over the HTTP API; a new one replaces the last.
+    LoginCode,
     /// The caller's read positions in their home timeline and notifications:
     /// sets each one given (a status id, a notification id), and answers both
     /// with their unread counts.
@@ -673,6 +676,7 @@ impl Request {
         "subscribe",
         "unsubscribe",
         "token",
+        "login_code",
         "marker",
         "repost",
         "unrepost",
@@ -933,6 +937,13 @@ pub struct Notifications {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     pub token: String,
+}
+
+/// Result of `login_code`: the code, and until when it may be used (once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginCode {
+    pub code: String,
+    pub expires: String,
 }
 
 /// Something that happened on a subscription; `eid` sorts in delivery order.

@@ -28,6 +28,15 @@ pub fn target_binary(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// A loopback TCP port that is free now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The `roostd` binary under test: `ROOSTD_BIN`, else the one cargo built beside
 /// the test binary (`cargo test --workspace` builds it).
 pub fn roostd_bin() -> PathBuf {

@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use roost_tests::{Client, Redis, Roostd, eventually};
+use roost_tests::{Client, Redis, Roostd, eventually, free_port};
 use serde_json::{Value, json};
 
 fn unix_client(roostd: &Roostd) -> reqwest::Client {
@@ -14,14 +14,6 @@ fn unix_client(roostd: &Roostd) -> reqwest::Client {
         .unix_socket(roostd.http_socket())
         .build()
         .unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Reads from a streaming response until `want` complete `\r\n` lines

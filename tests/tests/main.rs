@@ -16,6 +16,7 @@ mod http;
 mod identity;
 mod kills;
 mod lifecycle;
+mod mastodon;
 mod neighbours;
 mod privacy;
 mod protocol;

@@ -312,22 +312,28 @@ async fn stream_subcommand_prints_matches_as_they_happen() {
     assert_eq!(texts, [json!("a zebra!"), json!("the giraffe's long neck")]);
 }
 
-/// A tmux server of the test's own, running roost in one pane.
-struct Tmux {
+/// A tmux server of the test's own, running roost (or another terminal
+/// program) in one pane.
+pub struct Tmux {
     name: String,
 }
 
 impl Tmux {
     fn start(roostd: &Roostd, cols: u16, rows: u16) -> Tmux {
-        // One tmux server per terminal of this process's tests.
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("roost-test-{}-{n}", std::process::id());
         let command = format!(
             "env ROOST_SOCKET={} TERM=xterm-256color {}",
             roostd.socket.display(),
             roost_bin().display()
         );
+        Tmux::run(&command, cols, rows)
+    }
+
+    /// Runs `command` (a shell command line) in a fresh terminal of `cols` x `rows`.
+    pub fn run(command: &str, cols: u16, rows: u16) -> Tmux {
+        // One tmux server per terminal of this process's tests.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("roost-test-{}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -340,7 +346,7 @@ impl Tmux {
                 &cols.to_string(),
                 "-y",
                 &rows.to_string(),
-                &command,
+                command,
             ])
             .status()
             .expect("tmux must be installed for the terminal tests (apt-get install tmux)");
@@ -348,7 +354,7 @@ impl Tmux {
         Tmux { name }
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.name, "capture-pane", "-p"])
             .output()
@@ -356,7 +362,7 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["-L", &self.name, "send-keys"];
         args.extend(keys);
         assert!(Command::new("tmux").args(&args).status().unwrap().success());
@@ -373,7 +379,7 @@ impl Tmux {
     }
 
     /// Waits until the screen shows every one of `wanted`; returns the screen.
-    async fn wait(&self, wanted: &[&str]) -> String {
+    pub async fn wait(&self, wanted: &[&str]) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let screen = self.screen();

@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 
 use clap::{Parser, Subcommand};
 use roost_shared::{
-    Filter, FollowEntry, Liked, Notification, NotificationKind, Notifications, Order, Request,
-    Sample, Status, Statuses, Stream, Thread, TimelineKind, Trending, User, Users,
+    Filter, FollowEntry, Liked, LoginCode, Notification, NotificationKind, Notifications, Order,
+    Request, Sample, Status, Statuses, Stream, Thread, TimelineKind, Trending, User, Users,
 };
 use serde_json::Value;
 
@@ -188,6 +188,9 @@ pub enum Sub {
         /// Whom to unmute
         login: String,
     },
+    /// A one-time code (valid 10 minutes) to log a Mastodon client in as you,
+    /// e.g. `toot login_cli -i http://127.0.0.1:PORT -e LOGIN -p CODE`
+    LoginCode,
     /// Whom you block
     Blocks,
     /// Whom you mute
@@ -916,6 +919,21 @@ async fn execute(
                         message: newest.id,
                     })
                     .await?;
+            }
+        }
+        Sub::LoginCode => {
+            let code: LoginCode = client.call_as(Request::LoginCode).await?;
+            if json {
+                print_json(&code)
+            } else {
+                println!("{}", code.code);
+                eprintln!(
+                    "A one-time login code for a Mastodon client (toot, tut, ...), valid until {}:\n\
+                     use it as the password with your login as the user name, or type it on the\n\
+                     server's /oauth/authorize page. roostd serves the API on its HTTP socket and\n\
+                     on --http ADDR.",
+                    code.expires
+                );
             }
         }
         Sub::Blocks | Sub::Mutes | Sub::Requests => {

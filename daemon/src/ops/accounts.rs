@@ -1,8 +1,8 @@
 //! Accounts: `hello`, `register`, `user` (with the caller's relationship),
-//! `marker` and `token`.
+//! `marker`, `token` and `login_code`.
 
 use roost_shared::time::now_millis;
-use roost_shared::{Hello, PROTOCOL_VERSION, Token, validate};
+use roost_shared::{Hello, LoginCode, PROTOCOL_VERSION, Token, validate};
 use serde_json::Value;
 
 use super::{check, json};
@@ -123,4 +123,40 @@ pub async fn token(caller: &mut Caller<'_>) -> Result<Value> {
     let token = new_token().map_err(|e| Error::Internal(e.to_string()))?;
     caller.store().set_token(me, &token_hash(&token)).await?;
     json(Token { token })
+}
+
+/// How long a login code may be used.
+pub const LOGIN_CODE_MS: i64 = 10 * 60 * 1000;
+
+/// A one-time code that logs a Mastodon client in as the caller's account
+/// (the password of `POST /oauth/token`, or typed on `/oauth/authorize`).
+pub async fn login_code(caller: &mut Caller<'_>) -> Result<Value> {
+    let me = caller.id().await?;
+    let code = new_login_code().map_err(|e| Error::Internal(e.to_string()))?;
+    let expiry = now_millis() + LOGIN_CODE_MS;
+    caller
+        .store()
+        .issue_login_code(me, &token_hash(&code), expiry)
+        .await?;
+    json(LoginCode {
+        code,
+        expires: roost_shared::time::format_millis(expiry),
+    })
+}
+
+/// 12 letters and digits that cannot be mistaken for each other (~60 bits),
+/// in groups of four: `k7mq-3xrt-9bnd`.
+fn new_login_code() -> std::io::Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 12];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    let letters: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    Ok(letters
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
 }

@@ -24,6 +24,10 @@
 //! | `{ns}:events` | stream | global | the event log: posts, deletes, follows, unfollows |
 //! | `{ns}:tokens` | hash | global | SHA-256 of a bearer token → user id |
 //! | `{ns}:token_of_user` | hash | global | user id → SHA-256 of their token |
+//! | `{ns}:login_codes` | hash | global | SHA-256 of a one-time login code → `<user id>:<expiry ms>` (one per user) |
+//! | `{ns}:login_code_of_user` | hash | global | user id → SHA-256 of their current login code |
+//! | `{ns}:oauth_tokens` | hash | global | SHA-256 of a Mastodon API access token → user id |
+//! | `{ns}:oauth_tokens_of:<id>` | zset | global | a user's access tokens (SHA-256), score issue ms; the newest `MAX_APP_TOKENS` kept |
 //! | `{ns:u<id>}:counts` | hash | user | followers, following, posts; `fanout`: `promoting`, `merge` or `demoting` (absent: copy) |
 //! | `{ns:u<id>}:s:<sid>` | hash | user | one status: id, uid, login, text, posted (ms), lat, lon |
 //! | `{ns:u<id>}:profile` | zset | user | the user's statuses: member `<uid>:<sid>`, score sid |
@@ -208,6 +212,26 @@ impl Keys {
     /// User id → SHA-256 (hex) of that user's current token.
     pub fn token_of_user(&self) -> String {
         self.global("token_of_user")
+    }
+
+    /// SHA-256 of a one-time login code → `<user id>:<expiry ms>`.
+    pub fn login_codes(&self) -> String {
+        self.global("login_codes")
+    }
+
+    /// User id → SHA-256 of their current login code.
+    pub fn login_code_of_user(&self) -> String {
+        self.global("login_code_of_user")
+    }
+
+    /// SHA-256 of an access token of the Mastodon API → user id.
+    pub fn oauth_tokens(&self) -> String {
+        self.global("oauth_tokens")
+    }
+
+    /// One user's access tokens (their SHA-256), score issue time (ms).
+    pub fn oauth_tokens_of(&self, uid: u64) -> String {
+        self.global(&format!("oauth_tokens_of:{uid}"))
     }
 
     pub fn counts(&self, uid: u64) -> String {

@@ -929,3 +929,54 @@ return held
 ",
     )
 });
+
+/// Issues a one-time login code, replacing the user's last one.
+/// KEYS: login_codes, login_code_of_user. ARGV: user id, the code's SHA-256,
+/// expiry (ms).
+pub static LOGIN_CODE_ISSUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old then redis.call('HDEL', KEYS[1], old) end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[1] .. ':' .. ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+",
+    )
+});
+
+/// Takes a login code: gone whatever it was, its user's id if it had not
+/// expired. KEYS: login_codes, login_code_of_user. ARGV: the code's SHA-256, now (ms).
+pub static LOGIN_CODE_TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if not value then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+local uid, expiry = string.match(value, '^(%d+):(%d+)$')
+if not uid then return false end
+if redis.call('HGET', KEYS[2], uid) == ARGV[1] then redis.call('HDEL', KEYS[2], uid) end
+if tonumber(expiry) < tonumber(ARGV[2]) then return false end
+return tonumber(uid)
+",
+    )
+});
+
+/// Adds an access token of the Mastodon API; past `max` a user's oldest go.
+/// KEYS: oauth_tokens, oauth_tokens_of(user). ARGV: SHA-256, user id, now (ms), max.
+pub static OAUTH_TOKEN_ADD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
+if over > 0 then
+  for _, old in ipairs(redis.call('ZRANGE', KEYS[2], 0, over - 1)) do
+    redis.call('HDEL', KEYS[1], old)
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+end
+return 1
+",
+    )
+});

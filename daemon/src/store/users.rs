@@ -4,7 +4,7 @@ use redis::AsyncCommands;
 use roost_shared::User;
 use roost_shared::time::format_millis;
 
-use super::scripts::{REGISTER, SET_TOKEN};
+use super::scripts::{LOGIN_CODE_ISSUE, LOGIN_CODE_TAKE, OAUTH_TOKEN_ADD, REGISTER, SET_TOKEN};
 use super::{Fields, Store, field, int_field};
 use crate::error::{Error, Result};
 
@@ -172,6 +172,86 @@ impl Store {
     /// The account whose current token has this SHA-256 (hex), if any.
     pub async fn account_of_token(&self, token_hash: &str) -> Result<Option<u64>> {
         Ok(self.conn().hget(self.keys().tokens(), token_hash).await?)
+    }
+
+    /// How many accounts and statuses there are (statuses ever posted).
+    pub async fn network_size(&self) -> Result<(u64, u64)> {
+        let k = self.keys();
+        let (users, statuses): (u64, Option<u64>) = redis::pipe()
+            .hlen(k.logins())
+            .get(k.next_status())
+            .query_async(&mut self.conn())
+            .await?;
+        Ok((users, statuses.unwrap_or(0)))
+    }
+
+    /// Stores a one-time login code (its SHA-256) for `uid` until `expiry`
+    /// (ms), replacing the last one.
+    pub async fn issue_login_code(&self, uid: u64, code_hash: &str, expiry: i64) -> Result<()> {
+        let k = self.keys();
+        let _: i64 = LOGIN_CODE_ISSUE
+            .key(k.login_codes())
+            .key(k.login_code_of_user())
+            .arg(uid)
+            .arg(code_hash)
+            .arg(expiry)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Uses up a login code: the account it logs in, if it was valid at `now`.
+    pub async fn take_login_code(&self, code_hash: &str, now: i64) -> Result<Option<u64>> {
+        let k = self.keys();
+        Ok(LOGIN_CODE_TAKE
+            .key(k.login_codes())
+            .key(k.login_code_of_user())
+            .arg(code_hash)
+            .arg(now)
+            .invoke_async(&mut self.conn())
+            .await?)
+    }
+
+    /// Stores an access token of the Mastodon API (its SHA-256) for `uid`;
+    /// the user's oldest go past `max`.
+    pub async fn add_app_token(&self, uid: u64, hash: &str, now: i64, max: u32) -> Result<()> {
+        let k = self.keys();
+        let _: i64 = OAUTH_TOKEN_ADD
+            .key(k.oauth_tokens())
+            .key(k.oauth_tokens_of(uid))
+            .arg(hash)
+            .arg(uid)
+            .arg(now)
+            .arg(max)
+            .invoke_async(&mut self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The account an access token of the Mastodon API (its SHA-256) or the
+    /// account's current `token` stands for.
+    pub async fn account_of_app_token(&self, hash: &str) -> Result<Option<u64>> {
+        let k = self.keys();
+        let (app, own): (Option<u64>, Option<u64>) = redis::pipe()
+            .hget(k.oauth_tokens(), hash)
+            .hget(k.tokens(), hash)
+            .query_async(&mut self.conn())
+            .await?;
+        Ok(app.or(own))
+    }
+
+    /// Revokes an access token of the Mastodon API (its SHA-256).
+    pub async fn revoke_app_token(&self, hash: &str) -> Result<()> {
+        let k = self.keys();
+        let uid: Option<u64> = self.conn().hget(k.oauth_tokens(), hash).await?;
+        if let Some(uid) = uid {
+            let _: () = redis::pipe()
+                .hdel(k.oauth_tokens(), hash)
+                .zrem(k.oauth_tokens_of(uid), hash)
+                .query_async(&mut self.conn())
+                .await?;
+        }
+        Ok(())
     }
 }
 

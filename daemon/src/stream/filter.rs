@@ -301,7 +301,7 @@ struct Text {
 /// is `café`, and full-width letters are plain), lowercased, with final sigma
 /// as sigma and the dot that lowercasing `İ` leaves dropped, so `ΟΔΟΣ`
 /// matches `οδος` and `İstanbul` matches `istanbul`.
-fn fold(text: &str) -> String {
+pub(crate) fn fold(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     text.nfkc()
         .flat_map(char::to_lowercase)
@@ -310,7 +310,7 @@ fn fold(text: &str) -> String {
         .collect()
 }
 
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 

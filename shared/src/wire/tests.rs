@@ -241,6 +241,7 @@ fn every_request_round_trips() {
         },
         Request::Unsubscribe { sub: 3 },
         Request::Token,
+        Request::LoginCode,
         Request::Subscribe {
             stream: Stream::Notifications,
             since: None,
@@ -262,7 +263,7 @@ fn every_request_round_trips() {
             request,
         });
     }
-    assert_eq!(Request::OPS.len(), 40);
+    assert_eq!(Request::OPS.len(), 41);
 }
 
 #[test]

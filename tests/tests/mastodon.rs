@@ -1,0 +1,769 @@
+//! The Mastodon-compatible client API (issue 13): login with a one-time code,
+//! the shapes clients read, paging, errors, and the protocol's visibility
+//! rules holding here too; over TCP with reqwest as the client.
+
+use roost_tests::{Client, Redis, Roostd, free_port};
+use serde_json::{Value, json};
+
+/// A Redis, a roostd serving HTTP on a free loopback port, an operator
+/// client, and the API's base URL.
+async fn server() -> (Redis, Roostd, Client, String) {
+    let redis = Redis::start();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let roostd = Roostd::start(&redis, &["--http", &addr]);
+    let c = roostd.client().await;
+    (redis, roostd, c, format!("http://{addr}"))
+}
+
+/// Logs `login` in through the password grant with a fresh login code; its
+/// access token.
+async fn log_in(c: &mut Client, base: &str, login: &str) -> String {
+    let code = c.ok(json!({"op": "login_code", "as": login})).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", login),
+            ("password", &code),
+            ("client_id", "x"),
+            ("client_secret", "y"),
+            ("scope", "read write follow"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+/// An authenticated API client.
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value, Option<String>) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if !form.is_empty() {
+            request = request.form(form);
+        }
+        let r = request.send().await.unwrap();
+        let status = r.status().as_u16();
+        let link = r
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        (status, body, link)
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (status, body, _) = self.send(reqwest::Method::GET, path, &[]).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Value {
+        let (status, body, _) = self.send(reqwest::Method::POST, path, form).await;
+        assert_eq!(status, 200, "POST {path}: {body}");
+        body
+    }
+}
+
+fn ids(statuses: &Value) -> Vec<String> {
+    statuses
+        .as_array()
+        .unwrap_or_else(|| panic!("{statuses}"))
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_login_code_logs_a_client_in_once_and_the_instance_answers() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    c.bot("alice").await;
+    let http = reqwest::Client::new();
+    // The instance, as clients probe it, without a token.
+    let instance: Value = http
+        .get(format!("{base}/api/v1/instance"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        instance["version"].as_str().unwrap().contains("Roost"),
+        "{instance}"
+    );
+    assert_eq!(instance["stats"]["user_count"], 1);
+    assert_eq!(
+        instance["configuration"]["statuses"]["max_characters"],
+        1000
+    );
+    let v2: Value = http
+        .get(format!("{base}/api/v2/instance"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v2["title"], "Roost");
+    let links: Value = http
+        .get(format!("{base}/.well-known/nodeinfo"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let href = links["links"][0]["href"].as_str().unwrap();
+    let nodeinfo: Value = http.get(href).send().await.unwrap().json().await.unwrap();
+    assert_eq!(nodeinfo["software"]["name"], "roost");
+    // An app: credentials handed out (nothing stored).
+    let app: Value = http
+        .post(format!("{base}/api/v1/apps"))
+        .form(&[
+            ("client_name", "toot"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app["name"], "toot");
+    assert!(
+        app["client_id"].as_str().is_some_and(|s| s.len() >= 32),
+        "{app}"
+    );
+
+    // A code works once, for its own account only.
+    let code = c.ok(json!({"op": "login_code", "as": "alice"})).await;
+    let code = code["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 14, "xxxx-xxxx-xxxx: {code}");
+    c.bot("bob").await;
+    let grant = |user: &'static str, password: String| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            http.post(format!("{base}/oauth/token"))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("username", user),
+                    ("password", &password),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let wrong = grant("bob", code.clone()).await;
+    assert_eq!(wrong.status(), 400);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap()["error"],
+        "invalid_grant"
+    );
+    // Tried with the wrong name, the code is used up.
+    let again = grant("alice", code.clone()).await;
+    assert_eq!(again.status(), 400);
+    let token = log_in(&mut c, &base, "alice").await;
+    let api = Api {
+        http: http.clone(),
+        base: base.clone(),
+        token: token.clone(),
+    };
+    let me = api.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(me["username"], "alice");
+    assert_eq!(me["acct"], "alice");
+    assert!(me["id"].is_string(), "ids are strings: {me}");
+    // A new code replaces the last one; an unused old one no longer works.
+    let old = c.ok(json!({"op": "login_code", "as": "alice"})).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _new = c.ok(json!({"op": "login_code", "as": "alice"})).await;
+    assert_eq!(grant("alice", old).await.status(), 400);
+    // No token, a wrong one, a revoked one: 401 with Mastodon's error.
+    let bare: reqwest::Response = http
+        .get(format!("{base}/api/v1/accounts/verify_credentials"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 401);
+    assert!(bare.json::<Value>().await.unwrap()["error"].is_string());
+    http.post(format!("{base}/oauth/revoke"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let (status, body, _) = api
+        .send(
+            reqwest::Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            &[],
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+    // Unknown endpoints: Mastodon's JSON 404.
+    let api = Api {
+        http,
+        base,
+        token: log_in(&mut c, &api.base, "alice").await,
+    };
+    let (status, body, _) = api
+        .send(reqwest::Method::GET, "/api/v1/bookmarks", &[])
+        .await;
+    assert_eq!((status, body), (404, json!({"error": "Record not found"})));
+}
+
+#[tokio::test]
+async fn the_authorization_code_grant_goes_through_the_authorize_page() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    c.bot("alice").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("{base}/oauth/authorize?response_type=code&client_id=x&redirect_uri=http://app.example/cb&state=s1"))
+        .send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("roost login-code") && page.contains("<form"),
+        "{page}"
+    );
+    let code = c.ok(json!({"op": "login_code", "as": "alice"})).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sent = http
+        .post(format!("{base}/oauth/authorize"))
+        .form(&[
+            ("code", code.as_str()),
+            ("redirect_uri", "http://app.example/cb"),
+            ("state", "s1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 302);
+    let location = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("http://app.example/cb?code=") && location.ends_with("&state=s1"),
+        "{location}"
+    );
+    let given = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let token: Value = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", given),
+            ("redirect_uri", "http://app.example/cb"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let api = Api {
+        http,
+        base,
+        token: token["access_token"].as_str().unwrap().to_owned(),
+    };
+    assert_eq!(
+        api.get("/api/v1/accounts/verify_credentials").await["username"],
+        "alice"
+    );
+}
+
+#[tokio::test]
+async fn statuses_timelines_acts_and_notifications_in_mastodon_shapes() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    for login in ["alice", "bob", "carol"] {
+        c.bot(login).await;
+    }
+    let http = reqwest::Client::new();
+    let alice = Api {
+        http: http.clone(),
+        base: base.clone(),
+        token: log_in(&mut c, &base, "alice").await,
+    };
+    let bob = Api {
+        http: http.clone(),
+        base: base.clone(),
+        token: log_in(&mut c, &base, "bob").await,
+    };
+
+    // Follow by account id, found by lookup.
+    let found = alice.get("/api/v1/accounts/lookup?acct=bob").await;
+    let bob_id = found["id"].as_str().unwrap().to_owned();
+    let rel = alice
+        .post(&format!("/api/v1/accounts/{bob_id}/follow"), &[])
+        .await;
+    assert_eq!(rel["following"], true);
+    let rels = alice
+        .get(&format!("/api/v1/accounts/relationships?id[]={bob_id}"))
+        .await;
+    assert_eq!(rels[0]["following"], true);
+
+    // Bob posts (content is HTML, escaped, marked up); alice reads her home.
+    let posted = bob
+        .post("/api/v1/statuses", &[("status", "hello @alice <3 #Roost")])
+        .await;
+    assert_eq!(
+        posted["content"],
+        "<p>hello <span class=\"h-card\"><a href=\"".to_owned()
+            + &base
+            + "/@alice\" class=\"u-url mention\">@<span>alice</span></a></span> &lt;3 <a href=\""
+            + &base
+            + "/tags/roost\" class=\"mention hashtag\" rel=\"tag\">#<span>Roost</span></a></p>"
+    );
+    assert_eq!(posted["account"]["username"], "bob");
+    assert_eq!(posted["visibility"], "public");
+    assert_eq!(posted["mentions"][0]["username"], "alice");
+    assert_eq!(posted["tags"][0]["name"], "roost");
+    let first = posted["id"].as_str().unwrap().to_owned();
+    let mut all = vec![first.clone()];
+    for i in 0..4 {
+        let s = bob
+            .post("/api/v1/statuses", &[("status", &format!("number {i}"))])
+            .await;
+        all.insert(0, s["id"].as_str().unwrap().to_owned());
+    }
+    // Paging: limit, max_id, since_id, min_id, and the Link header.
+    let (status, page, link) = alice
+        .send(reqwest::Method::GET, "/api/v1/timelines/home?limit=2", &[])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(ids(&page), all[..2]);
+    let link = link.expect("a Link header");
+    assert!(
+        link.contains(&format!("max_id={}>; rel=\"next\"", all[1])),
+        "{link}"
+    );
+    assert!(
+        link.contains(&format!("min_id={}>; rel=\"prev\"", all[0])),
+        "{link}"
+    );
+    let older = alice
+        .get(&format!("/api/v1/timelines/home?limit=2&max_id={}", all[1]))
+        .await;
+    assert_eq!(ids(&older), all[2..4]);
+    let newer = alice
+        .get(&format!("/api/v1/timelines/home?since_id={}", all[2]))
+        .await;
+    assert_eq!(ids(&newer), all[..2]);
+    let just_newer = alice
+        .get(&format!("/api/v1/timelines/home?min_id={}&limit=1", all[3]))
+        .await;
+    assert_eq!(ids(&just_newer), all[2..3]);
+    let tagged = alice.get("/api/v1/timelines/tag/ROOST").await;
+    assert_eq!(ids(&tagged), std::slice::from_ref(&first));
+    let profile = alice
+        .get(&format!("/api/v1/accounts/{bob_id}/statuses?limit=40"))
+        .await;
+    assert_eq!(ids(&profile), all);
+
+    // Reply, favourite, reblog, context, and their notifications for bob.
+    let reply = alice
+        .post(
+            "/api/v1/statuses",
+            &[("status", "@bob hi back"), ("in_reply_to_id", &first)],
+        )
+        .await;
+    assert_eq!(reply["in_reply_to_id"], first.as_str());
+    assert_eq!(reply["in_reply_to_account_id"], bob_id.as_str());
+    let liked = alice
+        .post(&format!("/api/v1/statuses/{first}/favourite"), &[])
+        .await;
+    assert_eq!(
+        (
+            liked["favourited"].clone(),
+            liked["favourites_count"].clone()
+        ),
+        (json!(true), json!(1))
+    );
+    let again = alice
+        .post(&format!("/api/v1/statuses/{first}/favourite"), &[])
+        .await;
+    assert_eq!(
+        again["favourites_count"], 1,
+        "favouriting twice is no error and counts once"
+    );
+    let reblog = alice
+        .post(&format!("/api/v1/statuses/{first}/reblog"), &[])
+        .await;
+    assert_eq!(reblog["reblog"]["id"], first.as_str());
+    assert_eq!(reblog["reblog"]["reblogged"], true);
+    let context = alice
+        .get(&format!(
+            "/api/v1/statuses/{}/context",
+            reply["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(ids(&context["ancestors"]), std::slice::from_ref(&first));
+    let got = bob.get(&format!("/api/v1/statuses/{first}")).await;
+    assert_eq!(
+        (got["replies_count"].clone(), got["reblogs_count"].clone()),
+        (json!(1), json!(1))
+    );
+    let kinds: Vec<String> = bob
+        .get("/api/v1/notifications")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["reblog", "favourite", "mention", "follow"]);
+    let only: Vec<String> = bob
+        .get("/api/v1/notifications?types[]=favourite&types[]=follow")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(only, ["favourite", "follow"]);
+    let without = bob
+        .get("/api/v1/notifications?exclude_types[]=mention")
+        .await;
+    assert_eq!(without.as_array().unwrap().len(), 3);
+    alice
+        .post(&format!("/api/v1/statuses/{first}/unreblog"), &[])
+        .await;
+    let unliked = alice
+        .post(&format!("/api/v1/statuses/{first}/unfavourite"), &[])
+        .await;
+    assert_eq!(
+        (
+            unliked["favourited"].clone(),
+            unliked["reblogs_count"].clone()
+        ),
+        (json!(false), json!(0))
+    );
+
+    // Errors: someone else's status is not yours to delete; bad input is 422.
+    let (status, body, _) = alice
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/statuses/{first}"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body, _) = alice
+        .send(reqwest::Method::POST, "/api/v1/statuses", &[("status", "")])
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"].is_string());
+    let (status, _, _) = alice
+        .send(reqwest::Method::GET, "/api/v1/statuses/999999", &[])
+        .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = alice
+        .send(reqwest::Method::GET, "/api/v1/statuses/abc", &[])
+        .await;
+    assert_eq!(status, 404);
+    let deleted = bob
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/statuses/{}", all[0]),
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.0, 200);
+    assert_eq!(deleted.1["id"], all[0].as_str());
+    let (status, _, _) = alice
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/statuses/{}", all[0]),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_visibility_rules_hold_through_the_api() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    for login in ["alice", "bob", "mallory"] {
+        c.bot(login).await;
+    }
+    let http = reqwest::Client::new();
+    let alice = Api {
+        http: http.clone(),
+        base: base.clone(),
+        token: log_in(&mut c, &base, "alice").await,
+    };
+    let mallory = Api {
+        http: http.clone(),
+        base: base.clone(),
+        token: log_in(&mut c, &base, "mallory").await,
+    };
+    // Alice goes private (locked) through update_credentials, and blocks mallory.
+    let (status, me, _) = alice
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            &[("locked", "true"), ("note", "a <b>bio</b>")],
+        )
+        .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["locked"], true);
+    assert_eq!(me["note"], "<p>a &lt;b&gt;bio&lt;/b&gt;</p>");
+    c.ok(json!({"op": "follow", "as": "bob", "login": "alice"}))
+        .await;
+    c.ok(json!({"op": "approve", "as": "alice", "login": "bob"}))
+        .await;
+    let secret = alice
+        .post("/api/v1/statuses", &[("status", "for followers")])
+        .await;
+    assert_eq!(secret["visibility"], "private");
+    let id = secret["id"].as_str().unwrap();
+    // A stranger does not see it, by id, profile or tag; a follower does.
+    let (status, _, _) = mallory
+        .send(reqwest::Method::GET, &format!("/api/v1/statuses/{id}"), &[])
+        .await;
+    assert_eq!(status, 404);
+    let alice_id = me["id"].as_str().unwrap();
+    assert_eq!(
+        mallory
+            .get(&format!("/api/v1/accounts/{alice_id}/statuses"))
+            .await,
+        json!([])
+    );
+    let bob = Api {
+        http,
+        base: base.clone(),
+        token: log_in(&mut c, &base, "bob").await,
+    };
+    assert_eq!(
+        ids(&bob.get("/api/v1/timelines/home").await),
+        [id.to_owned()]
+    );
+    // Reblogging someone else's private status is refused.
+    let (status, _, _) = bob
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/statuses/{id}/reblog"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 403);
+    // A follow request through the API leaves mallory `requested`.
+    let rel = mallory
+        .post(&format!("/api/v1/accounts/{alice_id}/follow"), &[])
+        .await;
+    assert_eq!(
+        (rel["following"].clone(), rel["requested"].clone()),
+        (json!(false), json!(true))
+    );
+    // A direct message goes to the mentioned account only, never a timeline.
+    let dm = alice
+        .post(
+            "/api/v1/statuses",
+            &[("status", "@bob psst"), ("visibility", "direct")],
+        )
+        .await;
+    assert_eq!(dm["visibility"], "direct");
+    assert_eq!(
+        ids(&bob.get("/api/v1/timelines/home").await),
+        [id.to_owned()]
+    );
+    let conversations = c.ok(json!({"op": "conversations", "as": "bob"})).await;
+    assert_eq!(
+        conversations["conversations"][0]["last"]["text"],
+        "@bob psst"
+    );
+}
+
+/// The toot version the suite runs (README, "Other clients").
+const TOOT: &str = "toot==0.52.1";
+
+/// The `toot` command, from a virtual environment under the target directory,
+/// made (from PyPI) the first time a test needs it.
+fn toot_bin() -> std::path::PathBuf {
+    static TOOT_BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    TOOT_BIN
+        .get_or_init(|| {
+            let venv = roost_tests::target_binary("toot-venv");
+            let bin = venv.join("bin").join("toot");
+            let pinned = venv.join(TOOT);
+            if !pinned.exists() {
+                let made = std::process::Command::new("python3")
+                    .args(["-m", "venv", "--clear"])
+                    .arg(&venv)
+                    .status()
+                    .expect("python3 runs");
+                assert!(
+                    made.success(),
+                    "python3 -m venv failed (Debian: apt-get install python3-venv)"
+                );
+                let installed = std::process::Command::new(venv.join("bin").join("pip"))
+                    .args(["install", "--quiet", "--disable-pip-version-check", TOOT])
+                    .status()
+                    .expect("pip runs");
+                assert!(
+                    installed.success(),
+                    "pip install {TOOT} failed (is PyPI reachable?)"
+                );
+                std::fs::write(&pinned, "").unwrap();
+            }
+            bin
+        })
+        .clone()
+}
+
+/// Runs toot with its configuration under `home`; its output (stdout and
+/// stderr), after asserting it succeeded.
+fn toot(home: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(toot_bin())
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("toot runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "toot {args:?} failed: {text}");
+    text
+}
+
+#[tokio::test]
+async fn the_toot_client_logs_in_with_a_code_and_reads_posts_follows_and_deletes() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    let home = tempfile::tempdir().unwrap();
+    c.bot("alice").await;
+    c.bot("bob").await;
+    let code = c.ok(json!({"op": "login_code", "as": "alice"})).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let said = toot(
+        home.path(),
+        &["login_cli", "-i", &base, "-e", "alice", "-p", &code],
+    );
+    assert!(said.contains("Successfully logged in"), "{said}");
+    assert!(toot(home.path(), &["whoami"]).contains("@alice"));
+
+    let said = toot(home.path(), &["post", "hello from toot #tooted"]);
+    assert!(said.contains("Toot posted"), "{said}");
+    let mine = c
+        .ok(json!({"op": "timeline", "kind": "profile", "login": "alice"}))
+        .await;
+    assert_eq!(mine["statuses"][0]["text"], "hello from toot #tooted");
+    assert_eq!(mine["statuses"][0]["tags"], json!(["tooted"]));
+    let own = mine["statuses"][0]["id"].as_u64().unwrap();
+
+    // Bob mentions alice and likes her status: toot shows both.
+    let bobs = c
+        .ok(json!({"op": "post", "as": "bob", "text": "hi @alice, welcome"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    c.ok(json!({"op": "like", "as": "bob", "status": own}))
+        .await;
+    let notes = toot(home.path(), &["notifications"]);
+    assert!(
+        notes.contains("mentioned you") && notes.contains("favourited"),
+        "{notes}"
+    );
+    assert!(notes.contains("hi @alice, welcome"), "{notes}");
+
+    let said = toot(home.path(), &["follow", "bob"]);
+    assert!(said.contains("now following bob"), "{said}");
+    let bob = c
+        .ok(json!({"op": "user", "as": "alice", "login": "bob"}))
+        .await;
+    assert_eq!(bob["relationship"]["following"], true);
+    let timeline = toot(home.path(), &["timeline"]);
+    assert!(
+        timeline.contains("hi @alice, welcome") && timeline.contains("hello from toot"),
+        "{timeline}"
+    );
+
+    let said = toot(
+        home.path(),
+        &["post", "-r", &bobs.to_string(), "thanks bob"],
+    );
+    assert!(said.contains("Toot posted"), "{said}");
+    let thread = toot(home.path(), &["thread", &bobs.to_string()]);
+    assert!(
+        thread.contains("thanks bob") && thread.contains("hi @alice, welcome"),
+        "{thread}"
+    );
+    let replies = c
+        .ok(json!({"op": "thread", "as": "bob", "status": bobs}))
+        .await;
+    assert_eq!(replies["replies"][0]["text"], "thanks bob");
+
+    let said = toot(home.path(), &["delete", &own.to_string()]);
+    assert!(said.contains("deleted"), "{said}");
+    assert_eq!(
+        c.err(json!({"op": "thread", "as": "bob", "status": own}))
+            .await,
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn toot_tui_shows_the_home_timeline() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    let home = tempfile::tempdir().unwrap();
+    c.bot("alice").await;
+    c.ok(json!({"op": "post", "as": "alice", "text": "seen in toot's own terminal app"}))
+        .await;
+    let code = c.ok(json!({"op": "login_code", "as": "alice"})).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    toot(
+        home.path(),
+        &["login_cli", "-i", &base, "-e", "alice", "-p", &code],
+    );
+    let command = format!(
+        "env HOME={home} XDG_CONFIG_HOME={home}/.config TERM=xterm-256color {toot} tui",
+        home = home.path().display(),
+        toot = toot_bin().display()
+    );
+    let tmux = crate::tui::Tmux::run(&command, 120, 30);
+    // toot 0.52 first says its TUI is deprecated, until told to go on.
+    tmux.wait(&["press Enter to continue"]).await;
+    tmux.keys(&["Enter"]);
+    let screen = tmux
+        .wait(&["alice", "seen in toot's own terminal app"])
+        .await;
+    assert!(screen.contains("toot"), "{screen}");
+}
