@@ -767,3 +767,165 @@ async fn toot_tui_shows_the_home_timeline() {
         .await;
     assert!(screen.contains("toot"), "{screen}");
 }
+
+#[tokio::test]
+async fn lists_blocks_requests_markers_conversations_trends_and_reports() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    for login in ["alice", "bob", "carol"] {
+        c.bot(login).await;
+    }
+    let http = reqwest::Client::new();
+    let api = |token: String| Api {
+        http: http.clone(),
+        base: base.clone(),
+        token,
+    };
+    let alice = api(log_in(&mut c, &base, "alice").await);
+    let bob = api(log_in(&mut c, &base, "bob").await);
+    let id_of = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let bob_id = id_of(&alice.get("/api/v1/accounts/lookup?acct=bob").await);
+    let carol_id = id_of(&alice.get("/api/v1/accounts/lookup?acct=@carol").await);
+    let alice_id = id_of(&alice.get("/api/v1/accounts/verify_credentials").await);
+
+    // Followers and following, with a Link to the next page when full.
+    alice
+        .post(&format!("/api/v1/accounts/{bob_id}/follow"), &[])
+        .await;
+    alice
+        .post(&format!("/api/v1/accounts/{carol_id}/follow"), &[])
+        .await;
+    let (status, page, link) = alice
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/accounts/{alice_id}/following?limit=1"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(page.as_array().unwrap().len(), 1);
+    assert!(link.unwrap().contains("page=2"));
+    let both = alice
+        .get(&format!("/api/v1/accounts/{alice_id}/following"))
+        .await;
+    assert_eq!(both.as_array().unwrap().len(), 2);
+    let fans = alice
+        .get(&format!("/api/v1/accounts/{bob_id}/followers"))
+        .await;
+    assert_eq!(fans[0]["username"], "alice");
+    // Search finds a whole login, and a hashtag.
+    let found = alice
+        .get("/api/v2/search?q=carol&type=accounts&resolve=true")
+        .await;
+    assert_eq!(found["accounts"][0]["acct"], "carol");
+    let tag = alice.get("/api/v2/search?q=%23Rust").await;
+    assert_eq!(tag["hashtags"][0]["name"], "rust");
+
+    // Block and mute; the lists show them; a block ends the follow.
+    let rel = alice
+        .post(&format!("/api/v1/accounts/{carol_id}/block"), &[])
+        .await;
+    assert_eq!(
+        (rel["blocking"].clone(), rel["following"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(alice.get("/api/v1/blocks").await[0]["username"], "carol");
+    let rel = alice
+        .post(&format!("/api/v1/accounts/{bob_id}/mute"), &[])
+        .await;
+    assert_eq!(rel["muting"], true);
+    assert_eq!(alice.get("/api/v1/mutes").await[0]["username"], "bob");
+    alice
+        .post(&format!("/api/v1/accounts/{bob_id}/unmute"), &[])
+        .await;
+    alice
+        .post(&format!("/api/v1/accounts/{carol_id}/unblock"), &[])
+        .await;
+    assert_eq!(alice.get("/api/v1/blocks").await, json!([]));
+
+    // Follow requests of a locked account: listed, authorized, rejected.
+    c.ok(json!({"op": "set_profile", "as": "bob", "private": true}))
+        .await;
+    let carol = api(log_in(&mut c, &base, "carol").await);
+    let asked = carol
+        .post(&format!("/api/v1/accounts/{bob_id}/follow"), &[])
+        .await;
+    assert_eq!(asked["requested"], true);
+    let waiting = bob.get("/api/v1/follow_requests").await;
+    assert_eq!(waiting[0]["username"], "carol");
+    let rel = bob
+        .post(
+            &format!("/api/v1/follow_requests/{carol_id}/authorize"),
+            &[],
+        )
+        .await;
+    assert_eq!(rel["followed_by"], true);
+    assert_eq!(bob.get("/api/v1/follow_requests").await, json!([]));
+
+    // favourited_by lists the likers.
+    let s = bob
+        .post("/api/v1/statuses", &[("status", "a #Rust post")])
+        .await;
+    let sid = id_of(&s);
+    alice
+        .post(&format!("/api/v1/statuses/{sid}/favourite"), &[])
+        .await;
+    let likers = bob
+        .get(&format!("/api/v1/statuses/{sid}/favourited_by"))
+        .await;
+    assert_eq!(likers[0]["username"], "alice");
+
+    // Markers: the same read positions the roost app keeps.
+    let (status, set, _) = alice
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/markers",
+            &[("home[last_read_id]", &sid)],
+        )
+        .await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(set["home"]["last_read_id"], sid.as_str());
+    let marker = c.ok(json!({"op": "marker", "as": "alice"})).await;
+    assert_eq!(marker["home"].to_string(), sid);
+    let read = alice.get("/api/v1/markers?timeline[]=home").await;
+    assert_eq!(read["home"]["last_read_id"], sid.as_str());
+    assert!(read.get("notifications").is_none());
+
+    // Conversations: a direct status, then the list.
+    alice
+        .post(
+            "/api/v1/statuses",
+            &[("status", "@carol just us"), ("visibility", "direct")],
+        )
+        .await;
+    let talks = carol.get("/api/v1/conversations").await;
+    assert_eq!(talks[0]["accounts"][0]["username"], "alice");
+    assert_eq!(talks[0]["unread"], true);
+    assert_eq!(talks[0]["last_status"]["content"], "<p>@carol just us</p>");
+
+    // Trending tags (public statuses only).
+    let trends = alice.get("/api/v1/trends/tags").await;
+    assert!(
+        trends.as_array().unwrap().is_empty(),
+        "bob is private: {trends}"
+    );
+    carol
+        .post("/api/v1/statuses", &[("status", "public #Roost talk")])
+        .await;
+    let trends = alice.get("/api/v1/trends/tags").await;
+    assert_eq!(trends[0]["name"], "roost");
+    assert_eq!(trends[0]["history"][0]["uses"], "1");
+
+    // A report reaches the operators.
+    let (status, filed, _) = alice
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/reports",
+            &[("account_id", &carol_id), ("comment", "spam")],
+        )
+        .await;
+    assert_eq!(status, 200, "{filed}");
+    assert_eq!(filed["target_account"]["username"], "carol");
+    let reports = c.ok(json!({"op": "reports"})).await;
+    assert_eq!(reports["reports"][0]["reason"], "spam");
+    assert_eq!(reports["reports"][0]["user"]["login"], "carol");
+}

@@ -80,6 +80,26 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/api/v1/timelines/home", get(home_timeline))
         .route("/api/v1/timelines/tag/{tag}", get(tag_timeline))
         .route("/api/v1/notifications", get(notifications))
+        .route("/api/v1/accounts/{id}/followers", get(followers))
+        .route("/api/v1/accounts/{id}/following", get(following))
+        .route("/api/v1/accounts/{id}/block", post(block))
+        .route("/api/v1/accounts/{id}/unblock", post(unblock))
+        .route("/api/v1/accounts/{id}/mute", post(mute))
+        .route("/api/v1/accounts/{id}/unmute", post(unmute))
+        .route("/api/v1/blocks", get(blocks))
+        .route("/api/v1/mutes", get(mutes))
+        .route("/api/v1/follow_requests", get(follow_requests))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(authorize_request),
+        )
+        .route("/api/v1/follow_requests/{id}/reject", post(reject_request))
+        .route("/api/v1/statuses/{id}/favourited_by", get(favourited_by))
+        .route("/api/v1/markers", get(markers).post(set_markers))
+        .route("/api/v1/conversations", get(conversations))
+        .route("/api/v1/trends/tags", get(trends))
+        .route("/api/v1/trends", get(trends))
+        .route("/api/v1/reports", post(report))
 }
 
 /// Mastodon's error: `{"error": message}` with the status that fits.
@@ -909,23 +929,7 @@ async fn relationships(State(app): State<App>, request: Request) -> Response {
         let Ok(user) = user_by_id(&app, account, id).await else {
             continue;
         };
-        let r = user.relationship.unwrap_or_default();
-        out.push(json!({
-            "id": id.to_string(),
-            "following": r.following,
-            "followed_by": r.followed_by,
-            "requested": r.requested,
-            "blocking": r.blocking,
-            "blocked_by": false,
-            "muting": r.muting,
-            "muting_notifications": r.muting,
-            "showing_reblogs": true,
-            "notifying": false,
-            "domain_blocking": false,
-            "endorsed": false,
-            "languages": null,
-            "note": "",
-        }));
+        out.push(relationship_json(&user));
     }
     ok(Value::Array(out))
 }
@@ -944,8 +948,13 @@ async fn follow_change(app: App, id: String, request: Request, op_name: &str) ->
         return response;
     }
     let user = attempt!(user_by_id(&app, account, user.id).await);
+    ok(relationship_json(&user))
+}
+
+/// Mastodon's Relationship of the caller to `user` (read with it).
+fn relationship_json(user: &User) -> Value {
     let r = user.relationship.unwrap_or_default();
-    ok(json!({
+    json!({
         "id": user.id.to_string(),
         "following": r.following,
         "followed_by": r.followed_by,
@@ -960,6 +969,304 @@ async fn follow_change(app: App, id: String, request: Request, op_name: &str) ->
         "endorsed": false,
         "languages": null,
         "note": "",
+    })
+}
+
+async fn block(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
+    follow_change(app, id, request, "block").await
+}
+
+async fn unblock(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
+    follow_change(app, id, request, "unblock").await
+}
+
+async fn mute(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
+    follow_change(app, id, request, "mute").await
+}
+
+async fn unmute(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
+    follow_change(app, id, request, "unmute").await
+}
+
+async fn authorize_request(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    follow_change(app, id, request, "approve").await
+}
+
+async fn reject_request(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    follow_change(app, id, request, "deny").await
+}
+
+/// A page of accounts from a protocol list (`{"users": [{"user", ...}]}`),
+/// by `limit` (40, at most 80) and a `page` the `Link` header carries on.
+async fn account_list(app: &App, request: Request, list: Value, path: &str) -> Response {
+    let (params, account, base) = begin!(app.clone(), request);
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse::<u32>().ok())
+        .unwrap_or(40)
+        .clamp(1, 80);
+    let page = params
+        .get("page")
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let mut list = list;
+    list["page"] = json!(page);
+    list["count"] = json!(limit);
+    let result = attempt!(op(app, account, list).await);
+    let users: Vec<Value> = result["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| serde_json::from_value::<User>(entry["user"].clone()).ok())
+        .map(|u| account_json(&u, &base))
+        .collect();
+    let full = users.len() == limit as usize;
+    let mut response = ok(Value::Array(users));
+    if full {
+        let link = format!(
+            "<{base}{path}?limit={limit}&page={}>; rel=\"next\"",
+            page + 1
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
+}
+
+async fn followers(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
+    let id = attempt!(path_id(&id));
+    let Ok(Some(user)) = app.daemon.store().user(id).await else {
+        return not_found();
+    };
+    let list = json!({"op": "followers", "login": user.login});
+    account_list(
+        &app,
+        request,
+        list,
+        &format!("/api/v1/accounts/{id}/followers"),
+    )
+    .await
+}
+
+async fn following(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
+    let id = attempt!(path_id(&id));
+    let Ok(Some(user)) = app.daemon.store().user(id).await else {
+        return not_found();
+    };
+    let list = json!({"op": "following", "login": user.login});
+    account_list(
+        &app,
+        request,
+        list,
+        &format!("/api/v1/accounts/{id}/following"),
+    )
+    .await
+}
+
+async fn blocks(State(app): State<App>, request: Request) -> Response {
+    account_list(&app, request, json!({"op": "blocks"}), "/api/v1/blocks").await
+}
+
+async fn mutes(State(app): State<App>, request: Request) -> Response {
+    account_list(&app, request, json!({"op": "mutes"}), "/api/v1/mutes").await
+}
+
+async fn follow_requests(State(app): State<App>, request: Request) -> Response {
+    account_list(
+        &app,
+        request,
+        json!({"op": "requests"}),
+        "/api/v1/follow_requests",
+    )
+    .await
+}
+
+async fn favourited_by(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let id = attempt!(path_id(&id));
+    let list = json!({"op": "likes", "status": id});
+    account_list(
+        &app,
+        request,
+        list,
+        &format!("/api/v1/statuses/{id}/favourited_by"),
+    )
+    .await
+}
+
+/// Mastodon's Marker of one timeline.
+fn marker_json(last_read: Option<u64>) -> Value {
+    json!({
+        "last_read_id": last_read.unwrap_or(0).to_string(),
+        "version": 0,
+        "updated_at": roost_shared::time::format_millis(now_millis()),
+    })
+}
+
+/// The read markers (the same the `roost` app keeps) as Mastodon's.
+fn markers_json(marker: &Value, wanted: &[&str]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (timeline, field) in [("home", "home"), ("notifications", "notifications")] {
+        if wanted.is_empty() || wanted.contains(&timeline) {
+            out.insert(timeline.into(), marker_json(marker[field].as_u64()));
+        }
+    }
+    Value::Object(out)
+}
+
+async fn markers(State(app): State<App>, request: Request) -> Response {
+    let (params, account, _) = begin!(app, request);
+    let marker = attempt!(op(&app, account, json!({"op": "marker"})).await);
+    ok(markers_json(&marker, &params.all("timeline")))
+}
+
+async fn set_markers(State(app): State<App>, request: Request) -> Response {
+    let (params, account, _) = begin!(app, request);
+    let mut set = json!({"op": "marker"});
+    for timeline in ["home", "notifications"] {
+        let field = format!("{timeline}[last_read_id]");
+        let id = params
+            .get(&field)
+            .or_else(|| params.get(&format!("{timeline}.last_read_id")));
+        if let Some(id) = id {
+            match id.parse::<u64>() {
+                Ok(id) => set[timeline] = json!(id),
+                Err(_) => {
+                    return error(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        format!("{field} is not an id"),
+                    );
+                }
+            }
+        }
+    }
+    let marker = attempt!(op(&app, account, set).await);
+    ok(markers_json(&marker, &[]))
+}
+
+async fn conversations(State(app): State<App>, request: Request) -> Response {
+    let (params, account, base) = begin!(app, request);
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse::<u32>().ok())
+        .unwrap_or(20)
+        .clamp(1, 40);
+    let result = attempt!(
+        op(
+            &app,
+            account,
+            json!({"op": "conversations", "count": limit})
+        )
+        .await
+    );
+    let me = attempt!(user_by_id(&app, account, account).await);
+    let mut out = Vec::new();
+    for c in result["conversations"].as_array().into_iter().flatten() {
+        let with: Vec<User> = attempt!(parse(c["with"].clone()));
+        let last = &c["last"];
+        let from = with
+            .iter()
+            .chain([&me])
+            .find(|u| Some(u.login.as_str()) == last["from"].as_str());
+        out.push(json!({
+            "id": c["conversation"],
+            "unread": c["unread"].as_u64().unwrap_or(0) > 0,
+            "accounts": with.iter().map(|u| account_json(u, &base)).collect::<Vec<_>>(),
+            "last_status": {
+                "id": last["id"].to_string(),
+                "created_at": last["sent"],
+                "content": content(last["text"].as_str().unwrap_or(""), &[], &[], &base),
+                "visibility": "direct",
+                "account": from.map(|u| account_json(u, &base)),
+                "mentions": [], "tags": [], "emojis": [], "media_attachments": [],
+                "reblog": null, "in_reply_to_id": null, "spoiler_text": "", "sensitive": false,
+            },
+        }));
+    }
+    ok(Value::Array(out))
+}
+
+async fn trends(State(app): State<App>, request: Request) -> Response {
+    let (_, account, base) = begin!(app, request);
+    let result = attempt!(op(&app, account, json!({"op": "trending"})).await);
+    let day = (now_millis() / 86_400_000 * 86_400).to_string();
+    let tags: Vec<Value> = result["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let name = t["tag"].as_str().unwrap_or("");
+            let uses = t["statuses"].as_u64().unwrap_or(0).to_string();
+            json!({"name": name, "url": format!("{base}/tags/{name}"),
+                   "history": [{"day": day, "uses": uses, "accounts": uses}]})
+        })
+        .collect();
+    ok(Value::Array(tags))
+}
+
+async fn report(State(app): State<App>, request: Request) -> Response {
+    let (params, account, base) = begin!(app, request);
+    let comment = params.get("comment").unwrap_or("").trim();
+    let reason = if comment.is_empty() {
+        "reported from a Mastodon client"
+    } else {
+        comment
+    };
+    let statuses: Vec<u64> = params
+        .all("status_ids")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let Some(target) = attempt!(params.id("account_id")) else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "account_id is required");
+    };
+    let user = attempt!(user_by_id(&app, account, target).await);
+    // One report per status named, else one of the account.
+    let mut last = Value::Null;
+    if statuses.is_empty() {
+        last = attempt!(
+            op(
+                &app,
+                account,
+                json!({"op": "report", "login": user.login, "reason": reason})
+            )
+            .await
+        );
+    }
+    for status in &statuses {
+        last = attempt!(
+            op(
+                &app,
+                account,
+                json!({"op": "report", "status": status, "reason": reason})
+            )
+            .await
+        );
+    }
+    ok(json!({
+        "id": last["report"].to_string(),
+        "action_taken": false,
+        "action_taken_at": null,
+        "category": params.get("category").unwrap_or("other"),
+        "comment": comment,
+        "forwarded": false,
+        "created_at": roost_shared::time::format_millis(now_millis()),
+        "status_ids": statuses.iter().map(u64::to_string).collect::<Vec<_>>(),
+        "rule_ids": [],
+        "target_account": account_json(&user, &base),
     }))
 }
 
@@ -1113,7 +1420,7 @@ async fn post_status(State(app): State<App>, request: Request) -> Response {
                 attempt!(op(&app, account, json!({"op": "dm", "to": to, "text": text})).await);
             return ok(json!({
                 "id": message["id"].to_string(),
-                "created_at": message["at"],
+                "created_at": message["sent"],
                 "content": content(text, &[], &[], &base),
                 "visibility": "direct",
                 "account": account_json(&attempt!(user_by_id(&app, account, account).await), &base),
