@@ -929,3 +929,127 @@ async fn lists_blocks_requests_markers_conversations_trends_and_reports() {
     assert_eq!(reports["reports"][0]["reason"], "spam");
     assert_eq!(reports["reports"][0]["user"]["login"], "carol");
 }
+
+/// Reads server-sent events from `response` until `want` events (comments
+/// and keep-alives skipped): each as (event name, data parsed as JSON).
+async fn sse_events(response: &mut reqwest::Response, want: usize) -> Vec<(String, Value)> {
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    while events.len() < want {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), response.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the stream still open");
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let mut name = None;
+            let mut data = None;
+            for line in frame.lines() {
+                if let Some(n) = line.strip_prefix("event: ") {
+                    name = Some(n.to_owned());
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data = Some(serde_json::from_str::<Value>(d).unwrap());
+                }
+            }
+            if let (Some(name), Some(data)) = (name, data) {
+                events.push((name, data));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn streaming_as_server_sent_events_with_mastodon_event_names() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    for login in ["alice", "bob", "carol"] {
+        c.bot(login).await;
+    }
+    let http = reqwest::Client::new();
+    let token = log_in(&mut c, &base, "alice").await;
+    assert_eq!(
+        http.get(format!("{base}/api/v1/streaming/health"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "OK"
+    );
+    c.ok(json!({"op": "follow", "as": "alice", "login": "bob"}))
+        .await;
+    let mine = c
+        .ok(json!({"op": "post", "as": "alice", "text": "mine"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let open = |path: &str| http.get(format!("{base}{path}")).bearer_auth(&token).send();
+    let mut user = open("/api/v1/streaming/user").await.unwrap();
+    assert_eq!(user.status(), 200);
+    assert_eq!(user.headers()["content-type"], "text/event-stream");
+    // The token may come in the query too (as browsers' EventSource sends it).
+    let mut public = http
+        .get(format!(
+            "{base}/api/v1/streaming/public?access_token={token}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 200);
+    let mut tagged = open("/api/v1/streaming/hashtag?tag=Rust").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let bobs = c
+        .ok(json!({"op": "post", "as": "bob", "text": "from bob #rust"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    c.ok(json!({"op": "like", "as": "bob", "status": mine}))
+        .await;
+    c.ok(json!({"op": "post", "as": "carol", "text": "carol, not followed"}))
+        .await;
+    c.ok(json!({"op": "delete", "as": "bob", "status": bobs}))
+        .await;
+
+    let events = sse_events(&mut user, 3).await;
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["update", "notification", "delete"], "{events:?}");
+    assert_eq!(events[0].1["id"], bobs.to_string());
+    assert_eq!(events[0].1["account"]["username"], "bob");
+    assert_eq!(events[0].1["tags"][0]["name"], "rust");
+    assert_eq!(events[1].1["type"], "favourite");
+    assert_eq!(events[1].1["status"]["id"], mine.to_string());
+    assert_eq!(events[2].1, json!(bobs.to_string()));
+    let events = sse_events(&mut public, 3).await;
+    let texts: Vec<&Value> = events
+        .iter()
+        .filter(|(n, _)| n == "update")
+        .map(|(_, d)| &d["text"])
+        .collect();
+    assert_eq!(
+        texts,
+        [&json!("from bob #rust"), &json!("carol, not followed")]
+    );
+    let events = sse_events(&mut tagged, 1).await;
+    assert_eq!(events[0].1["text"], "from bob #rust");
+
+    // Revoking the token ends its streams.
+    http.post(format!("{base}/oauth/revoke"))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match user.chunk().await {
+                Ok(Some(_)) => continue,
+                _ => return,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its revoked token");
+}

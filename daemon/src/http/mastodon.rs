@@ -100,6 +100,14 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/api/v1/trends/tags", get(trends))
         .route("/api/v1/trends", get(trends))
         .route("/api/v1/reports", post(report))
+        .route("/api/v1/streaming/health", get(|| async { "OK" }))
+        .route("/api/v1/streaming/user", get(stream_user))
+        .route(
+            "/api/v1/streaming/user/notification",
+            get(stream_notifications),
+        )
+        .route("/api/v1/streaming/public", get(stream_public))
+        .route("/api/v1/streaming/hashtag", get(stream_hashtag))
 }
 
 /// Mastodon's error: `{"error": message}` with the status that fits.
@@ -222,11 +230,17 @@ impl Params {
 async fn authenticated(app: &App, parts: &axum::http::request::Parts) -> Result<u64, Response> {
     let unauthorized = || error(StatusCode::UNAUTHORIZED, "The access token is invalid");
     let store = app.daemon.store();
+    // Streaming clients may pass the token in the query instead.
+    let query_token = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned());
     let bearer = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned)
+        .or(query_token);
     if let Some(token) = bearer {
         let account = store
             .account_of_app_token(&token_hash(token.trim()))
@@ -1571,6 +1585,194 @@ async fn notifications(State(app): State<App>, request: Request) -> Response {
         .collect();
     let ids: Vec<u64> = wanted.iter().map(|n| n.id).collect();
     page(json, &ids, &base, "/api/v1/notifications")
+}
+
+// ---- streaming (server-sent events) ----
+
+/// How often a stream checks that its token still stands.
+const TOKEN_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// One server-sent-events response: the protocol subscriptions it holds, and
+/// what it needs to turn their events into Mastodon's.
+struct EventStream {
+    app: App,
+    account: u64,
+    base: String,
+    /// The access token (its SHA-256): revoking it ends the stream.
+    token: Option<String>,
+    rx: tokio::sync::mpsc::Receiver<crate::stream::Feed>,
+    closer: std::sync::Arc<tokio::sync::Notify>,
+    check: tokio::time::Interval,
+    keepalive: tokio::time::Interval,
+    _subscriptions: Vec<crate::stream::Subscription>,
+}
+
+impl EventStream {
+    /// The next frames; `None` ends the response.
+    async fn next(&mut self) -> Option<axum::body::Bytes> {
+        let mut stop = self.app.stop.clone();
+        loop {
+            let feed = tokio::select! {
+                feed = self.rx.recv() => Some(feed?),
+                _ = self.keepalive.tick() => return Some(axum::body::Bytes::from_static(b":thump\n\n")),
+                () = self.closer.notified() => return None,
+                _ = stop.wait_for(|s| *s) => return None,
+                _ = self.check.tick(), if self.token.is_some() => None,
+            };
+            let Some(feed) = feed else {
+                let hash = self.token.as_deref().unwrap_or_default();
+                let owner = self.app.daemon.store().account_of_app_token(hash).await;
+                if matches!(owner, Ok(owner) if owner != Some(self.account)) {
+                    return None;
+                }
+                continue;
+            };
+            let crate::stream::Feed::Live { event, .. } = feed else {
+                continue;
+            };
+            let mut line = Vec::new();
+            event.write_line(0, &mut line);
+            let Ok(event) = serde_json::from_slice::<Value>(&line) else {
+                continue;
+            };
+            if let Some(frame) = self.frame(&event).await {
+                return Some(axum::body::Bytes::from(frame));
+            }
+        }
+    }
+
+    /// A protocol event as Mastodon's SSE frame (`update`, `delete`,
+    /// `notification`); `None` for what Mastodon has no event for.
+    async fn frame(&self, event: &Value) -> Option<String> {
+        let (name, data) = match event["event"].as_str()? {
+            "status" => {
+                let status: Status = serde_json::from_value(event["status"].clone()).ok()?;
+                let json = statuses_json(&self.app, self.account, &[status], &self.base)
+                    .await
+                    .ok()?;
+                ("update", json.into_iter().next()?.to_string())
+            }
+            "delete" => ("delete", json!(event["status"].to_string()).to_string()),
+            "notification" => {
+                let n: Notification = serde_json::from_value(event["notification"].clone()).ok()?;
+                let statuses: Vec<Status> = n.status.iter().cloned().collect();
+                let mut logins = vec![n.from.login.clone()];
+                logins.extend(statuses.iter().flat_map(logins_of));
+                let users = users_of(&self.app, self.account, logins).await.ok()?;
+                let json = json!({
+                    "id": n.id.to_string(),
+                    "type": notification_type(n.kind),
+                    "created_at": n.at,
+                    "account": account_json(&n.from, &self.base),
+                    "status": n.status.as_ref().map(|s| status_json(s, &users, &self.base)),
+                });
+                ("notification", json.to_string())
+            }
+            _ => return None,
+        };
+        Some(format!("event: {name}\ndata: {data}\n\n"))
+    }
+}
+
+/// Opens a server-sent-events stream of `streams` for the caller.
+async fn event_stream(app: App, request: Request, streams: Vec<roost_shared::Stream>) -> Response {
+    let (params, parts) = match Params::of(request).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let account = match authenticated(&app, &parts).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let daemon = app.daemon.clone();
+    let identity = crate::stream::identity(Some(account), u32::MAX);
+    let (tx, rx) = tokio::sync::mpsc::channel(daemon.config().sub_buffer());
+    let closer = std::sync::Arc::new(tokio::sync::Notify::new());
+    let mut subscriptions = Vec::new();
+    for spec in &streams {
+        let matcher =
+            match crate::stream::compile(daemon.store(), spec, Some(account), identity).await {
+                Ok(m) => m,
+                Err(e) => {
+                    let code = serde_json::to_value(e.code()).unwrap_or_default();
+                    return error(status_of(code.as_str().unwrap_or("")), e.to_string());
+                }
+            };
+        let sink = Box::new(crate::stream::Queue {
+            tx: tx.clone(),
+            closer: closer.clone(),
+        });
+        let max = daemon.config().max_subs_per_account;
+        match crate::stream::Subscription::open(daemon.hub(), identity, max, matcher, sink) {
+            Ok(s) => subscriptions.push(s),
+            Err(e) => return error(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
+        }
+    }
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or(params.get("access_token"))
+        .map(|t| token_hash(t.trim()));
+    let keepalive = daemon.config().http_keepalive();
+    let state = EventStream {
+        app: app.clone(),
+        account,
+        base: base(&parts),
+        token: bearer,
+        rx,
+        closer,
+        check: tokio::time::interval(TOKEN_CHECK),
+        keepalive: tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive),
+        _subscriptions: subscriptions,
+    };
+    let body = futures_util::stream::unfold(state, |mut s| async move {
+        let bytes = s.next().await?;
+        Some((Ok::<_, std::convert::Infallible>(bytes), s))
+    });
+    let mut response = Response::new(axum::body::Body::from_stream(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn stream_user(State(app): State<App>, request: Request) -> Response {
+    let streams = vec![
+        roost_shared::Stream::Home,
+        roost_shared::Stream::Notifications,
+    ];
+    event_stream(app, request, streams).await
+}
+
+async fn stream_notifications(State(app): State<App>, request: Request) -> Response {
+    event_stream(app, request, vec![roost_shared::Stream::Notifications]).await
+}
+
+async fn stream_public(State(app): State<App>, request: Request) -> Response {
+    event_stream(app, request, vec![roost_shared::Stream::Firehose]).await
+}
+
+async fn stream_hashtag(State(app): State<App>, request: Request) -> Response {
+    let tag = form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "tag")
+        .map(|(_, v)| v.into_owned());
+    let Some(tag) = tag.and_then(|t| crate::stream::filter::tag(&t)) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "tag is required (one word)",
+        );
+    };
+    let filter = roost_shared::Filter {
+        track: vec![format!("#{tag}")],
+        ..Default::default()
+    };
+    event_stream(app, request, vec![roost_shared::Stream::Filter(filter)]).await
 }
 
 #[cfg(test)]
