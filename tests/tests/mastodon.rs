@@ -1053,3 +1053,76 @@ async fn streaming_as_server_sent_events_with_mastodon_event_names() {
     .await;
     assert!(ended.is_ok(), "the stream outlived its revoked token");
 }
+
+#[tokio::test]
+async fn the_public_timeline_is_what_the_firehose_carries() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    for login in ["alice", "bob", "shy", "loud"] {
+        c.bot(login).await;
+    }
+    c.ok(json!({"op": "set_profile", "as": "shy", "private": true}))
+        .await;
+    let post = |login: &str, text: &str| json!({"op": "post", "as": login, "text": text});
+    let mut public = Vec::new();
+    for (login, text) in [
+        ("bob", "one"),
+        ("shy", "secret"),
+        ("loud", "noise"),
+        ("bob", "two"),
+    ] {
+        let id = c.ok(post(login, text)).await["id"]
+            .as_u64()
+            .unwrap()
+            .to_string();
+        if login != "shy" {
+            public.insert(0, id);
+        }
+    }
+    let hidden = c.ok(post("bob", "to be hidden")).await["id"]
+        .as_u64()
+        .unwrap();
+    c.ok(json!({"op": "moderate", "action": "hide", "status": hidden}))
+        .await;
+    let http = reqwest::Client::new();
+    // Anyone may read it: public statuses only, none hidden.
+    let anonymous: Value = http
+        .get(format!("{base}/api/v1/timelines/public"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&anonymous), public);
+    // Even its author does not find a private account's status there.
+    let shy = Api {
+        http: http.clone(),
+        base: base.clone(),
+        token: log_in(&mut c, &base, "shy").await,
+    };
+    assert_eq!(ids(&shy.get("/api/v1/timelines/public").await), public);
+    // A mute keeps the muted account out; paging by max_id and limit.
+    let alice = Api {
+        http,
+        base: base.clone(),
+        token: log_in(&mut c, &base, "alice").await,
+    };
+    c.ok(json!({"op": "mute", "as": "alice", "login": "loud"}))
+        .await;
+    let without_loud: Vec<String> = public
+        .iter()
+        .filter(|id| **id != public[1])
+        .cloned()
+        .collect();
+    assert_eq!(
+        ids(&alice.get("/api/v1/timelines/public").await),
+        without_loud
+    );
+    let older = alice
+        .get(&format!(
+            "/api/v1/timelines/public?max_id={}&limit=1",
+            public[0]
+        ))
+        .await;
+    assert_eq!(ids(&older), without_loud[1..2]);
+}

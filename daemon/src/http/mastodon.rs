@@ -79,6 +79,7 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/api/v1/statuses/{id}/unreblog", post(unreblog))
         .route("/api/v1/timelines/home", get(home_timeline))
         .route("/api/v1/timelines/tag/{tag}", get(tag_timeline))
+        .route("/api/v1/timelines/public", get(public_timeline))
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/accounts/{id}/followers", get(followers))
         .route("/api/v1/accounts/{id}/following", get(following))
@@ -398,24 +399,30 @@ fn account_json(user: &User, base: &str) -> Value {
     })
 }
 
-/// The Users of `logins`, as `account` sees them, each looked up once.
+/// The accounts of `logins` (their public profiles: counts, name, bio), each
+/// looked up once.
 async fn users_of(
     app: &App,
-    account: u64,
     logins: impl IntoIterator<Item = String>,
 ) -> Result<HashMap<String, User>, Response> {
-    let mut users = HashMap::new();
-    for login in logins {
-        if users.contains_key(&login) {
-            continue;
-        }
-        if let Ok(user) = op(app, account, json!({"op": "user", "login": login})).await
-            && let Ok(user) = serde_json::from_value::<User>(user)
-        {
-            users.insert(login, user);
-        }
+    let store = app.daemon.store();
+    let unavailable =
+        |e: crate::error::Error| error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+    let mut wanted: Vec<String> = logins.into_iter().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut ids = Vec::with_capacity(wanted.len());
+    for login in &wanted {
+        // Logins map to ids from a cache in roostd: no round trip each.
+        ids.push(store.id_of_login(login).await.map_err(unavailable)?);
     }
-    Ok(users)
+    let found: Vec<u64> = ids.iter().flatten().copied().collect();
+    let users = store.users(&found).await.map_err(unavailable)?;
+    Ok(users
+        .into_iter()
+        .flatten()
+        .map(|u| (u.login.clone(), u))
+        .collect())
 }
 
 /// Every login a status names (author, mentions, a repost's original's).
@@ -494,13 +501,8 @@ fn status_json(status: &Status, users: &HashMap<String, User>, base: &str) -> Va
 }
 
 /// Statuses as Mastodon's, with their accounts looked up.
-async fn statuses_json(
-    app: &App,
-    account: u64,
-    statuses: &[Status],
-    base: &str,
-) -> Result<Vec<Value>, Response> {
-    let users = users_of(app, account, statuses.iter().flat_map(logins_of)).await?;
+async fn statuses_json(app: &App, statuses: &[Status], base: &str) -> Result<Vec<Value>, Response> {
+    let users = users_of(app, statuses.iter().flat_map(logins_of)).await?;
     Ok(statuses
         .iter()
         .map(|s| status_json(s, &users, base))
@@ -1375,7 +1377,7 @@ async fn timeline_page(app: &App, request: Request, timeline: Value, path: &str)
     let statuses: Vec<Status> = attempt!(parse(result["statuses"].clone()));
     let statuses = window.cut(statuses);
     let ids: Vec<u64> = statuses.iter().map(|s| s.id).collect();
-    let json = attempt!(statuses_json(app, account, &statuses, &base).await);
+    let json = attempt!(statuses_json(app, &statuses, &base).await);
     page(json, &ids, &base, path)
 }
 
@@ -1394,6 +1396,29 @@ async fn tag_timeline(
     timeline_page(&app, request, timeline, &path).await
 }
 
+/// `GET /api/v1/timelines/public`: what the firehose carries (as far back as
+/// the event log goes), to anyone; a token's account keeps its blocks and
+/// mutes out.
+async fn public_timeline(State(app): State<App>, request: Request) -> Response {
+    let (params, parts) = attempt!(Params::of(request).await);
+    let viewer = authenticated(&app, &parts).await.ok();
+    let base = base(&parts);
+    let window = attempt!(Window::of(&params));
+    let count = window.request(json!({}))["count"].as_u64().unwrap_or(20) as usize;
+    let read = app
+        .daemon
+        .store()
+        .public_timeline(viewer, window.max_id, count)
+        .await;
+    let statuses = match read {
+        Ok(statuses) => window.cut(statuses),
+        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let ids: Vec<u64> = statuses.iter().map(|s| s.id).collect();
+    let json = attempt!(statuses_json(&app, &statuses, &base).await);
+    page(json, &ids, &base, "/api/v1/timelines/public")
+}
+
 async fn account_statuses(
     State(app): State<App>,
     Path(id): Path<String>,
@@ -1410,9 +1435,9 @@ async fn account_statuses(
 
 // ---- statuses ----
 
-async fn one_status(app: &App, account: u64, value: Value, base: &str) -> Response {
+async fn one_status(app: &App, value: Value, base: &str) -> Response {
     let status: Status = attempt!(parse(value));
-    let mut json = attempt!(statuses_json(app, account, &[status], base).await);
+    let mut json = attempt!(statuses_json(app, &[status], base).await);
     ok(json.pop().unwrap_or_default())
 }
 
@@ -1455,7 +1480,7 @@ async fn post_status(State(app): State<App>, request: Request) -> Response {
         post["reply_to"] = json!(parent);
     }
     let status = attempt!(op(&app, account, post).await);
-    one_status(&app, account, status, &base).await
+    one_status(&app, status, &base).await
 }
 
 /// The status `id` as `account` sees it.
@@ -1473,7 +1498,7 @@ async fn get_status(State(app): State<App>, Path(id): Path<String>, request: Req
     let (_, account, base) = begin!(app, request);
     let id = attempt!(path_id(&id));
     let status = attempt!(status_by_id(&app, account, id).await);
-    let mut json = attempt!(statuses_json(&app, account, &[status], &base).await);
+    let mut json = attempt!(statuses_json(&app, &[status], &base).await);
     ok(json.pop().unwrap_or_default())
 }
 
@@ -1486,7 +1511,7 @@ async fn delete_status(
     let id = attempt!(path_id(&id));
     let status = attempt!(status_by_id(&app, account, id).await);
     attempt!(op(&app, account, json!({"op": "delete", "status": id})).await);
-    let mut json = attempt!(statuses_json(&app, account, &[status], &base).await);
+    let mut json = attempt!(statuses_json(&app, &[status], &base).await);
     ok(json.pop().unwrap_or_default())
 }
 
@@ -1497,8 +1522,8 @@ async fn context(State(app): State<App>, Path(id): Path<String>, request: Reques
     let ancestors: Vec<Status> = attempt!(parse(thread["ancestors"].clone()));
     let descendants: Vec<Status> = attempt!(parse(thread["replies"].clone()));
     ok(json!({
-        "ancestors": attempt!(statuses_json(&app, account, &ancestors, &base).await),
-        "descendants": attempt!(statuses_json(&app, account, &descendants, &base).await),
+        "ancestors": attempt!(statuses_json(&app, &ancestors, &base).await),
+        "descendants": attempt!(statuses_json(&app, &descendants, &base).await),
     }))
 }
 
@@ -1515,10 +1540,10 @@ async fn act(app: App, id: String, request: Request, op_name: &str) -> Response 
         Err(response) => return response,
     };
     if let Some(repost) = repost {
-        return one_status(&app, account, repost, &base).await;
+        return one_status(&app, repost, &base).await;
     }
     let status = attempt!(status_by_id(&app, account, id).await);
-    let mut json = attempt!(statuses_json(&app, account, &[status], &base).await);
+    let mut json = attempt!(statuses_json(&app, &[status], &base).await);
     ok(json.pop().unwrap_or_default())
 }
 
@@ -1570,7 +1595,7 @@ async fn notifications(State(app): State<App>, request: Request) -> Response {
     let statuses: Vec<Status> = wanted.iter().filter_map(|n| n.status.clone()).collect();
     let mut logins: Vec<String> = wanted.iter().map(|n| n.from.login.clone()).collect();
     logins.extend(statuses.iter().flat_map(logins_of));
-    let users = attempt!(users_of(&app, account, logins).await);
+    let users = attempt!(users_of(&app, logins).await);
     let json: Vec<Value> = wanted
         .iter()
         .map(|n| {
@@ -1647,9 +1672,7 @@ impl EventStream {
         let (name, data) = match event["event"].as_str()? {
             "status" => {
                 let status: Status = serde_json::from_value(event["status"].clone()).ok()?;
-                let json = statuses_json(&self.app, self.account, &[status], &self.base)
-                    .await
-                    .ok()?;
+                let json = statuses_json(&self.app, &[status], &self.base).await.ok()?;
                 ("update", json.into_iter().next()?.to_string())
             }
             "delete" => ("delete", json!(event["status"].to_string()).to_string()),
@@ -1658,7 +1681,7 @@ impl EventStream {
                 let statuses: Vec<Status> = n.status.iter().cloned().collect();
                 let mut logins = vec![n.from.login.clone()];
                 logins.extend(statuses.iter().flat_map(logins_of));
-                let users = users_of(&self.app, self.account, logins).await.ok()?;
+                let users = users_of(&self.app, logins).await.ok()?;
                 let json = json!({
                     "id": n.id.to_string(),
                     "type": notification_type(n.kind),

@@ -200,6 +200,34 @@ impl Store {
         Ok((reply.ids.iter().filter_map(parse).collect(), last))
     }
 
+    /// The statuses the log holds, newest first, from before stream id
+    /// `end` (exclusive; `None`: the newest), reading up to `count` events;
+    /// with the stream id to go on from, if more remain.
+    pub(crate) async fn logged_statuses_before(
+        &self,
+        end: Option<&str>,
+        count: usize,
+    ) -> Result<(Vec<Status>, Option<String>)> {
+        let end = end.map_or("+".to_owned(), |e| format!("({e}"));
+        let reply: StreamRangeReply = self
+            .conn()
+            .xrevrange_count(self.keys().events(), end, "-", count)
+            .await?;
+        let next = (reply.ids.len() == count)
+            .then(|| reply.ids.last().map(|e| e.id.clone()))
+            .flatten();
+        let statuses = reply
+            .ids
+            .iter()
+            .filter_map(parse)
+            .filter_map(|entry| match entry.happening {
+                Happening::Status(status) => Some(status),
+                _ => None,
+            })
+            .collect();
+        Ok((statuses, next))
+    }
+
     /// Whether events after `after` may have been trimmed away: the oldest
     /// event the log still holds is newer than `after`. (When `after` was the
     /// very event trimmed last, this says yes with nothing lost; a client then

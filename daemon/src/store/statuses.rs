@@ -915,6 +915,43 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The public timeline: what the firehose carries, newest first, as far
+    /// back as the event log goes: public statuses (reposts included) as
+    /// `viewer` sees them (blocks and mutes keep theirs out; deleted and
+    /// hidden ones are gone), older than `before` if given; at most `count`.
+    pub async fn public_timeline(
+        &self,
+        viewer: Option<u64>,
+        before: Option<u64>,
+        count: usize,
+    ) -> Result<Vec<Status>> {
+        /// Events read per round trip, and round trips at most per page.
+        const CHUNK: usize = 500;
+        const CHUNKS: usize = 20;
+        let mut out = Vec::new();
+        let mut end: Option<String> = None;
+        for _ in 0..CHUNKS {
+            let (logged, next) = self.logged_statuses_before(end.as_deref(), CHUNK).await?;
+            let entries: Vec<Entry> = logged
+                .iter()
+                .filter(|s| before.is_none_or(|b| s.id < b))
+                .map(|s| Entry {
+                    uid: s.uid,
+                    sid: s.id,
+                })
+                .collect();
+            let seen = self.view(viewer, &entries, Place::Public).await?;
+            out.extend(seen.into_iter().flatten().take(count - out.len()));
+            match next {
+                Some(next) if out.len() < count => end = Some(next),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A timeline scored by status id.
 #[derive(Debug, Clone, Copy)]
 pub enum Timeline<'a> {

@@ -40,6 +40,9 @@ pub enum Place {
     Mentions,
     Notifications,
     Stream,
+    /// The public timeline (the Mastodon API's): what the firehose carries,
+    /// so never a private account's status, not even for its author.
+    Public,
     /// Profiles, threads, likes lists, single statuses.
     Elsewhere,
 }
@@ -70,6 +73,9 @@ pub struct Author {
 /// Whether `viewer` may see `status` in `place`. A repost's original is
 /// decided on its own, with its own author.
 pub fn visible(viewer: &Viewer, status: &Status, author: Author, place: Place) -> bool {
+    if place == Place::Public && author.private {
+        return false;
+    }
     if viewer.account == Some(status.uid) {
         return true;
     }
@@ -158,5 +164,13 @@ mod tests {
             visible(&own, &status, private, Place::Elsewhere),
             "the author"
         );
+        for viewer in [&own, &me(&[], &[])] {
+            assert!(
+                !visible(viewer, &status, approved, Place::Public),
+                "the public timeline is public statuses only"
+            );
+        }
+        assert!(visible(&me(&[], &[]), &status, open, Place::Public));
+        assert!(!visible(&me(&[], &[7]), &status, open, Place::Public));
     }
 }
