@@ -193,7 +193,10 @@ where
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(app.daemon.config().http_header_timeout());
-    let conn = builder.serve_connection(TokioIo::new(io), service);
+    // Upgrades: the Mastodon API's streaming WebSocket.
+    let conn = builder
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
     tokio::pin!(conn);
     let mut stop = app.stop.clone();
     let stopping = async {

@@ -1022,7 +1022,8 @@ async fn streaming_as_server_sent_events_with_mastodon_event_names() {
     assert_eq!(events[0].1["tags"][0]["name"], "rust");
     assert_eq!(events[1].1["type"], "favourite");
     assert_eq!(events[1].1["status"]["id"], mine.to_string());
-    assert_eq!(events[2].1, json!(bobs.to_string()));
+    // As Mastodon sends it: the bare id.
+    assert_eq!(events[2].1.to_string(), bobs.to_string());
     let events = sse_events(&mut public, 3).await;
     let texts: Vec<&Value> = events
         .iter()
@@ -1125,4 +1126,103 @@ async fn the_public_timeline_is_what_the_firehose_carries() {
         ))
         .await;
     assert_eq!(ids(&older), without_loud[1..2]);
+}
+
+#[tokio::test]
+async fn streaming_over_a_websocket_with_subscribe_messages() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (_redis, _roostd, mut c, base) = server().await;
+    for login in ["alice", "bob"] {
+        c.bot(login).await;
+    }
+    let token = log_in(&mut c, &base, "alice").await;
+    c.ok(json!({"op": "follow", "as": "alice", "login": "bob"}))
+        .await;
+    let url = format!(
+        "{}/api/v1/streaming?stream=user&access_token={token}",
+        base.replace("http://", "ws://")
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("the WebSocket opens");
+    // A second stream asked for by message.
+    ws.send(Message::Text(
+        json!({"type": "subscribe", "stream": "hashtag", "tag": "rust"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let id = c
+        .ok(json!({"op": "post", "as": "bob", "text": "websockets #rust"}))
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .unwrap();
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let event: Value = serde_json::from_str(text.as_str()).unwrap();
+        got.push(event);
+    }
+    got.sort_by_key(|e| e["stream"][0].as_str().unwrap().to_owned());
+    assert_eq!(got[0]["stream"], json!(["hashtag", "rust"]));
+    assert_eq!(got[1]["stream"], json!(["user"]));
+    for event in &got {
+        assert_eq!(event["event"], "update");
+        let payload: Value = serde_json::from_str(event["payload"].as_str().unwrap()).unwrap();
+        assert_eq!(payload["id"], id.to_string());
+        assert_eq!(payload["account"]["username"], "bob");
+    }
+    // Unsubscribed from the hashtag, only the user stream carries the next.
+    ws.send(Message::Text(
+        json!({"type": "unsubscribe", "stream": "hashtag"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    c.ok(json!({"op": "post", "as": "bob", "text": "more #rust"}))
+        .await;
+    c.ok(json!({"op": "delete", "as": "bob", "status": id}))
+        .await;
+    let mut names = Vec::new();
+    while names.len() < 2 {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .unwrap();
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let event: Value = serde_json::from_str(text.as_str()).unwrap();
+        names.push((
+            event["stream"][0].as_str().unwrap().to_owned(),
+            event["event"].as_str().unwrap().to_owned(),
+        ));
+    }
+    assert_eq!(
+        names,
+        [
+            ("user".to_owned(), "update".to_owned()),
+            ("user".to_owned(), "delete".to_owned())
+        ]
+    );
+    // Without a valid token there is no WebSocket.
+    let refused = tokio_tungstenite::connect_async(format!(
+        "{}/api/v1/streaming?stream=user&access_token=nope",
+        base.replace("http://", "ws://")
+    ))
+    .await;
+    assert!(refused.is_err());
 }

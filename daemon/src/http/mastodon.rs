@@ -102,6 +102,7 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/api/v1/trends", get(trends))
         .route("/api/v1/reports", post(report))
         .route("/api/v1/streaming/health", get(|| async { "OK" }))
+        .route("/api/v1/streaming", get(websocket))
         .route("/api/v1/streaming/user", get(stream_user))
         .route(
             "/api/v1/streaming/user/notification",
@@ -1612,34 +1613,121 @@ async fn notifications(State(app): State<App>, request: Request) -> Response {
     page(json, &ids, &base, "/api/v1/notifications")
 }
 
-// ---- streaming (server-sent events) ----
+// ---- streaming (server-sent events and WebSocket) ----
 
 /// How often a stream checks that its token still stands.
 const TOKEN_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// One server-sent-events response: the protocol subscriptions it holds, and
-/// what it needs to turn their events into Mastodon's.
+/// A Mastodon stream by name (`user`, `user:notification`, `public`,
+/// `public:local`, `hashtag` with its tag): the protocol streams it is made
+/// of, and the names its events carry over a WebSocket.
+fn streams_of(
+    name: &str,
+    tag: Option<&str>,
+) -> Result<(Vec<roost_shared::Stream>, Vec<String>), String> {
+    use roost_shared::Stream;
+    let streams = match name {
+        "user" => vec![Stream::Home, Stream::Notifications],
+        "user:notification" => vec![Stream::Notifications],
+        "public" | "public:local" => vec![Stream::Firehose],
+        "hashtag" | "hashtag:local" => {
+            let tag = tag
+                .and_then(crate::stream::filter::tag)
+                .ok_or("a hashtag stream needs its tag (one word)")?;
+            let filter = roost_shared::Filter {
+                track: vec![format!("#{tag}")],
+                ..Default::default()
+            };
+            return Ok((vec![Stream::Filter(filter)], vec![name.to_owned(), tag]));
+        }
+        other => return Err(format!("no stream {other:?} here")),
+    };
+    Ok((streams, vec![name.to_owned()]))
+}
+
+/// What a stream has next for its client.
+enum Next {
+    /// A Mastodon event: the names of the stream it came on, its name and data.
+    Event(Vec<String>, &'static str, String),
+    KeepAlive,
+}
+
+/// The protocol subscriptions of one streaming client, and what it needs to
+/// turn their events into Mastodon's.
 struct EventStream {
     app: App,
     account: u64,
     base: String,
     /// The access token (its SHA-256): revoking it ends the stream.
     token: Option<String>,
+    tx: tokio::sync::mpsc::Sender<crate::stream::Feed>,
     rx: tokio::sync::mpsc::Receiver<crate::stream::Feed>,
     closer: std::sync::Arc<tokio::sync::Notify>,
     check: tokio::time::Interval,
     keepalive: tokio::time::Interval,
-    _subscriptions: Vec<crate::stream::Subscription>,
+    /// Each subscription with the Mastodon stream names it serves.
+    subscriptions: Vec<(crate::stream::Subscription, Vec<String>)>,
 }
 
 impl EventStream {
-    /// The next frames; `None` ends the response.
-    async fn next(&mut self) -> Option<axum::body::Bytes> {
+    fn new(app: &App, account: u64, base: String, token: Option<String>) -> EventStream {
+        let config = app.daemon.config();
+        let (tx, rx) = tokio::sync::mpsc::channel(config.sub_buffer());
+        let keepalive = config.http_keepalive();
+        EventStream {
+            app: app.clone(),
+            account,
+            base,
+            token,
+            tx,
+            rx,
+            closer: std::sync::Arc::new(tokio::sync::Notify::new()),
+            check: tokio::time::interval(TOKEN_CHECK),
+            keepalive: tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive),
+            subscriptions: Vec::new(),
+        }
+    }
+
+    /// Subscribes to the Mastodon stream `name`, under the account's limit
+    /// of subscriptions.
+    async fn subscribe(&mut self, name: &str, tag: Option<&str>) -> Result<(), Response> {
+        let (streams, names) =
+            streams_of(name, tag).map_err(|e| error(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+        let daemon = &self.app.daemon;
+        let identity = crate::stream::identity(Some(self.account), u32::MAX);
+        for spec in &streams {
+            let matcher =
+                crate::stream::compile(daemon.store(), spec, Some(self.account), identity)
+                    .await
+                    .map_err(|e| {
+                        let code = serde_json::to_value(e.code()).unwrap_or_default();
+                        error(status_of(code.as_str().unwrap_or("")), e.to_string())
+                    })?;
+            let sink = Box::new(crate::stream::Queue {
+                tx: self.tx.clone(),
+                closer: self.closer.clone(),
+            });
+            let max = daemon.config().max_subs_per_account;
+            let subscription =
+                crate::stream::Subscription::open(daemon.hub(), identity, max, matcher, sink)
+                    .map_err(|e| error(StatusCode::TOO_MANY_REQUESTS, e.to_string()))?;
+            self.subscriptions.push((subscription, names.clone()));
+        }
+        Ok(())
+    }
+
+    /// Ends the subscriptions of stream `name`.
+    fn unsubscribe(&mut self, name: &str) {
+        self.subscriptions.retain(|(_, names)| names[0] != name);
+    }
+
+    /// The next event or keep-alive; `None` ends the stream.
+    async fn next(&mut self) -> Option<Next> {
         let mut stop = self.app.stop.clone();
         loop {
             let feed = tokio::select! {
                 feed = self.rx.recv() => Some(feed?),
-                _ = self.keepalive.tick() => return Some(axum::body::Bytes::from_static(b":thump\n\n")),
+                _ = self.keepalive.tick() => return Some(Next::KeepAlive),
                 () = self.closer.notified() => return None,
                 _ = stop.wait_for(|s| *s) => return None,
                 _ = self.check.tick(), if self.token.is_some() => None,
@@ -1652,30 +1740,38 @@ impl EventStream {
                 }
                 continue;
             };
-            let crate::stream::Feed::Live { event, .. } = feed else {
+            let crate::stream::Feed::Live { tally, event } = feed else {
                 continue;
             };
+            let Some((_, names)) = self
+                .subscriptions
+                .iter()
+                .find(|(s, _)| s.tally().sub == tally.sub)
+            else {
+                continue;
+            };
+            let names = names.clone();
             let mut line = Vec::new();
             event.write_line(0, &mut line);
             let Ok(event) = serde_json::from_slice::<Value>(&line) else {
                 continue;
             };
-            if let Some(frame) = self.frame(&event).await {
-                return Some(axum::body::Bytes::from(frame));
+            if let Some((name, data)) = self.frame(&event).await {
+                return Some(Next::Event(names, name, data));
             }
         }
     }
 
-    /// A protocol event as Mastodon's SSE frame (`update`, `delete`,
-    /// `notification`); `None` for what Mastodon has no event for.
-    async fn frame(&self, event: &Value) -> Option<String> {
-        let (name, data) = match event["event"].as_str()? {
+    /// A protocol event as Mastodon's (`update`, `delete`, `notification`)
+    /// with its data; `None` for what Mastodon has no event for.
+    async fn frame(&self, event: &Value) -> Option<(&'static str, String)> {
+        match event["event"].as_str()? {
             "status" => {
                 let status: Status = serde_json::from_value(event["status"].clone()).ok()?;
                 let json = statuses_json(&self.app, &[status], &self.base).await.ok()?;
-                ("update", json.into_iter().next()?.to_string())
+                Some(("update", json.into_iter().next()?.to_string()))
             }
-            "delete" => ("delete", json!(event["status"].to_string()).to_string()),
+            "delete" => Some(("delete", event["status"].to_string())),
             "notification" => {
                 let n: Notification = serde_json::from_value(event["notification"].clone()).ok()?;
                 let statuses: Vec<Status> = n.status.iter().cloned().collect();
@@ -1689,70 +1785,47 @@ impl EventStream {
                     "account": account_json(&n.from, &self.base),
                     "status": n.status.as_ref().map(|s| status_json(s, &users, &self.base)),
                 });
-                ("notification", json.to_string())
+                Some(("notification", json.to_string()))
             }
-            _ => return None,
-        };
-        Some(format!("event: {name}\ndata: {data}\n\n"))
+            _ => None,
+        }
     }
 }
 
-/// Opens a server-sent-events stream of `streams` for the caller.
-async fn event_stream(app: App, request: Request, streams: Vec<roost_shared::Stream>) -> Response {
-    let (params, parts) = match Params::of(request).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let account = match authenticated(&app, &parts).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let daemon = app.daemon.clone();
-    let identity = crate::stream::identity(Some(account), u32::MAX);
-    let (tx, rx) = tokio::sync::mpsc::channel(daemon.config().sub_buffer());
-    let closer = std::sync::Arc::new(tokio::sync::Notify::new());
-    let mut subscriptions = Vec::new();
-    for spec in &streams {
-        let matcher =
-            match crate::stream::compile(daemon.store(), spec, Some(account), identity).await {
-                Ok(m) => m,
-                Err(e) => {
-                    let code = serde_json::to_value(e.code()).unwrap_or_default();
-                    return error(status_of(code.as_str().unwrap_or("")), e.to_string());
-                }
-            };
-        let sink = Box::new(crate::stream::Queue {
-            tx: tx.clone(),
-            closer: closer.clone(),
-        });
-        let max = daemon.config().max_subs_per_account;
-        match crate::stream::Subscription::open(daemon.hub(), identity, max, matcher, sink) {
-            Ok(s) => subscriptions.push(s),
-            Err(e) => return error(StatusCode::TOO_MANY_REQUESTS, e.to_string()),
-        }
-    }
-    let bearer = parts
+/// The access token a streaming request carries (header, query, or the
+/// WebSocket protocol header as Mastodon's web client sends it), hashed.
+fn stream_token(parts: &axum::http::request::Parts, params: &Params) -> Option<String> {
+    parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .or(params.get("access_token"))
-        .map(|t| token_hash(t.trim()));
-    let keepalive = daemon.config().http_keepalive();
-    let state = EventStream {
-        app: app.clone(),
-        account,
-        base: base(&parts),
-        token: bearer,
-        rx,
-        closer,
-        check: tokio::time::interval(TOKEN_CHECK),
-        keepalive: tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive),
-        _subscriptions: subscriptions,
-    };
-    let body = futures_util::stream::unfold(state, |mut s| async move {
-        let bytes = s.next().await?;
-        Some((Ok::<_, std::convert::Infallible>(bytes), s))
+        .or_else(|| {
+            parts
+                .headers
+                .get(header::SEC_WEBSOCKET_PROTOCOL)
+                .and_then(|v| v.to_str().ok())
+        })
+        .map(|t| token_hash(t.trim()))
+}
+
+/// Opens a server-sent-events stream of the Mastodon stream `name`.
+async fn event_stream(app: App, request: Request, name: &str) -> Response {
+    let (params, parts) = attempt!(Params::of(request).await);
+    let account = attempt!(authenticated(&app, &parts).await);
+    let token = stream_token(&parts, &params);
+    let mut stream = EventStream::new(&app, account, base(&parts), token);
+    attempt!(stream.subscribe(name, params.get("tag")).await);
+    let body = futures_util::stream::unfold(stream, |mut s| async move {
+        let frame = match s.next().await? {
+            Next::KeepAlive => ":thump\n\n".to_owned(),
+            Next::Event(_, name, data) => format!("event: {name}\ndata: {data}\n\n"),
+        };
+        Some((
+            Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(frame)),
+            s,
+        ))
     });
     let mut response = Response::new(axum::body::Body::from_stream(body));
     response.headers_mut().insert(
@@ -1766,36 +1839,113 @@ async fn event_stream(app: App, request: Request, streams: Vec<roost_shared::Str
 }
 
 async fn stream_user(State(app): State<App>, request: Request) -> Response {
-    let streams = vec![
-        roost_shared::Stream::Home,
-        roost_shared::Stream::Notifications,
-    ];
-    event_stream(app, request, streams).await
+    event_stream(app, request, "user").await
 }
 
 async fn stream_notifications(State(app): State<App>, request: Request) -> Response {
-    event_stream(app, request, vec![roost_shared::Stream::Notifications]).await
+    event_stream(app, request, "user:notification").await
 }
 
 async fn stream_public(State(app): State<App>, request: Request) -> Response {
-    event_stream(app, request, vec![roost_shared::Stream::Firehose]).await
+    event_stream(app, request, "public").await
 }
 
 async fn stream_hashtag(State(app): State<App>, request: Request) -> Response {
-    let tag = form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
-        .find(|(k, _)| k == "tag")
-        .map(|(_, v)| v.into_owned());
-    let Some(tag) = tag.and_then(|t| crate::stream::filter::tag(&t)) else {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "tag is required (one word)",
-        );
+    event_stream(app, request, "hashtag").await
+}
+
+/// `GET /api/v1/streaming` upgraded to a WebSocket: the stream the query
+/// names (if any), then `{"type": "subscribe" | "unsubscribe", "stream",
+/// "tag"}` messages; events go out as `{"stream": [...], "event", "payload"}`
+/// with the payload a JSON string, as Mastodon sends them.
+async fn websocket(
+    State(app): State<App>,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+    request: Request,
+) -> Response {
+    let (params, parts) = attempt!(Params::of(request).await);
+    let account = attempt!(authenticated_for_stream(&app, &parts, &params).await);
+    let token = stream_token(&parts, &params);
+    let mut stream = EventStream::new(&app, account, base(&parts), token);
+    if let Some(name) = params.get("stream") {
+        attempt!(stream.subscribe(name, params.get("tag")).await);
+    }
+    let protocol = parts
+        .headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let upgrade = match protocol {
+        Some(p) => upgrade.protocols([p]),
+        None => upgrade,
     };
-    let filter = roost_shared::Filter {
-        track: vec![format!("#{tag}")],
-        ..Default::default()
-    };
-    event_stream(app, request, vec![roost_shared::Stream::Filter(filter)]).await
+    upgrade.on_upgrade(move |socket| serve_websocket(socket, stream))
+}
+
+/// The account of a WebSocket request: its token may also come as the
+/// `Sec-WebSocket-Protocol` header.
+async fn authenticated_for_stream(
+    app: &App,
+    parts: &axum::http::request::Parts,
+    params: &Params,
+) -> Result<u64, Response> {
+    if let Ok(account) = authenticated(app, parts).await {
+        return Ok(account);
+    }
+    let hash = stream_token(parts, params)
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "The access token is invalid"))?;
+    app.daemon
+        .store()
+        .account_of_app_token(&hash)
+        .await
+        .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "The access token is invalid"))
+}
+
+async fn serve_websocket(mut socket: axum::extract::ws::WebSocket, mut stream: EventStream) {
+    use axum::extract::ws::Message;
+    loop {
+        tokio::select! {
+            next = stream.next() => {
+                let message = match next {
+                    None => break,
+                    Some(Next::KeepAlive) => Message::Ping(Default::default()),
+                    Some(Next::Event(names, name, payload)) => Message::Text(
+                        json!({"stream": names, "event": name, "payload": payload})
+                            .to_string()
+                            .into(),
+                    ),
+                };
+                if socket.send(message).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => continue,
+                };
+                let Ok(request) = serde_json::from_str::<Value>(text.as_str()) else {
+                    continue;
+                };
+                let name = request["stream"].as_str().unwrap_or("");
+                match request["type"].as_str() {
+                    Some("subscribe") => {
+                        if let Err(refused) = stream.subscribe(name, request["tag"].as_str()).await {
+                            let body = axum::body::to_bytes(refused.into_body(), 4096).await.unwrap_or_default();
+                            let said = String::from_utf8_lossy(&body).into_owned();
+                            if socket.send(Message::Text(said.into())).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    Some("unsubscribe") => stream.unsubscribe(name),
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
