@@ -231,7 +231,7 @@ async fn a_login_code_logs_a_client_in_once_and_the_instance_answers() {
         token: log_in(&mut c, &api.base, "alice").await,
     };
     let (status, body, _) = api
-        .send(reqwest::Method::GET, "/api/v1/bookmarks", &[])
+        .send(reqwest::Method::GET, "/api/v1/scheduled_statuses", &[])
         .await;
     assert_eq!((status, body), (404, json!({"error": "Record not found"})));
 }
@@ -873,6 +873,29 @@ async fn lists_blocks_requests_markers_conversations_trends_and_reports() {
         .get(&format!("/api/v1/statuses/{sid}/favourited_by"))
         .await;
     assert_eq!(likers[0]["username"], "alice");
+    assert_eq!(
+        ids(&alice.get("/api/v1/favourites").await),
+        std::slice::from_ref(&sid)
+    );
+    // (bob is private: only he may repost his status.)
+    bob.post(&format!("/api/v1/statuses/{sid}/reblog"), &[])
+        .await;
+    let reposters = alice
+        .get(&format!("/api/v1/statuses/{sid}/reblogged_by"))
+        .await;
+    assert_eq!(reposters[0]["username"], "bob");
+    // Pins, filters, lists, emojis: Roost has none, and says so with empty lists.
+    let pinned = bob
+        .get(&format!("/api/v1/accounts/{bob_id}/statuses?pinned=true"))
+        .await;
+    assert_eq!(pinned, json!([]));
+    for path in ["/api/v1/custom_emojis", "/api/v1/filters", "/api/v1/lists"] {
+        assert_eq!(bob.get(path).await, json!([]), "{path}");
+    }
+    assert_eq!(
+        bob.get("/api/v1/preferences").await["posting:default:visibility"],
+        "private"
+    );
 
     // Markers: the same read positions the roost app keeps.
     let (status, set, _) = alice

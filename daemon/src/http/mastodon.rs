@@ -96,6 +96,17 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         )
         .route("/api/v1/follow_requests/{id}/reject", post(reject_request))
         .route("/api/v1/statuses/{id}/favourited_by", get(favourited_by))
+        .route("/api/v1/statuses/{id}/reblogged_by", get(reblogged_by))
+        // What Roost has none of: clients probe these and get empty lists.
+        .route("/api/v1/custom_emojis", get(nothing))
+        .route("/api/v1/filters", get(nothing))
+        .route("/api/v2/filters", get(nothing))
+        .route("/api/v1/lists", get(nothing))
+        .route("/api/v1/announcements", get(nothing))
+        .route("/api/v1/followed_tags", get(nothing))
+        .route("/api/v1/bookmarks", get(nothing))
+        .route("/api/v1/favourites", get(favourites))
+        .route("/api/v1/preferences", get(preferences))
         .route("/api/v1/markers", get(markers).post(set_markers))
         .route("/api/v1/conversations", get(conversations))
         .route("/api/v1/trends/tags", get(trends))
@@ -1124,6 +1135,64 @@ async fn favourited_by(
     .await
 }
 
+async fn reblogged_by(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let (params, account, base) = begin!(app, request);
+    let id = attempt!(path_id(&id));
+    let limit = params
+        .get("limit")
+        .and_then(|l| l.parse::<u32>().ok())
+        .unwrap_or(40)
+        .clamp(1, 80);
+    let read = app
+        .daemon
+        .store()
+        .reposters(Some(account), id, 1, limit)
+        .await;
+    match read {
+        Ok(users) => ok(Value::Array(
+            users.iter().map(|u| account_json(u, &base)).collect(),
+        )),
+        Err(e) => {
+            let code = serde_json::to_value(e.code()).unwrap_or_default();
+            error(status_of(code.as_str().unwrap_or("")), e.to_string())
+        }
+    }
+}
+
+/// An empty list, for what Roost does not have (emojis, filters, lists, ...).
+async fn nothing(State(app): State<App>, request: Request) -> Response {
+    let (_, _, _) = begin!(app, request);
+    ok(json!([]))
+}
+
+/// The caller's favourites: the statuses they liked, newest like first.
+async fn favourites(State(app): State<App>, request: Request) -> Response {
+    let (_, account, base) = begin!(app, request);
+    let me = attempt!(user_by_id(&app, account, account).await);
+    let likes = json!({"op": "timeline", "kind": "likes", "login": me.login, "count": 40});
+    let result = attempt!(op(&app, account, likes).await);
+    let statuses: Vec<Status> = attempt!(parse(result["statuses"].clone()));
+    ok(Value::Array(attempt!(
+        statuses_json(&app, &statuses, &base).await
+    )))
+}
+
+async fn preferences(State(app): State<App>, request: Request) -> Response {
+    let (_, account, _) = begin!(app, request);
+    let user = attempt!(user_by_id(&app, account, account).await);
+    ok(json!({
+        "posting:default:visibility": if user.private { "private" } else { "public" },
+        "posting:default:sensitive": false,
+        "posting:default:language": null,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    }))
+}
+
 /// Mastodon's Marker of one timeline.
 fn marker_json(last_read: Option<u64>) -> Value {
     json!({
@@ -1429,6 +1498,12 @@ async fn account_statuses(
     let Ok(Some(user)) = app.daemon.store().user(id).await else {
         return not_found();
     };
+    // Roost has no pinned statuses.
+    let pinned = form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
+        .any(|(k, v)| k == "pinned" && v == "true");
+    if pinned {
+        return ok(json!([]));
+    }
     let timeline = json!({"op": "timeline", "kind": "profile", "login": user.login});
     let path = format!("/api/v1/accounts/{id}/statuses");
     timeline_page(&app, request, timeline, &path).await

@@ -174,6 +174,31 @@ impl Store {
             .await
     }
 
+    /// Who reposted status `sid`, newest repost first, if `viewer` may see it
+    /// (the Mastodon API's `reblogged_by`).
+    pub async fn reposters(
+        &self,
+        viewer: Option<u64>,
+        sid: u64,
+        page: u32,
+        count: u32,
+    ) -> Result<Vec<User>> {
+        let status = self
+            .target(viewer, sid)
+            .await?
+            .ok_or_else(|| not_found(sid))?;
+        let start = (i64::from(page) - 1) * i64::from(count);
+        let ids: Vec<u64> = self
+            .conn()
+            .zrevrange(
+                self.keys().reposts(status.uid, status.id),
+                start as isize,
+                (start + i64::from(count) - 1) as isize,
+            )
+            .await?;
+        Ok(self.users(&ids).await?.into_iter().flatten().collect())
+    }
+
     /// A page of the statuses `uid` liked, newest like first, as `viewer`
     /// sees them. The list is a hint: each entry is checked against the
     /// status's likes set in the same round trip as the statuses.
