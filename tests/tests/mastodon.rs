@@ -1036,10 +1036,21 @@ async fn streaming_as_server_sent_events_with_mastodon_event_names() {
         .await;
     c.ok(json!({"op": "delete", "as": "bob", "status": bobs}))
         .await;
+    c.ok(json!({"op": "dm", "as": "bob", "to": ["alice"], "text": "psst"}))
+        .await;
 
-    let events = sse_events(&mut user, 3).await;
+    let events = sse_events(&mut user, 4).await;
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["update", "notification", "delete"], "{events:?}");
+    assert_eq!(
+        names,
+        ["update", "notification", "delete", "conversation"],
+        "{events:?}"
+    );
+    let talk = &events[3].1;
+    assert_eq!(talk["accounts"][0]["username"], "bob");
+    assert_eq!(talk["unread"], true);
+    assert_eq!(talk["last_status"]["content"], "<p>psst</p>");
+    assert_eq!(talk["last_status"]["account"]["username"], "bob");
     assert_eq!(events[0].1["id"], bobs.to_string());
     assert_eq!(events[0].1["account"]["username"], "bob");
     assert_eq!(events[0].1["tags"][0]["name"], "rust");

@@ -119,6 +119,7 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
             "/api/v1/streaming/user/notification",
             get(stream_notifications),
         )
+        .route("/api/v1/streaming/direct", get(stream_direct))
         .route("/api/v1/streaming/public", get(stream_public))
         .route("/api/v1/streaming/hashtag", get(stream_hashtag))
 }
@@ -1262,27 +1263,33 @@ async fn conversations(State(app): State<App>, request: Request) -> Response {
     let mut out = Vec::new();
     for c in result["conversations"].as_array().into_iter().flatten() {
         let with: Vec<User> = attempt!(parse(c["with"].clone()));
-        let last = &c["last"];
-        let from = with
-            .iter()
-            .chain([&me])
-            .find(|u| Some(u.login.as_str()) == last["from"].as_str());
-        out.push(json!({
-            "id": c["conversation"],
-            "unread": c["unread"].as_u64().unwrap_or(0) > 0,
-            "accounts": with.iter().map(|u| account_json(u, &base)).collect::<Vec<_>>(),
-            "last_status": {
-                "id": last["id"].to_string(),
-                "created_at": last["sent"],
-                "content": content(last["text"].as_str().unwrap_or(""), &[], &[], &base),
-                "visibility": "direct",
-                "account": from.map(|u| account_json(u, &base)),
-                "mentions": [], "tags": [], "emojis": [], "media_attachments": [],
-                "reblog": null, "in_reply_to_id": null, "spoiler_text": "", "sensitive": false,
-            },
-        }));
+        let unread = c["unread"].as_u64().unwrap_or(0) > 0;
+        out.push(conversation_json(&with, &me, &c["last"], unread, &base));
     }
     ok(Value::Array(out))
+}
+
+/// Mastodon's Conversation: its other participants and its last message as
+/// a direct status.
+fn conversation_json(with: &[User], me: &User, last: &Value, unread: bool, base: &str) -> Value {
+    let from = with
+        .iter()
+        .chain([me])
+        .find(|u| Some(u.login.as_str()) == last["from"].as_str());
+    json!({
+        "id": last["conversation"],
+        "unread": unread,
+        "accounts": with.iter().map(|u| account_json(u, base)).collect::<Vec<_>>(),
+        "last_status": {
+            "id": last["id"].to_string(),
+            "created_at": last["sent"],
+            "content": content(last["text"].as_str().unwrap_or(""), &[], &[], base),
+            "visibility": "direct",
+            "account": from.map(|u| account_json(u, base)),
+            "mentions": [], "tags": [], "emojis": [], "media_attachments": [],
+            "reblog": null, "in_reply_to_id": null, "spoiler_text": "", "sensitive": false,
+        },
+    })
 }
 
 async fn trends(State(app): State<App>, request: Request) -> Response {
@@ -1702,7 +1709,8 @@ fn streams_of(
 ) -> Result<(Vec<roost_shared::Stream>, Vec<String>), String> {
     use roost_shared::Stream;
     let streams = match name {
-        "user" => vec![Stream::Home, Stream::Notifications],
+        "user" => vec![Stream::Home, Stream::Notifications, Stream::Direct],
+        "direct" => vec![Stream::Direct],
         "user:notification" => vec![Stream::Notifications],
         "public" | "public:local" => vec![Stream::Firehose],
         "hashtag" | "hashtag:local" => {
@@ -1847,6 +1855,27 @@ impl EventStream {
                 Some(("update", json.into_iter().next()?.to_string()))
             }
             "delete" => Some(("delete", event["status"].to_string())),
+            "message" => {
+                let message = &event["message"];
+                let conversation = message["conversation"].as_str()?;
+                let ids = crate::store::direct::participants(conversation)?;
+                let store = self.app.daemon.store();
+                let people: Vec<User> = store
+                    .users(&ids)
+                    .await
+                    .ok()?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let me = people.iter().find(|u| u.id == self.account)?.clone();
+                let with: Vec<User> = people
+                    .into_iter()
+                    .filter(|u| u.id != self.account)
+                    .collect();
+                let unread = message["from"].as_str() != Some(me.login.as_str());
+                let json = conversation_json(&with, &me, message, unread, &self.base);
+                Some(("conversation", json.to_string()))
+            }
             "notification" => {
                 let n: Notification = serde_json::from_value(event["notification"].clone()).ok()?;
                 let statuses: Vec<Status> = n.status.iter().cloned().collect();
@@ -1919,6 +1948,10 @@ async fn stream_user(State(app): State<App>, request: Request) -> Response {
 
 async fn stream_notifications(State(app): State<App>, request: Request) -> Response {
     event_stream(app, request, "user:notification").await
+}
+
+async fn stream_direct(State(app): State<App>, request: Request) -> Response {
+    event_stream(app, request, "direct").await
 }
 
 async fn stream_public(State(app): State<App>, request: Request) -> Response {
