@@ -1260,3 +1260,72 @@ async fn streaming_over_a_websocket_with_subscribe_messages() {
     .await;
     assert!(refused.is_err());
 }
+
+/// `toot login`: the browser flow. The test is the person at the browser: it
+/// opens the login URL toot prints, types the login code into the page, and
+/// pastes the authorization code the page shows back into toot.
+#[tokio::test]
+async fn toot_login_goes_through_the_authorize_page() {
+    use std::io::{BufRead, Write};
+    let (_redis, _roostd, mut c, base) = server().await;
+    let home = tempfile::tempdir().unwrap();
+    c.bot("alice").await;
+    let mut login = std::process::Command::new(toot_bin())
+        .args(["login", "-i", &base])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("BROWSER", "true")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("toot runs");
+    let mut out = std::io::BufReader::new(login.stdout.take().unwrap());
+    let mut url = String::new();
+    let mut said = String::new();
+    while url.is_empty() {
+        let mut line = String::new();
+        assert!(out.read_line(&mut line).unwrap() > 0, "toot ended: {said}");
+        said.push_str(&line);
+        if line.starts_with("http") && line.contains("/oauth/authorize") {
+            url = line.trim().to_owned();
+        }
+    }
+    let http = reqwest::Client::new();
+    let page = http.get(&url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("roost login-code"), "{page}");
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let redirect = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .expect("the login URL names its redirect_uri");
+    let code = c.ok(json!({"op": "login_code", "as": "alice"})).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shown = http
+        .post(format!("{base}/oauth/authorize/"))
+        .form(&[("code", code.as_str()), ("redirect_uri", redirect.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let authorization = shown
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .unwrap_or_else(|| panic!("no code shown: {shown}"))
+        .to_owned();
+    let mut stdin = login.stdin.take().unwrap();
+    writeln!(stdin, "n\n{authorization}").unwrap();
+    drop(stdin);
+    let status = login.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(
+        status.success() && rest.contains("Successfully logged in"),
+        "{said}{rest}"
+    );
+    assert!(toot(home.path(), &["whoami"]).contains("@alice"));
+}

@@ -51,6 +51,8 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/oauth/token", post(oauth_token))
         .route("/oauth/revoke", post(oauth_revoke))
         .route("/oauth/authorize", get(authorize_page).post(authorize))
+        // toot links here with a trailing slash.
+        .route("/oauth/authorize/", get(authorize_page).post(authorize))
         .route(
             "/api/v1/accounts/verify_credentials",
             get(verify_credentials),
