@@ -585,6 +585,35 @@ async fn the_visibility_rules_hold_through_the_api() {
         (rel["following"].clone(), rel["requested"].clone()),
         (json!(false), json!(true))
     );
+    // Blocks hold both ways through the API too.
+    let loud = mallory
+        .post("/api/v1/statuses", &[("status", "mallory speaks")])
+        .await;
+    let loud = loud["id"].as_str().unwrap();
+    c.ok(json!({"op": "block", "as": "bob", "login": "mallory"}))
+        .await;
+    let (status, _, _) = bob
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/statuses/{loud}"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 404, "the blocker does not see the blocked");
+    let public = bob.get("/api/v1/timelines/public").await;
+    assert!(!ids(&public).contains(&loud.to_owned()));
+    let bobs = bob
+        .post("/api/v1/statuses", &[("status", "bob, public")])
+        .await;
+    let bobs = bobs["id"].as_str().unwrap();
+    let (status, _, _) = mallory
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/statuses/{bobs}"),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 404, "nor the blocked the blocker");
     // A direct message goes to the mentioned account only, never a timeline.
     let dm = alice
         .post(
@@ -595,7 +624,7 @@ async fn the_visibility_rules_hold_through_the_api() {
     assert_eq!(dm["visibility"], "direct");
     assert_eq!(
         ids(&bob.get("/api/v1/timelines/home").await),
-        [id.to_owned()]
+        [bobs.to_owned(), id.to_owned()]
     );
     let conversations = c.ok(json!({"op": "conversations", "as": "bob"})).await;
     assert_eq!(
@@ -728,6 +757,22 @@ async fn the_toot_client_logs_in_with_a_code_and_reads_posts_follows_and_deletes
         .ok(json!({"op": "thread", "as": "bob", "status": bobs}))
         .await;
     assert_eq!(replies["replies"][0]["text"], "thanks bob");
+
+    // Likes and reposts from toot land in roostd.
+    let said = toot(home.path(), &["favourite", &bobs.to_string()]);
+    assert!(said.contains("favourited"), "{said}");
+    let said = toot(home.path(), &["reblog", &bobs.to_string()]);
+    assert!(said.contains("reblogged"), "{said}");
+    let liked = c
+        .ok(json!({"op": "thread", "as": "bob", "status": bobs}))
+        .await;
+    assert_eq!(
+        (
+            liked["status"]["likes"].clone(),
+            liked["status"]["reposts"].clone()
+        ),
+        (json!(1), json!(1))
+    );
 
     let said = toot(home.path(), &["delete", &own.to_string()]);
     assert!(said.contains("deleted"), "{said}");
