@@ -542,8 +542,28 @@ async fn the_visibility_rules_hold_through_the_api() {
         .await;
     c.ok(json!({"op": "approve", "as": "alice", "login": "bob"}))
         .await;
+    // A public account cannot post narrower than public: refused, not widened.
+    let (status, body, _) = mallory
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/statuses",
+            &[("status", "followers only?"), ("visibility", "private")],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _, _) = mallory
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/statuses",
+            &[("status", "unlisted?"), ("visibility", "unlisted")],
+        )
+        .await;
+    assert_eq!(status, 422);
     let secret = alice
-        .post("/api/v1/statuses", &[("status", "for followers")])
+        .post(
+            "/api/v1/statuses",
+            &[("status", "for followers"), ("visibility", "private")],
+        )
         .await;
     assert_eq!(secret["visibility"], "private");
     let id = secret["id"].as_str().unwrap();
@@ -857,6 +877,14 @@ async fn lists_blocks_requests_markers_conversations_trends_and_reports() {
         .get(&format!("/api/v1/accounts/{bob_id}/followers"))
         .await;
     assert_eq!(fans[0]["username"], "alice");
+    let carol_by_id = alice.get(&format!("/api/v1/accounts/{carol_id}")).await;
+    assert_eq!(carol_by_id["followers_count"], 1);
+    let rel = alice
+        .post(&format!("/api/v1/accounts/{carol_id}/unfollow"), &[])
+        .await;
+    assert_eq!(rel["following"], false);
+    let v1 = alice.get("/api/v1/accounts/search?q=@bob").await;
+    assert_eq!(v1[0]["id"], bob_id.as_str());
     // Search finds a whole login, and a hashtag.
     let found = alice
         .get("/api/v2/search?q=carol&type=accounts&resolve=true")
@@ -1068,6 +1096,8 @@ async fn streaming_as_server_sent_events_with_mastodon_event_names() {
         .unwrap();
     assert_eq!(public.status(), 200);
     let mut tagged = open("/api/v1/streaming/hashtag?tag=Rust").await.unwrap();
+    let mut direct = open("/api/v1/streaming/direct").await.unwrap();
+    let mut noted = open("/api/v1/streaming/user/notification").await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     let bobs = c
@@ -1115,6 +1145,13 @@ async fn streaming_as_server_sent_events_with_mastodon_event_names() {
     );
     let events = sse_events(&mut tagged, 1).await;
     assert_eq!(events[0].1["text"], "from bob #rust");
+    let events = sse_events(&mut direct, 1).await;
+    assert_eq!(events[0].0, "conversation");
+    let events = sse_events(&mut noted, 1).await;
+    assert_eq!(
+        (events[0].0.as_str(), &events[0].1["type"]),
+        ("notification", &json!("favourite"))
+    );
 
     // Revoking the token ends its streams.
     http.post(format!("{base}/oauth/revoke"))

@@ -1552,7 +1552,22 @@ async fn post_status(State(app): State<App>, request: Request) -> Response {
                 "reblog": null, "in_reply_to_id": null, "spoiler_text": "", "sensitive": false,
             }));
         }
-        "public" | "unlisted" | "private" => {}
+        "public" => {}
+        // A private account's statuses are for its followers whatever is
+        // asked; a public account has no narrower status than public, and
+        // a status is never published wider than asked.
+        narrower @ ("unlisted" | "private") => {
+            let me = attempt!(user_by_id(&app, account, account).await);
+            if !me.private {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!(
+                        "Roost has no {narrower} statuses: a status is public, or for followers \
+                         when the account is locked (update_credentials locked=true)"
+                    ),
+                );
+            }
+        }
         other => {
             return error(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -33,10 +33,10 @@ use redis::AsyncCommands;
 use roost_shared::Status;
 
 use super::jobs::{Cursor, Job, JobKind};
-use super::scripts::{FANOUT_MODE, HOME_HOLDS, MERGED_LEAVE, PAGE_AFTER, QUEUE_ONCE};
+use super::scripts::{FANOUT_MODE, HOME_HOLDS, MERGED_LEAVE, QUEUE_ONCE};
 use super::statuses::{HOME_ADD_BATCH, Page};
 use super::visibility::Place;
-use super::{Entry, ScriptCall, Store, scored_pairs};
+use super::{Entry, ScriptCall, Store};
 use crate::error::Result;
 
 /// Home writes one `MERGED_LEAVE` call makes at most (statuses copied x
@@ -167,18 +167,7 @@ impl Store {
         if mode != during {
             return Ok(None);
         }
-        let (score, member) = match &job.cursor {
-            Cursor::Start => (String::new(), String::new()),
-            Cursor::After { score, member } => (score.clone(), member.clone()),
-        };
-        let reply: redis::Value = PAGE_AFTER
-            .key(k.followers(job.uid))
-            .arg(score)
-            .arg(member)
-            .arg(self.limits.fanout_batch)
-            .invoke_async(&mut self.conn())
-            .await?;
-        let page = scored_pairs(&reply, "followers page")?;
+        let page = self.followers_page(job).await?;
         let followers: Vec<u64> = page.iter().filter_map(|(m, _)| m.parse().ok()).collect();
         match job.kind {
             JobKind::Promote => {

@@ -535,18 +535,7 @@ impl Store {
             };
             original = record.original;
         }
-        let (score, member) = match &job.cursor {
-            Cursor::Start => (String::new(), String::new()),
-            Cursor::After { score, member } => (score.clone(), member.clone()),
-        };
-        let reply: Value = PAGE_AFTER
-            .key(k.followers(job.uid))
-            .arg(score)
-            .arg(member)
-            .arg(self.limits.fanout_batch)
-            .invoke_async(&mut self.conn())
-            .await?;
-        let page = scored_pairs(&reply, "followers page")?;
+        let page = self.followers_page(job).await?;
         match job.kind {
             JobKind::Fanout => self.add_to_homes(entry, original, &page).await?,
             JobKind::Delete => self.remove_from_homes(entry, &page).await?,
@@ -562,6 +551,23 @@ impl Store {
             cursor: Cursor::after(&page),
             ..job.clone()
         }))
+    }
+
+    /// The page of a job's author's followers after the job's cursor (a
+    /// fan-out batch of them), oldest follow first.
+    pub(crate) async fn followers_page(&self, job: &Job) -> Result<Vec<(String, f64)>> {
+        let (score, member) = match &job.cursor {
+            Cursor::Start => (String::new(), String::new()),
+            Cursor::After { score, member } => (score.clone(), member.clone()),
+        };
+        let reply: Value = PAGE_AFTER
+            .key(self.keys().followers(job.uid))
+            .arg(score)
+            .arg(member)
+            .arg(self.limits.fanout_batch)
+            .invoke_async(&mut self.conn())
+            .await?;
+        scored_pairs(&reply, "followers page")
     }
 
     /// Deletes every repost of a deleted status (its cleanup job's first
