@@ -186,6 +186,7 @@ where
 {
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(uid);
+        without_trailing_slash(&mut request);
         let mut router = router.clone();
         async move { router.call(request).await }
     });
@@ -211,6 +212,27 @@ where
         () = stopping => {
             conn.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(app.daemon.config().shutdown_grace(), conn).await;
+        }
+    }
+}
+
+/// `/api/v1/instance/` is `/api/v1/instance`, as Mastodon has it (clients
+/// such as Mastodon.py and toot ask with the slash).
+fn without_trailing_slash<B>(request: &mut Request<B>) {
+    let path = request.uri().path();
+    if path.len() <= 1 || !path.ends_with('/') {
+        return;
+    }
+    let trimmed = path.trim_end_matches('/');
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    let mut parts = request.uri().clone().into_parts();
+    if let Ok(p) = path_and_query.parse() {
+        parts.path_and_query = Some(p);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
         }
     }
 }

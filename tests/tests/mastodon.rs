@@ -653,41 +653,45 @@ async fn the_visibility_rules_hold_through_the_api() {
     );
 }
 
-/// The toot version the suite runs (README, "Other clients").
-const TOOT: &str = "toot==0.52.1";
+/// The clients the suite runs, pinned (README, "Other clients"): the toot
+/// CLI and TUI, and Mastodon.py, the Python library many bots are written with.
+const CLIENTS: [&str; 2] = ["toot==0.52.1", "Mastodon.py==2.3.3"];
 
-/// The `toot` command, from a virtual environment under the target directory,
-/// made (from PyPI) the first time a test needs it.
+/// A virtual environment under the target directory with the clients,
+/// made (from PyPI) the first time a test needs it; its `bin` directory.
+fn clients_bin() -> std::path::PathBuf {
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let venv = roost_tests::target_binary("clients-venv");
+        let pinned = venv.join(CLIENTS.join(","));
+        if !pinned.exists() {
+            let made = std::process::Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv)
+                .status()
+                .expect("python3 runs");
+            assert!(
+                made.success(),
+                "python3 -m venv failed (Debian: apt-get install python3-venv)"
+            );
+            let installed = std::process::Command::new(venv.join("bin").join("pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .args(CLIENTS)
+                .status()
+                .expect("pip runs");
+            assert!(
+                installed.success(),
+                "pip install {CLIENTS:?} failed (is PyPI reachable?)"
+            );
+            std::fs::write(&pinned, "").unwrap();
+        }
+        venv.join("bin")
+    })
+    .clone()
+}
+
 fn toot_bin() -> std::path::PathBuf {
-    static TOOT_BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    TOOT_BIN
-        .get_or_init(|| {
-            let venv = roost_tests::target_binary("toot-venv");
-            let bin = venv.join("bin").join("toot");
-            let pinned = venv.join(TOOT);
-            if !pinned.exists() {
-                let made = std::process::Command::new("python3")
-                    .args(["-m", "venv", "--clear"])
-                    .arg(&venv)
-                    .status()
-                    .expect("python3 runs");
-                assert!(
-                    made.success(),
-                    "python3 -m venv failed (Debian: apt-get install python3-venv)"
-                );
-                let installed = std::process::Command::new(venv.join("bin").join("pip"))
-                    .args(["install", "--quiet", "--disable-pip-version-check", TOOT])
-                    .status()
-                    .expect("pip runs");
-                assert!(
-                    installed.success(),
-                    "pip install {TOOT} failed (is PyPI reachable?)"
-                );
-                std::fs::write(&pinned, "").unwrap();
-            }
-            bin
-        })
-        .clone()
+    clients_bin().join("toot")
 }
 
 /// Runs toot with its configuration under `home`; its output (stdout and
@@ -982,6 +986,18 @@ async fn lists_blocks_requests_markers_conversations_trends_and_reports() {
     assert_eq!(set["home"]["last_read_id"], sid.as_str());
     let marker = c.ok(json!({"op": "marker", "as": "alice"})).await;
     assert_eq!(marker["home"].to_string(), sid);
+    // As JSON, the way Mastodon.py sends it, and with Mastodon.py's trailing slash.
+    let set: Value = http
+        .post(format!("{base}/api/v1/markers/"))
+        .bearer_auth(&carol.token)
+        .json(&json!({"notifications": {"last_read_id": "1"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(set["notifications"]["last_read_id"], "1", "{set}");
     let read = alice.get("/api/v1/markers?timeline[]=home").await;
     assert_eq!(read["home"]["last_read_id"], sid.as_str());
     assert!(read.get("notifications").is_none());
@@ -1410,4 +1426,69 @@ async fn toot_login_goes_through_the_authorize_page() {
         "{said}{rest}"
     );
     assert!(toot(home.path(), &["whoami"]).contains("@alice"));
+}
+
+/// Mastodon.py, as a bot would use it: an app, the password grant with a
+/// login code, then posts, timelines, acts and lists through its own entity
+/// parsing (which checks every field's type).
+#[tokio::test]
+async fn mastodon_py_drives_the_api() {
+    let (_redis, _roostd, mut c, base) = server().await;
+    c.bot("alice").await;
+    c.bot("bob").await;
+    c.ok(json!({"op": "post", "as": "bob", "text": "hello from bob"}))
+        .await;
+    let code = c.ok(json!({"op": "login_code", "as": "alice"})).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let script = r#"
+import sys
+from mastodon import Mastodon
+base, code = sys.argv[1], sys.argv[2]
+cid, secret = Mastodon.create_app("bot", api_base_url=base)
+m = Mastodon(client_id=cid, client_secret=secret, api_base_url=base)
+token = m.log_in("alice", code, scopes=["read", "write", "follow"])
+m = Mastodon(access_token=token, api_base_url=base)
+assert m.me()["username"] == "alice"
+assert "Roost" in m.instance()["version"]
+s = m.status_post("hello from Mastodon.py #bots")
+assert [t["name"] for t in s["tags"]] == ["bots"]
+bob = m.account_lookup("bob")
+m.account_follow(bob["id"])
+assert m.account_relationships([bob["id"]])[0]["following"]
+home = [x["content"] for x in m.timeline_home(limit=5)]
+assert home[0].startswith("<p>hello from Mastodon.py"), home
+assert len(home) == 2, home
+assert [x["id"] for x in m.timeline_hashtag("bots")] == [s["id"]]
+bobs = m.account_statuses(bob["id"])[0]
+assert m.status_favourite(bobs["id"])["favourited"]
+assert m.status_reblog(bobs["id"])["reblog"]["id"] == bobs["id"]
+reply = m.status_post("@bob hi", in_reply_to_id=bobs["id"])
+assert [x["id"] for x in m.status_context(reply["id"])["ancestors"]] == [bobs["id"]]
+m.markers_set(["home"], [s["id"]])
+assert m.markers_get(["home"])["home"]["last_read_id"] == str(s["id"])
+assert m.search_v2("bob")["accounts"][0]["id"] == bob["id"]
+assert [a["id"] for a in m.account_following(m.me()["id"])] == [bob["id"]]
+assert m.stream_healthy()
+m.status_delete(s["id"])
+print("all good")
+"#;
+    let out = std::process::Command::new(clients_bin().join("python"))
+        .args(["-c", script, &base, &code])
+        .output()
+        .expect("python runs");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && said.contains("all good"), "{said}");
+    // What it did is in roostd.
+    let bob = c
+        .ok(json!({"op": "user", "as": "alice", "login": "bob"}))
+        .await;
+    assert_eq!(bob["relationship"]["following"], true);
+    let marker = c.ok(json!({"op": "marker", "as": "alice"})).await;
+    assert!(marker["home"].is_u64(), "{marker}");
 }

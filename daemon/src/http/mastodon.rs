@@ -51,8 +51,6 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/oauth/token", post(oauth_token))
         .route("/oauth/revoke", post(oauth_revoke))
         .route("/oauth/authorize", get(authorize_page).post(authorize))
-        // toot links here with a trailing slash.
-        .route("/oauth/authorize/", get(authorize_page).post(authorize))
         .route(
             "/api/v1/accounts/verify_credentials",
             get(verify_credentials),
@@ -185,14 +183,18 @@ impl Params {
             let value: Value = serde_json::from_slice(&body)
                 .map_err(|e| error(StatusCode::BAD_REQUEST, format!("body is not JSON: {e}")))?;
             for (k, v) in value.as_object().into_iter().flatten() {
+                let text = |v: &Value| v.as_str().map_or(v.to_string(), str::to_owned);
                 match v {
                     Value::String(s) => pairs.push((k.clone(), s.clone())),
-                    Value::Array(items) => pairs.extend(items.iter().map(|i| {
-                        (
-                            format!("{k}[]"),
-                            i.as_str().map_or(i.to_string(), str::to_owned),
-                        )
-                    })),
+                    Value::Array(items) => {
+                        pairs.extend(items.iter().map(|i| (format!("{k}[]"), text(i))))
+                    }
+                    // As a form writes them: `home[last_read_id]`.
+                    Value::Object(fields) => pairs.extend(
+                        fields
+                            .iter()
+                            .map(|(field, v)| (format!("{k}[{field}]"), text(v))),
+                    ),
                     Value::Null => {}
                     other => pairs.push((k.clone(), other.to_string())),
                 }
