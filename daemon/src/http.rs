@@ -56,10 +56,20 @@ fn router(app: App) -> Router {
         .route("/statuses/sample.json", get(sample))
         .route("/statuses/firehose.json", get(firehose));
     mastodon::routes(streams)
+        .method_not_allowed_fallback(|request: Request| async move {
+            let message = "this endpoint does not take that method";
+            if mastodon::is_mastodon_path(request.uri().path()) {
+                return mastodon::error(StatusCode::METHOD_NOT_ALLOWED, message);
+            }
+            failure(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::BadRequest,
+                message,
+            )
+        })
         .fallback(|request: Request| async move {
             // The Mastodon API's unknown paths answer as Mastodon does.
-            let path = request.uri().path();
-            if path.starts_with("/api/") || path.starts_with("/oauth/") {
+            if mastodon::is_mastodon_path(request.uri().path()) {
                 return mastodon::not_found();
             }
             failure(

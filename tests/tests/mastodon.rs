@@ -234,6 +234,11 @@ async fn a_login_code_logs_a_client_in_once_and_the_instance_answers() {
         .send(reqwest::Method::GET, "/api/v1/scheduled_statuses", &[])
         .await;
     assert_eq!((status, body), (404, json!({"error": "Record not found"})));
+    let (status, body, _) = api
+        .send(reqwest::Method::PUT, "/api/v1/statuses", &[])
+        .await;
+    assert_eq!(status, 405);
+    assert!(body["error"].is_string(), "{body}");
 }
 
 #[tokio::test]
@@ -1350,6 +1355,12 @@ async fn streaming_over_a_websocket_with_subscribe_messages() {
             ("user".to_owned(), "delete".to_owned())
         ]
     );
+    // Not a WebSocket request: Mastodon's JSON error, not a text page.
+    let plain = reqwest::get(format!("{base}/api/v1/streaming?stream=user"))
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400);
+    assert!(plain.json::<Value>().await.unwrap()["error"].is_string());
     // Without a valid token there is no WebSocket.
     let refused = tokio_tungstenite::connect_async(format!(
         "{}/api/v1/streaming?stream=user&access_token=nope",

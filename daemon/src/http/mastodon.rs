@@ -124,8 +124,15 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/api/v1/streaming/hashtag", get(stream_hashtag))
 }
 
+/// Whether a path is the Mastodon API's (its errors answer Mastodon's way).
+pub(super) fn is_mastodon_path(path: &str) -> bool {
+    ["/api/", "/oauth/", "/nodeinfo/", "/.well-known/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}
+
 /// Mastodon's error: `{"error": message}` with the status that fits.
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     let mut response = (status, json!({"error": message.into()}).to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -1987,9 +1994,16 @@ async fn stream_hashtag(State(app): State<App>, request: Request) -> Response {
 /// with the payload a JSON string, as Mastodon sends them.
 async fn websocket(
     State(app): State<App>,
-    upgrade: axum::extract::ws::WebSocketUpgrade,
+    upgrade: Result<
+        axum::extract::ws::WebSocketUpgrade,
+        axum::extract::ws::rejection::WebSocketUpgradeRejection,
+    >,
     request: Request,
 ) -> Response {
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(why) => return error(StatusCode::BAD_REQUEST, why.body_text()),
+    };
     let (params, parts) = attempt!(Params::of(request).await);
     let account = attempt!(authenticated_for_stream(&app, &parts, &params).await);
     let token = stream_token(&parts, &params);
