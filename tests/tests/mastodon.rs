@@ -433,6 +433,29 @@ async fn statuses_timelines_acts_and_notifications_in_mastodon_shapes() {
         ))
         .await;
     assert_eq!(ids(&context["ancestors"]), std::slice::from_ref(&first));
+    // A profile without replies, and without reposts.
+    let alices = alice.get("/api/v1/accounts/verify_credentials").await;
+    let alice_id = alices["id"].as_str().unwrap();
+    let profile = alice
+        .get(&format!("/api/v1/accounts/{alice_id}/statuses"))
+        .await;
+    assert_eq!(
+        profile.as_array().unwrap().len(),
+        2,
+        "the reply and the reblog"
+    );
+    let plain = alice
+        .get(&format!(
+            "/api/v1/accounts/{alice_id}/statuses?exclude_replies=true"
+        ))
+        .await;
+    assert!(plain[0]["reblog"].is_object() && plain.as_array().unwrap().len() == 1);
+    let plain = alice
+        .get(&format!(
+            "/api/v1/accounts/{alice_id}/statuses?exclude_replies=true&exclude_reblogs=true"
+        ))
+        .await;
+    assert_eq!(plain, json!([]));
     let got = bob.get(&format!("/api/v1/statuses/{first}")).await;
     assert_eq!(
         (got["replies_count"].clone(), got["reblogs_count"].clone()),
@@ -456,6 +479,14 @@ async fn statuses_timelines_acts_and_notifications_in_mastodon_shapes() {
         .map(|n| n["type"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(only, ["favourite", "follow"]);
+    let newest = &bob.get("/api/v1/notifications?limit=1").await[0];
+    let by_id = bob
+        .get(&format!(
+            "/api/v1/notifications/{}",
+            newest["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(&by_id, newest);
     let without = bob
         .get("/api/v1/notifications?exclude_types[]=mention")
         .await;

@@ -81,6 +81,7 @@ pub(super) fn routes(router: Router<App>) -> Router<App> {
         .route("/api/v1/timelines/tag/{tag}", get(tag_timeline))
         .route("/api/v1/timelines/public", get(public_timeline))
         .route("/api/v1/notifications", get(notifications))
+        .route("/api/v1/notifications/{id}", get(notification))
         .route("/api/v1/accounts/{id}/followers", get(followers))
         .route("/api/v1/accounts/{id}/following", get(following))
         .route("/api/v1/accounts/{id}/block", post(block))
@@ -1392,6 +1393,9 @@ struct Window {
     since_id: Option<u64>,
     min_id: Option<u64>,
     limit: u32,
+    /// Leave replies out (`exclude_replies`), and reposts (`exclude_reblogs`).
+    exclude_replies: bool,
+    exclude_reblogs: bool,
 }
 
 impl Window {
@@ -1411,13 +1415,16 @@ impl Window {
             since_id: params.id("since_id")?,
             min_id: params.id("min_id")?,
             limit,
+            exclude_replies: params.flag("exclude_replies").unwrap_or(false),
+            exclude_reblogs: params.flag("exclude_reblogs").unwrap_or(false),
         })
     }
 
     /// The protocol request for the page, `timeline` as its base.
     fn request(&self, mut timeline: Value) -> Value {
-        // Newer-than windows read the newest 200 and cut.
-        let count = if self.since_id.is_some() || self.min_id.is_some() {
+        // Newer-than and filtered windows read the newest 200 and cut.
+        let cuts = self.exclude_replies || self.exclude_reblogs;
+        let count = if cuts || self.since_id.is_some() || self.min_id.is_some() {
             200
         } else {
             self.limit
@@ -1432,7 +1439,12 @@ impl Window {
     /// The statuses of the window from a newest-first page.
     fn cut(&self, statuses: Vec<Status>) -> Vec<Status> {
         let newer = self.min_id.or(self.since_id).unwrap_or(0);
-        let mut kept: Vec<Status> = statuses.into_iter().filter(|s| s.id > newer).collect();
+        let mut kept: Vec<Status> = statuses
+            .into_iter()
+            .filter(|s| s.id > newer)
+            .filter(|s| !(self.exclude_replies && s.reply_to.is_some()))
+            .filter(|s| !(self.exclude_reblogs && s.repost_of.is_some()))
+            .collect();
         if self.min_id.is_some() {
             // The ones just newer than min_id: the oldest of what is newer.
             let skip = kept.len().saturating_sub(self.limit as usize);
@@ -1707,18 +1719,40 @@ async fn notifications(State(app): State<App>, request: Request) -> Response {
     let users = attempt!(users_of(&app, logins).await);
     let json: Vec<Value> = wanted
         .iter()
-        .map(|n| {
-            json!({
-                "id": n.id.to_string(),
-                "type": notification_type(n.kind),
-                "created_at": n.at,
-                "account": account_json(&n.from, &base),
-                "status": n.status.as_ref().map(|s| status_json(s, &users, &base)),
-            })
-        })
+        .map(|n| notification_json(n, &users, &base))
         .collect();
     let ids: Vec<u64> = wanted.iter().map(|n| n.id).collect();
     page(json, &ids, &base, "/api/v1/notifications")
+}
+
+/// A Roost notification as Mastodon's Notification.
+fn notification_json(n: &Notification, users: &HashMap<String, User>, base: &str) -> Value {
+    json!({
+        "id": n.id.to_string(),
+        "type": notification_type(n.kind),
+        "created_at": n.at,
+        "account": account_json(&n.from, base),
+        "status": n.status.as_ref().map(|s| status_json(s, users, base)),
+    })
+}
+
+/// One notification by id (among the newest 200).
+async fn notification(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let (_, account, base) = begin!(app, request);
+    let id = attempt!(path_id(&id));
+    let result = attempt!(op(&app, account, json!({"op": "notifications", "count": 200})).await);
+    let all: Vec<Notification> = attempt!(parse(result["notifications"].clone()));
+    let Some(n) = all.into_iter().find(|n| n.id == id) else {
+        return not_found();
+    };
+    let mut logins = vec![n.from.login.clone()];
+    logins.extend(n.status.iter().flat_map(logins_of));
+    let users = attempt!(users_of(&app, logins).await);
+    ok(notification_json(&n, &users, &base))
 }
 
 // ---- streaming (server-sent events and WebSocket) ----
@@ -1908,13 +1942,7 @@ impl EventStream {
                 let mut logins = vec![n.from.login.clone()];
                 logins.extend(statuses.iter().flat_map(logins_of));
                 let users = users_of(&self.app, logins).await.ok()?;
-                let json = json!({
-                    "id": n.id.to_string(),
-                    "type": notification_type(n.kind),
-                    "created_at": n.at,
-                    "account": account_json(&n.from, &self.base),
-                    "status": n.status.as_ref().map(|s| status_json(s, &users, &self.base)),
-                });
+                let json = notification_json(&n, &users, &self.base);
                 Some(("notification", json.to_string()))
             }
             _ => None,
