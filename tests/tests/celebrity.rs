@@ -65,7 +65,7 @@ async fn a_celebrity_is_merged_into_home_reads_and_back_with_every_home_whole() 
             "--celebrity-threshold".into(),
             "6".into(),
         ],
-        vec![("ROOST_PAUSE_AT".into(), "fanout_mode.pass:1500".into())],
+        vec![("ROOST_PAUSE_AT".into(), "fanout_mode.pass:4000".into())],
     );
     let cli = |args: &[&str]| redis.cli(args);
     let mut c = roostd.client().await;
