@@ -160,6 +160,22 @@ async fn a_celebrity_is_merged_into_home_reads_and_back_with_every_home_whole() 
         .await;
     assert_eq!(ids(&ranked), [s2, s1]);
     assert!(eventually!(WAIT, jobs_done(&cli)), "jobs left queued");
+    // A refill after an unfollow copies what the home does not merge only:
+    // a merged status stays out of the home set, and shows.
+    let s3b = post(&mut c, "star", "three and a half").await;
+    c.ok(json!({"op": "unfollow", "as": "f0", "login": "pal"}))
+        .await;
+    assert!(eventually!(WAIT, jobs_done(&cli)), "the refill ran");
+    assert!(
+        !copied(&cli, fan_ids[0], star, s3b),
+        "the refill copied a merged status"
+    );
+    assert_eq!(c.home_ids("f0", 30).await, [s3b, s2, s1]);
+    c.ok(json!({"op": "delete", "as": "star", "status": s3b}))
+        .await;
+    c.ok(json!({"op": "follow", "as": "f0", "login": "pal"}))
+        .await;
+    assert!(eventually!(WAIT, jobs_done(&cli)), "jobs left queued");
     let (clean, report) = roostd_check(&redis, false);
     assert!(clean, "{report}");
 

@@ -480,6 +480,7 @@ impl Store {
         call.key(k.home(uid))
             .key(k.following(uid))
             .key(k.home_originals(uid))
+            .key(k.merged(uid))
             .arg(cap)
             .arg(uid);
         for ((source, profile), originals) in sources.iter().zip(profiles).zip(&originals) {

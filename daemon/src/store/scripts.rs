@@ -812,10 +812,11 @@ return 1
 /// Merges statuses into a home timeline after an unfollow, each only if its
 /// author is the owner or still followed (an unfollow landing while the refill
 /// runs must not bring its statuses back), under the repost rule (see
-/// `HOME_ENTER`), trimmed to the cap.
-/// KEYS: home, following, home_originals (the owner's slot). ARGV: cap, owner
-/// id, then [author id, member, score, original or '', ...]. Returns how many
-/// were added.
+/// `HOME_ENTER`), trimmed to the cap. An author the home merges at read time
+/// (see `store::celebrity`) is not copied: its statuses show anyway.
+/// KEYS: home, following, home_originals, merged (the owner's slot). ARGV:
+/// cap, owner id, then [author id, member, score, original or '', ...].
+/// Returns how many were added.
 pub static REFILL_ADD: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{HOME_ENTER}{}",
@@ -824,6 +825,7 @@ local added = 0
 local cap = tonumber(ARGV[1])
 for i = 3, #ARGV, 4 do
   if (ARGV[i] == ARGV[2] or redis.call('ZSCORE', KEYS[2], ARGV[i]))
+     and not redis.call('ZSCORE', KEYS[4], ARGV[i])
      and not redis.call('ZSCORE', KEYS[1], ARGV[i + 1]) then
     added = added + home_enter(KEYS[1], KEYS[3], ARGV[i + 2], ARGV[i + 1], ARGV[i + 3], cap)
   end
