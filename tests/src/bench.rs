@@ -738,15 +738,7 @@ pub async fn throughput(sizes: Sizes, table: &mut Table) {
     drop(redis);
 
     let cluster = RedisCluster::start();
-    let roostd = Roostd::start_with(
-        vec![
-            "--redis-cluster".into(),
-            cluster.seeds(),
-            "--celebrity-threshold".into(),
-            "0".into(),
-        ],
-        Vec::new(),
-    );
+    let roostd = Roostd::start_on_cluster(&cluster, &["--celebrity-threshold", "0"]);
     roostd.client().await.bot("star").await;
     seed_followers(&roostd, "star", sizes.followers, 4).await;
     let cpu = || {

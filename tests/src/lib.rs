@@ -286,6 +286,13 @@ impl Roostd {
         Roostd::start_with(args, Vec::new())
     }
 
+    /// Starts roostd against `cluster` with extra flags.
+    pub fn start_on_cluster(cluster: &RedisCluster, extra: &[&str]) -> Roostd {
+        let mut args = vec!["--redis-cluster".to_owned(), cluster.seeds()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Roostd::start_with(args, Vec::new())
+    }
+
     /// Starts roostd with exactly these flags and extra environment.
     pub fn start_with(args: Vec<String>, env: Vec<(String, String)>) -> Roostd {
         let mut roostd = Roostd::prepare(args, env);

@@ -270,15 +270,7 @@ async fn crossing_the_threshold_both_ways_never_loses_or_doubles_a_status() {
 #[tokio::test]
 async fn crossing_the_threshold_on_a_cluster() {
     let cluster = RedisCluster::start();
-    let roostd = Roostd::start_with(
-        vec![
-            "--redis-cluster".into(),
-            cluster.seeds(),
-            "--celebrity-threshold".into(),
-            "4".into(),
-        ],
-        Vec::new(),
-    );
+    let roostd = Roostd::start_on_cluster(&cluster, &["--celebrity-threshold", "4"]);
     let mut c = roostd.client().await;
     crossings(&mut c, &|args| cluster.cli(args)).await;
     assert!(
@@ -287,4 +279,44 @@ async fn crossing_the_threshold_on_a_cluster() {
     );
     let (clean, report) = roostd_check_on(&["--redis-cluster".into(), cluster.seeds()], false);
     assert!(clean, "{report}");
+}
+
+/// `roostd check` finds a follower of a merged account whose home does not
+/// merge it (that home misses the account's posts), and `--repair` mends it.
+#[tokio::test]
+async fn check_finds_and_mends_a_home_that_stopped_merging_a_celebrity() {
+    let redis = Redis::start();
+    let roostd = Roostd::start(&redis, &["--celebrity-threshold", "2"]);
+    let cli = |args: &[&str]| redis.cli(args);
+    let mut c = roostd.client().await;
+    c.bot("star").await;
+    let star = id_of(&mut c, "star").await;
+    for fan in ["f0", "f1"] {
+        c.bot(fan).await;
+        c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
+            .await;
+    }
+    assert!(eventually!(WAIT, mode(&cli, star) == "merge"));
+    let s1 = post(&mut c, "star", "merged").await;
+    let f0 = id_of(&mut c, "f0").await;
+    cli(&[
+        "ZREM",
+        &format!("{{roost:u{f0}}}:merged"),
+        &star.to_string(),
+    ]);
+    assert!(
+        c.home_ids("f0", 30).await.is_empty(),
+        "f0 no longer merges star"
+    );
+    let (clean, report) = roostd_check(&redis, false);
+    assert!(!clean, "{report}");
+    assert!(
+        report.contains("merged account missing from a follower's merged set: 1"),
+        "{report}"
+    );
+    let (_, report) = roostd_check(&redis, true);
+    assert!(report.contains("merged account missing"), "{report}");
+    let (clean, report) = roostd_check(&redis, false);
+    assert!(clean, "{report}");
+    assert_eq!(c.home_ids("f0", 30).await, [s1]);
 }

@@ -9,12 +9,6 @@ use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn roostd_on(cluster: &RedisCluster, extra: &[&str]) -> Roostd {
-    let mut args = vec!["--redis-cluster".to_owned(), cluster.seeds()];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    Roostd::start_with(args, Vec::new())
-}
-
 async fn home_has(c: &mut Client, login: &str, id: u64) -> bool {
     c.home_ids(login, 10).await.contains(&id)
 }
@@ -22,8 +16,8 @@ async fn home_has(c: &mut Client, login: &str, id: u64) -> bool {
 #[tokio::test]
 async fn the_network_runs_on_a_redis_cluster_shared_by_two_roostd() {
     let cluster = RedisCluster::start();
-    let one = roostd_on(&cluster, &["--fanout-batch", "3"]);
-    let two = roostd_on(&cluster, &["--fanout-batch", "3"]);
+    let one = Roostd::start_on_cluster(&cluster, &["--fanout-batch", "3"]);
+    let two = Roostd::start_on_cluster(&cluster, &["--fanout-batch", "3"]);
     let (mut a, mut b) = (one.client().await, two.client().await);
 
     // Registration races through either daemon: one account.
@@ -225,7 +219,7 @@ fn load(
 #[tokio::test]
 async fn a_master_fails_over_under_load_and_the_counts_hold() {
     let mut cluster = RedisCluster::start_with_replicas(1);
-    let roostd = roostd_on(&cluster, &[]);
+    let roostd = Roostd::start_on_cluster(&cluster, &[]);
     let mut c = roostd.client().await;
     const USERS: usize = 30;
     for i in 0..USERS {
@@ -298,7 +292,7 @@ async fn a_master_fails_over_under_load_and_the_counts_hold() {
 #[tokio::test]
 async fn with_replica_ack_a_killed_master_loses_no_acknowledged_post() {
     let mut cluster = RedisCluster::start_with_replicas(1);
-    let roostd = roostd_on(&cluster, &["--replica-ack", "1"]);
+    let roostd = Roostd::start_on_cluster(&cluster, &["--replica-ack", "1"]);
     let mut c = roostd.client().await;
     for i in 0..10 {
         c.bot(&format!("u{i}")).await;
@@ -359,7 +353,7 @@ async fn with_replica_ack_a_killed_master_loses_no_acknowledged_post() {
 #[tokio::test]
 async fn the_layout_upgrades_on_a_cluster() {
     let cluster = RedisCluster::start();
-    let mut roostd = roostd_on(&cluster, &[]);
+    let mut roostd = Roostd::start_on_cluster(&cluster, &[]);
     let mut c = roostd.client().await;
     for i in 0..20 {
         c.bot(&format!("u{i}")).await;

@@ -60,6 +60,18 @@ async fn dies_on(roostd: &Roostd, request: serde_json::Value) {
     assert_eq!(c.read_line().await, None, "roostd answered {request}");
 }
 
+/// Sends `request`, which queues background work `roostd` must die in
+/// (before or after answering), and waits until it has.
+async fn dies_after(roostd: &Roostd, c: &mut Client, request: serde_json::Value, what: &str) {
+    c.send(&request).await;
+    let _ = c.read_line().await;
+    let pid = roostd.pid();
+    assert!(
+        eventually!(WAIT, !roost_tests::pid_alive(pid)),
+        "roostd did not crash in {what}"
+    );
+}
+
 /// How many of `logins` have status `sid` in their home timeline.
 async fn holders(c: &mut Client, logins: &[String], sid: u64) -> usize {
     let mut n = 0;
@@ -491,15 +503,9 @@ async fn a_fanout_mode_change_interrupted_is_finished_by_the_next_roostd() {
             c.ok(json!({"op": "follow", "as": fan, "login": "star"}))
                 .await;
         }
-        // The twelfth queues the promotion: roostd may die before answering.
-        c.send(&json!({"op": "follow", "as": fans[11], "login": "star"}))
-            .await;
-        let _ = c.read_line().await;
-        let pid = doomed.pid();
-        assert!(
-            eventually!(WAIT, !roost_tests::pid_alive(pid)),
-            "{point}: roostd did not crash in the promotion"
-        );
+        // The twelfth queues the promotion.
+        let twelfth = json!({"op": "follow", "as": fans[11], "login": "star"});
+        dies_after(&doomed, &mut c, twelfth, &format!("{point}: the promotion")).await;
         let healthy = start(None);
         let mut c = healthy.client().await;
         let star = c.ok(json!({"op": "user", "login": "star"})).await["id"]
@@ -532,14 +538,8 @@ async fn a_fanout_mode_change_interrupted_is_finished_by_the_next_roostd() {
                 .await;
         }
         // Five left, below half the threshold: the demotion is queued.
-        c.send(&json!({"op": "unfollow", "as": fans[5], "login": "star"}))
-            .await;
-        let _ = c.read_line().await;
-        let pid = doomed.pid();
-        assert!(
-            eventually!(WAIT, !roost_tests::pid_alive(pid)),
-            "roostd did not crash in the demotion"
-        );
+        let sixth = json!({"op": "unfollow", "as": fans[5], "login": "star"});
+        dies_after(&doomed, &mut c, sixth, "the demotion").await;
         let healthy = start(None);
         let mut c = healthy.client().await;
         assert!(eventually!(WAIT, mode().is_empty()), "{}", mode());

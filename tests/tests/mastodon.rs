@@ -50,6 +50,15 @@ struct Api {
 }
 
 impl Api {
+    /// `login`'s API client, logged in with a fresh login code.
+    async fn log_in(c: &mut Client, base: &str, login: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: base.to_owned(),
+            token: log_in(c, base, login).await,
+        }
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,
@@ -313,17 +322,8 @@ async fn statuses_timelines_acts_and_notifications_in_mastodon_shapes() {
     for login in ["alice", "bob", "carol"] {
         c.bot(login).await;
     }
-    let http = reqwest::Client::new();
-    let alice = Api {
-        http: http.clone(),
-        base: base.clone(),
-        token: log_in(&mut c, &base, "alice").await,
-    };
-    let bob = Api {
-        http: http.clone(),
-        base: base.clone(),
-        token: log_in(&mut c, &base, "bob").await,
-    };
+    let alice = Api::log_in(&mut c, &base, "alice").await;
+    let bob = Api::log_in(&mut c, &base, "bob").await;
 
     // Follow by account id, found by lookup.
     let found = alice.get("/api/v1/accounts/lookup?acct=bob").await;
@@ -552,17 +552,8 @@ async fn the_visibility_rules_hold_through_the_api() {
     for login in ["alice", "bob", "mallory"] {
         c.bot(login).await;
     }
-    let http = reqwest::Client::new();
-    let alice = Api {
-        http: http.clone(),
-        base: base.clone(),
-        token: log_in(&mut c, &base, "alice").await,
-    };
-    let mallory = Api {
-        http: http.clone(),
-        base: base.clone(),
-        token: log_in(&mut c, &base, "mallory").await,
-    };
+    let alice = Api::log_in(&mut c, &base, "alice").await;
+    let mallory = Api::log_in(&mut c, &base, "mallory").await;
     // Alice goes private (locked) through update_credentials, and blocks mallory.
     let (status, me, _) = alice
         .send(
@@ -615,11 +606,7 @@ async fn the_visibility_rules_hold_through_the_api() {
             .await,
         json!([])
     );
-    let bob = Api {
-        http,
-        base: base.clone(),
-        token: log_in(&mut c, &base, "bob").await,
-    };
+    let bob = Api::log_in(&mut c, &base, "bob").await;
     assert_eq!(
         ids(&bob.get("/api/v1/timelines/home").await),
         [id.to_owned()]
@@ -880,13 +867,8 @@ async fn lists_blocks_requests_markers_conversations_trends_and_reports() {
         c.bot(login).await;
     }
     let http = reqwest::Client::new();
-    let api = |token: String| Api {
-        http: http.clone(),
-        base: base.clone(),
-        token,
-    };
-    let alice = api(log_in(&mut c, &base, "alice").await);
-    let bob = api(log_in(&mut c, &base, "bob").await);
+    let alice = Api::log_in(&mut c, &base, "alice").await;
+    let bob = Api::log_in(&mut c, &base, "bob").await;
     let id_of = |v: &Value| v["id"].as_str().unwrap().to_owned();
     let bob_id = id_of(&alice.get("/api/v1/accounts/lookup?acct=bob").await);
     let carol_id = id_of(&alice.get("/api/v1/accounts/lookup?acct=@carol").await);
@@ -958,7 +940,7 @@ async fn lists_blocks_requests_markers_conversations_trends_and_reports() {
     // Follow requests of a locked account: listed, authorized, rejected.
     c.ok(json!({"op": "set_profile", "as": "bob", "private": true}))
         .await;
-    let carol = api(log_in(&mut c, &base, "carol").await);
+    let carol = Api::log_in(&mut c, &base, "carol").await;
     let asked = carol
         .post(&format!("/api/v1/accounts/{bob_id}/follow"), &[])
         .await;
@@ -1264,18 +1246,10 @@ async fn the_public_timeline_is_what_the_firehose_carries() {
         .unwrap();
     assert_eq!(ids(&anonymous), public);
     // Even its author does not find a private account's status there.
-    let shy = Api {
-        http: http.clone(),
-        base: base.clone(),
-        token: log_in(&mut c, &base, "shy").await,
-    };
+    let shy = Api::log_in(&mut c, &base, "shy").await;
     assert_eq!(ids(&shy.get("/api/v1/timelines/public").await), public);
     // A mute keeps the muted account out; paging by max_id and limit.
-    let alice = Api {
-        http,
-        base: base.clone(),
-        token: log_in(&mut c, &base, "alice").await,
-    };
+    let alice = Api::log_in(&mut c, &base, "alice").await;
     c.ok(json!({"op": "mute", "as": "alice", "login": "loud"}))
         .await;
     let without_loud: Vec<String> = public

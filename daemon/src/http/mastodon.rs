@@ -27,10 +27,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use roost_shared::time::now_millis;
-use roost_shared::{Notification, NotificationKind, Status, User};
+use roost_shared::{ErrorCode, Notification, NotificationKind, Status, User};
 use serde_json::{Value, json};
 
 use super::{App, MAX_BODY, PeerUid};
+use crate::error::Error;
 use crate::identity::{new_token, token_hash};
 use crate::session::Session;
 use crate::stream::filter::{fold, is_word_char};
@@ -157,16 +158,23 @@ fn ok(value: Value) -> Response {
 }
 
 /// A protocol error code as Mastodon's HTTP status.
-fn status_of(code: &str) -> StatusCode {
+fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        "bad_request" | "conflict" | "too_large" => StatusCode::UNPROCESSABLE_ENTITY,
-        "not_found" | "unknown_user" => StatusCode::NOT_FOUND,
-        "forbidden" => StatusCode::FORBIDDEN,
-        "not_registered" => StatusCode::UNAUTHORIZED,
-        "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-        "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::BadRequest | ErrorCode::Conflict | ErrorCode::TooLarge => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotRegistered => StatusCode::UNAUTHORIZED,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::UnknownOp | ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
+}
+
+/// A roostd error (an op's or the store's) as Mastodon's.
+fn from_error(e: Error) -> Response {
+    error(status_of(e.code()), e.to_string())
 }
 
 /// A request's parameters: the query's, then a form or JSON body's.
@@ -250,35 +258,39 @@ impl Params {
     }
 }
 
+/// The access token a request carries, hashed: `Authorization: Bearer`, or
+/// as streaming clients send it, the `access_token` query parameter or the
+/// WebSocket protocol header (Mastodon's web client).
+fn bearer(parts: &axum::http::request::Parts) -> Option<String> {
+    let header_value = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let token = match header_value(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer ")) {
+        Some(token) => token.to_owned(),
+        None => form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.into_owned())
+            .or_else(|| header_value(header::SEC_WEBSOCKET_PROTOCOL).map(str::to_owned))?,
+    };
+    Some(token_hash(token.trim()))
+}
+
 /// The account a request acts for: its bearer token's (an access token from
 /// `/oauth/token`, or the account's `token`), or on the Unix socket the
 /// caller's own account by its peer credentials.
 async fn authenticated(app: &App, parts: &axum::http::request::Parts) -> Result<u64, Response> {
     let unauthorized = || error(StatusCode::UNAUTHORIZED, "The access token is invalid");
     let store = app.daemon.store();
-    // Streaming clients may pass the token in the query instead.
-    let query_token = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.into_owned());
-    let bearer = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned)
-        .or(query_token);
-    if let Some(token) = bearer {
+    if let Some(hash) = bearer(parts) {
         let account = store
-            .account_of_app_token(&token_hash(token.trim()))
+            .account_of_app_token(&hash)
             .await
-            .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+            .map_err(from_error)?;
         return account.ok_or_else(unauthorized);
     }
     match parts.extensions.get::<PeerUid>() {
         Some(PeerUid(Some(uid))) if !app.tcp => store
             .id_of_unix_uid(*uid)
             .await
-            .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
+            .map_err(from_error)?
             .ok_or_else(unauthorized),
         _ => Err(unauthorized()),
     }
@@ -290,13 +302,16 @@ async fn op(app: &App, account: u64, request: Value) -> Result<Value, Response> 
     let mut session = Session::for_token(account);
     let line = serde_json::to_vec(&request).unwrap_or_default();
     let response = crate::ops::apply(&app.daemon, &mut session, &line).await;
-    let response = serde_json::to_value(response).unwrap_or_default();
-    if response["ok"] == true {
-        return Ok(response["result"].clone());
+    match response {
+        Some(roost_shared::Response {
+            ok: true, result, ..
+        }) => Ok(result.unwrap_or_default()),
+        Some(roost_shared::Response {
+            error: Some(failed),
+            ..
+        }) => Err(error(status_of(failed.code), failed.message)),
+        _ => Err(error(StatusCode::INTERNAL_SERVER_ERROR, "no answer")),
     }
-    let code = response["error"]["code"].as_str().unwrap_or("internal");
-    let message = response["error"]["message"].as_str().unwrap_or("failed");
-    Err(error(status_of(code), message))
 }
 
 /// The base URL clients reach this server at, from the request's Host.
@@ -431,18 +446,16 @@ async fn users_of(
     logins: impl IntoIterator<Item = String>,
 ) -> Result<HashMap<String, User>, Response> {
     let store = app.daemon.store();
-    let unavailable =
-        |e: crate::error::Error| error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
     let mut wanted: Vec<String> = logins.into_iter().collect();
     wanted.sort_unstable();
     wanted.dedup();
     let mut ids = Vec::with_capacity(wanted.len());
     for login in &wanted {
         // Logins map to ids from a cache in roostd: no round trip each.
-        ids.push(store.id_of_login(login).await.map_err(unavailable)?);
+        ids.push(store.id_of_login(login).await.map_err(from_error)?);
     }
     let found: Vec<u64> = ids.iter().flatten().copied().collect();
-    let users = store.users(&found).await.map_err(unavailable)?;
+    let users = store.users(&found).await.map_err(from_error)?;
     Ok(users
         .into_iter()
         .flatten()
@@ -708,7 +721,7 @@ async fn oauth_token(State(app): State<App>, request: Request) -> Response {
                 "the login code is unknown, used or expired: get a new one with `roost login-code`",
             );
         }
-        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => return from_error(e),
     };
     // With the password grant the username must be the code's account.
     if let Some(username) = params
@@ -729,7 +742,7 @@ async fn oauth_token(State(app): State<App>, request: Request) -> Response {
         .add_app_token(account, &token_hash(&token), now, MAX_APP_TOKENS)
         .await
     {
-        return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+        return from_error(e);
     }
     ok(json!({
         "access_token": token,
@@ -754,7 +767,7 @@ async fn oauth_revoke(State(app): State<App>, request: Request) -> Response {
         .await
     {
         Ok(()) => ok(json!({})),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => from_error(e),
     }
 }
 
@@ -894,7 +907,7 @@ async fn user_by_id(app: &App, account: u64, id: u64) -> Result<User, Response> 
         .store()
         .user(id)
         .await
-        .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
+        .map_err(from_error)?
         .ok_or_else(not_found)?;
     parse(op(app, account, json!({"op": "user", "login": user.login})).await?)
 }
@@ -1169,10 +1182,7 @@ async fn reblogged_by(
         Ok(users) => ok(Value::Array(
             users.iter().map(|u| account_json(u, &base)).collect(),
         )),
-        Err(e) => {
-            let code = serde_json::to_value(e.code()).unwrap_or_default();
-            error(status_of(code.as_str().unwrap_or("")), e.to_string())
-        }
+        Err(e) => from_error(e),
     }
 }
 
@@ -1420,16 +1430,20 @@ impl Window {
         })
     }
 
-    /// The protocol request for the page, `timeline` as its base.
-    fn request(&self, mut timeline: Value) -> Value {
-        // Newer-than and filtered windows read the newest 200 and cut.
+    /// How many statuses to read for the window: newer-than and filtered
+    /// windows read the newest 200 and cut.
+    fn count(&self) -> u32 {
         let cuts = self.exclude_replies || self.exclude_reblogs;
-        let count = if cuts || self.since_id.is_some() || self.min_id.is_some() {
+        if cuts || self.since_id.is_some() || self.min_id.is_some() {
             200
         } else {
             self.limit
-        };
-        timeline["count"] = json!(count);
+        }
+    }
+
+    /// The protocol request for the page, `timeline` as its base.
+    fn request(&self, mut timeline: Value) -> Value {
+        timeline["count"] = json!(self.count());
         if let Some(max) = self.max_id {
             timeline["before"] = json!(max);
         }
@@ -1504,7 +1518,7 @@ async fn public_timeline(State(app): State<App>, request: Request) -> Response {
     let viewer = authenticated(&app, &parts).await.ok();
     let base = base(&parts);
     let window = attempt!(Window::of(&params));
-    let count = window.request(json!({}))["count"].as_u64().unwrap_or(20) as usize;
+    let count = window.count() as usize;
     let read = app
         .daemon
         .store()
@@ -1512,7 +1526,7 @@ async fn public_timeline(State(app): State<App>, request: Request) -> Response {
         .await;
     let statuses = match read {
         Ok(statuses) => window.cut(statuses),
-        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => return from_error(e),
     };
     let ids: Vec<u64> = statuses.iter().map(|s| s.id).collect();
     let json = attempt!(statuses_json(&app, &statuses, &base).await);
@@ -1541,8 +1555,8 @@ async fn account_statuses(
 
 // ---- statuses ----
 
-async fn one_status(app: &App, value: Value, base: &str) -> Response {
-    let status: Status = attempt!(parse(value));
+/// One status as Mastodon's, with its accounts.
+async fn one_status(app: &App, status: Status, base: &str) -> Response {
     let mut json = attempt!(statuses_json(app, &[status], base).await);
     ok(json.pop().unwrap_or_default())
 }
@@ -1600,27 +1614,23 @@ async fn post_status(State(app): State<App>, request: Request) -> Response {
     if let Some(parent) = reply_to {
         post["reply_to"] = json!(parent);
     }
-    let status = attempt!(op(&app, account, post).await);
+    let status = attempt!(parse(attempt!(op(&app, account, post).await)));
     one_status(&app, status, &base).await
 }
 
-/// The status `id` as `account` sees it.
+/// The status `id` names for acts on it (a repost names its original), as
+/// `account` sees it: the same read and decision as `thread`'s, without its
+/// ancestors and replies.
 async fn status_by_id(app: &App, account: u64, id: u64) -> Result<Status, Response> {
-    let thread = op(
-        app,
-        account,
-        json!({"op": "thread", "status": id, "count": 1}),
-    )
-    .await?;
-    parse(thread["status"].clone())
+    let found = app.daemon.store().target(Some(account), id).await;
+    found.map_err(from_error)?.ok_or_else(not_found)
 }
 
 async fn get_status(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
     let (_, account, base) = begin!(app, request);
     let id = attempt!(path_id(&id));
     let status = attempt!(status_by_id(&app, account, id).await);
-    let mut json = attempt!(statuses_json(&app, &[status], &base).await);
-    ok(json.pop().unwrap_or_default())
+    one_status(&app, status, &base).await
 }
 
 async fn delete_status(
@@ -1632,8 +1642,7 @@ async fn delete_status(
     let id = attempt!(path_id(&id));
     let status = attempt!(status_by_id(&app, account, id).await);
     attempt!(op(&app, account, json!({"op": "delete", "status": id})).await);
-    let mut json = attempt!(statuses_json(&app, &[status], &base).await);
-    ok(json.pop().unwrap_or_default())
+    one_status(&app, status, &base).await
 }
 
 async fn context(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
@@ -1661,11 +1670,10 @@ async fn act(app: App, id: String, request: Request, op_name: &str) -> Response 
         Err(response) => return response,
     };
     if let Some(repost) = repost {
-        return one_status(&app, repost, &base).await;
+        return one_status(&app, attempt!(parse(repost)), &base).await;
     }
     let status = attempt!(status_by_id(&app, account, id).await);
-    let mut json = attempt!(statuses_json(&app, &[status], &base).await);
-    ok(json.pop().unwrap_or_default())
+    one_status(&app, status, &base).await
 }
 
 async fn favourite(State(app): State<App>, Path(id): Path<String>, request: Request) -> Response {
@@ -1842,10 +1850,7 @@ impl EventStream {
             let matcher =
                 crate::stream::compile(daemon.store(), spec, Some(self.account), identity)
                     .await
-                    .map_err(|e| {
-                        let code = serde_json::to_value(e.code()).unwrap_or_default();
-                        error(status_of(code.as_str().unwrap_or("")), e.to_string())
-                    })?;
+                    .map_err(from_error)?;
             let sink = Box::new(crate::stream::Queue {
                 tx: self.tx.clone(),
                 closer: self.closer.clone(),
@@ -1950,30 +1955,21 @@ impl EventStream {
     }
 }
 
-/// The access token a streaming request carries (header, query, or the
-/// WebSocket protocol header as Mastodon's web client sends it), hashed.
-fn stream_token(parts: &axum::http::request::Parts, params: &Params) -> Option<String> {
-    parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .or(params.get("access_token"))
-        .or_else(|| {
-            parts
-                .headers
-                .get(header::SEC_WEBSOCKET_PROTOCOL)
-                .and_then(|v| v.to_str().ok())
-        })
-        .map(|t| token_hash(t.trim()))
+/// A streaming request's caller, with no subscription yet: the stream holds
+/// the token it came with, so revoking the token ends it.
+async fn open_stream(
+    app: &App,
+    request: Request,
+) -> Result<(EventStream, Params, axum::http::request::Parts), Response> {
+    let (params, parts) = Params::of(request).await?;
+    let account = authenticated(app, &parts).await?;
+    let stream = EventStream::new(app, account, base(&parts), bearer(&parts));
+    Ok((stream, params, parts))
 }
 
 /// Opens a server-sent-events stream of the Mastodon stream `name`.
 async fn event_stream(app: App, request: Request, name: &str) -> Response {
-    let (params, parts) = attempt!(Params::of(request).await);
-    let account = attempt!(authenticated(&app, &parts).await);
-    let token = stream_token(&parts, &params);
-    let mut stream = EventStream::new(&app, account, base(&parts), token);
+    let (mut stream, params, _) = attempt!(open_stream(&app, request).await);
     attempt!(stream.subscribe(name, params.get("tag")).await);
     let body = futures_util::stream::unfold(stream, |mut s| async move {
         let frame = match s.next().await? {
@@ -2032,10 +2028,7 @@ async fn websocket(
         Ok(upgrade) => upgrade,
         Err(why) => return error(StatusCode::BAD_REQUEST, why.body_text()),
     };
-    let (params, parts) = attempt!(Params::of(request).await);
-    let account = attempt!(authenticated_for_stream(&app, &parts, &params).await);
-    let token = stream_token(&parts, &params);
-    let mut stream = EventStream::new(&app, account, base(&parts), token);
+    let (mut stream, params, parts) = attempt!(open_stream(&app, request).await);
     if let Some(name) = params.get("stream") {
         attempt!(stream.subscribe(name, params.get("tag")).await);
     }
@@ -2049,26 +2042,6 @@ async fn websocket(
         None => upgrade,
     };
     upgrade.on_upgrade(move |socket| serve_websocket(socket, stream))
-}
-
-/// The account of a WebSocket request: its token may also come as the
-/// `Sec-WebSocket-Protocol` header.
-async fn authenticated_for_stream(
-    app: &App,
-    parts: &axum::http::request::Parts,
-    params: &Params,
-) -> Result<u64, Response> {
-    if let Ok(account) = authenticated(app, parts).await {
-        return Ok(account);
-    }
-    let hash = stream_token(parts, params)
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "The access token is invalid"))?;
-    app.daemon
-        .store()
-        .account_of_app_token(&hash)
-        .await
-        .map_err(|e| error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "The access token is invalid"))
 }
 
 async fn serve_websocket(mut socket: axum::extract::ws::WebSocket, mut stream: EventStream) {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{check, json};
 use crate::error::{Error, Result};
-use crate::identity::{new_token, token_hash, unix_user_name};
+use crate::identity::{new_token, random_bytes, token_hash, unix_user_name};
 use crate::session::Caller;
 use crate::store::Owner;
 
@@ -148,9 +148,7 @@ pub async fn login_code(caller: &mut Caller<'_>) -> Result<Value> {
 /// in groups of four: `k7mq-3xrt-9bnd`.
 fn new_login_code() -> std::io::Result<String> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut bytes = [0u8; 12];
-    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
-    let letters: Vec<char> = bytes
+    let letters: Vec<char> = random_bytes::<12>()?
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
         .collect();
